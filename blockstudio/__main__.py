@@ -1,0 +1,3 @@
+from blockstudio.cli import main
+
+raise SystemExit(main())

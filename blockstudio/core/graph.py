@@ -1,0 +1,64 @@
+"""Graph queries over a document: order, cycles, reachability."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from blockstudio.core.document import Document
+
+
+def topological_order(doc: Document) -> tuple[list[str], list[str]]:
+    """Node ids in an order where every edge goes forward, and the ids left on cycles.
+
+    Ties keep document order, so the result is deterministic.
+    """
+    index = {nid: i for i, nid in enumerate(doc.nodes)}
+    indeg = dict.fromkeys(doc.nodes, 0)
+    succ: dict[str, list[str]] = {nid: [] for nid in doc.nodes}
+    for e in doc.edges:
+        if e.src in succ and e.dst in indeg:
+            succ[e.src].append(e.dst)
+            indeg[e.dst] += 1
+    ready = sorted((n for n, d in indeg.items() if d == 0), key=index.__getitem__)
+    queue = deque(ready)
+    order: list[str] = []
+    while queue:
+        nid = queue.popleft()
+        order.append(nid)
+        released = []
+        for nxt in succ[nid]:
+            indeg[nxt] -= 1
+            if indeg[nxt] == 0:
+                released.append(nxt)
+        for nxt in sorted(released, key=index.__getitem__):
+            queue.append(nxt)
+    cyclic = [n for n in doc.nodes if indeg[n] > 0]
+    return order, cyclic
+
+
+def reachable_from(doc: Document, start: str) -> set[str]:
+    succ: dict[str, list[str]] = {}
+    for e in doc.edges:
+        succ.setdefault(e.src, []).append(e.dst)
+    seen = {start}
+    stack = [start]
+    while stack:
+        for nxt in succ.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def reaching(doc: Document, target: str) -> set[str]:
+    pred: dict[str, list[str]] = {}
+    for e in doc.edges:
+        pred.setdefault(e.dst, []).append(e.src)
+    seen = {target}
+    stack = [target]
+    while stack:
+        for prev in pred.get(stack.pop(), ()):
+            if prev not in seen:
+                seen.add(prev)
+                stack.append(prev)
+    return seen

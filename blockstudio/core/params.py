@@ -1,0 +1,112 @@
+"""Checking and resolving parameter values against their schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blockstudio.core.catalog import ParamSpec
+from blockstudio.core.document import BlockParam, ParamRef
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _describe(v: Any) -> str:
+    return "None" if v is None else f"{v!r} ({type(v).__name__})"
+
+
+def check_value(spec: ParamSpec, value: Any) -> str | None:
+    """A message saying what is wrong with ``value`` for ``spec``, or None if it is fine."""
+    if value is None:
+        if spec.optional:
+            return None
+        return f"{spec.name} cannot be None."
+    t = spec.type
+    if t == "int":
+        if not _is_int(value):
+            return f"{spec.name} must be a whole number, not {_describe(value)}."
+        return _check_range(spec, value)
+    if t == "float":
+        if not _is_number(value):
+            return f"{spec.name} must be a number, not {_describe(value)}."
+        return _check_range(spec, value)
+    if t == "bool":
+        return None if isinstance(value, bool) else f"{spec.name} must be True or False."
+    if t == "str":
+        return None if isinstance(value, str) else f"{spec.name} must be text."
+    if t == "choice":
+        if spec.choices is not None and value not in spec.choices:
+            opts = ", ".join(repr(c) for c in spec.choices)
+            return f"{spec.name} must be one of {opts}, not {value!r}."
+        return None
+    if t == "ints":
+        items = value if isinstance(value, tuple) else (value,)
+        if not items or not all(_is_int(v) for v in items):
+            return f"{spec.name} must be a whole number or a tuple of them, not {value!r}."
+        for v in items:
+            msg = _check_range(spec, v)
+            if msg:
+                return msg
+        return None
+    if t == "any":
+        return None if _is_literal(value) else f"{spec.name} must be a plain literal."
+    return f"{spec.name} has an unknown type {t!r}."
+
+
+def _is_literal(value: Any) -> bool:
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    if isinstance(value, tuple):
+        return all(_is_literal(v) for v in value)
+    return False
+
+
+def _check_range(spec: ParamSpec, value: float) -> str | None:
+    if spec.min is not None and value < spec.min:
+        return f"{spec.name} must be at least {_num(spec.min)}, not {value}."
+    if spec.max is not None and value > spec.max:
+        return f"{spec.name} must be at most {_num(spec.max)}, not {value}."
+    return None
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def check_block_param(p: BlockParam, value: Any) -> str | None:
+    """A message if ``value`` does not fit block parameter ``p``."""
+    spec = ParamSpec(
+        p.name,
+        "choice" if p.choices is not None else p.type,
+        optional=p.optional,
+        choices=p.choices,
+    )
+    msg = check_value(spec, value)
+    if msg is None and p.choices is not None and value is not None:
+        msg = check_value(ParamSpec(p.name, p.type), value)
+    return msg
+
+
+def resolve(value: Any, env: dict[str, Any]) -> Any:
+    """A node param's value with block parameter references replaced from ``env``."""
+    if isinstance(value, ParamRef):
+        return env[value.param]
+    return value
+
+
+def effective_params(
+    specs: tuple[ParamSpec, ...], params: dict[str, Any], env: dict[str, Any]
+) -> dict[str, Any]:
+    """Every param of a kind: the node's value (resolved) or the schema default."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name in params:
+            out[spec.name] = resolve(params[spec.name], env)
+        elif not spec.required:
+            out[spec.name] = spec.default
+    return out

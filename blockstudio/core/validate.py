@@ -1,0 +1,355 @@
+"""Validation: every problem in a document at once, each with a code and a location."""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any
+
+from blockstudio.core.catalog import Catalog
+from blockstudio.core.conditions import (
+    IN_CHANNELS,
+    ConditionError,
+    check_names,
+    evaluate_condition,
+)
+from blockstudio.core.document import (
+    INPUT_KIND,
+    LIFECYCLES,
+    OUTPUT_KIND,
+    PARAM_TYPES,
+    Document,
+    Node,
+    ParamRef,
+)
+from blockstudio.core.graph import reachable_from, reaching, topological_order
+from blockstudio.core.params import check_block_param, check_value
+from blockstudio.core.problems import Problem
+
+# Names the generated code itself uses; a node or block parameter with one would clash.
+CODEGEN_NAMES = frozenset(
+    {"self", "inputs", "training", "x", "keras", "kwargs", "config", "input_shape", IN_CHANNELS}
+)
+
+
+def block_env(doc: Document, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Values of block parameters (defaults, overridden by ``values``) and ``in_channels``."""
+    env = doc.param_defaults()
+    if values:
+        env.update(values)
+    env[IN_CHANNELS] = doc.input_shape[-1] if doc.input_shape else None
+    return env
+
+
+def is_identifier(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def validate(doc: Document, catalog: Catalog) -> list[Problem]:
+    """All problems of ``doc``: block fields, names, params, conditions, edges and graph shape."""
+    problems: list[Problem] = []
+    problems += _check_block(doc, catalog)
+    names: dict[str, str] = {}
+    for node in doc.nodes.values():
+        problems += _check_node(doc, catalog, node, names)
+    problems += _check_edges(doc, catalog)
+    problems += _check_graph(doc)
+    return problems
+
+
+def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
+    out: list[Problem] = []
+    if not is_identifier(doc.name):
+        out.append(
+            Problem("bad_name", f"Block name {doc.name!r} is not a valid class name.", param="name")
+        )
+    if len(doc.input_shape) < 2:
+        out.append(
+            Problem(
+                "bad_shape", "Input shape needs a batch and at least one size.", param="input_shape"
+            )
+        )
+    seen: set[str] = set()
+    for p in doc.params:
+        where = f"params.{p.name}"
+        if not is_identifier(p.name):
+            out.append(
+                Problem(
+                    "bad_name",
+                    f"Block parameter {p.name!r} is not a valid Python name.",
+                    param=where,
+                )
+            )
+        elif p.name in seen:
+            out.append(
+                Problem(
+                    "duplicate_name", f"Block parameter {p.name!r} is defined twice.", param=where
+                )
+            )
+        elif p.name in catalog.reserved_names or p.name in CODEGEN_NAMES:
+            out.append(
+                Problem(
+                    "reserved_name",
+                    f"Block parameter {p.name!r} clashes with a name "
+                    "Keras layers or the generated code use.",
+                    param=where,
+                )
+            )
+        seen.add(p.name)
+        if p.type not in PARAM_TYPES:
+            out.append(
+                Problem(
+                    "bad_param",
+                    f"Block parameter {p.name!r} has unknown type "
+                    f"{p.type!r}; use one of {', '.join(PARAM_TYPES)}.",
+                    param=where,
+                )
+            )
+            continue
+        msg = check_block_param(p, p.default)
+        if msg:
+            out.append(Problem("bad_param", f"Default of {msg}", param=where))
+    inputs, outputs = doc.nodes_of_kind(INPUT_KIND), doc.nodes_of_kind(OUTPUT_KIND)
+    if len(inputs) != 1:
+        out.append(
+            Problem("io_count", f"A block needs exactly one Input node, found {len(inputs)}.")
+        )
+    if len(outputs) != 1:
+        out.append(
+            Problem("io_count", f"A block needs exactly one Output node, found {len(outputs)}.")
+        )
+    return out
+
+
+def _check_node(
+    doc: Document, catalog: Catalog, node: Node, names: dict[str, str]
+) -> list[Problem]:
+    out: list[Problem] = []
+    nid = node.id
+
+    def add(code: str, message: str, param: str | None = None) -> None:
+        out.append(Problem(code, message, nid, param))
+
+    if not is_identifier(node.name):
+        add("bad_name", f"Name {node.name!r} is not a valid Python identifier.", "name")
+    elif node.name in names:
+        add(
+            "duplicate_name",
+            f"Name {node.name!r} is already used by node {names[node.name]}.",
+            "name",
+        )
+    elif node.kind in (INPUT_KIND, OUTPUT_KIND):
+        pass  # the ends of the graph are not attributes, so only uniqueness matters
+    elif node.name in catalog.reserved_names or node.name in CODEGEN_NAMES:
+        add(
+            "reserved_name",
+            f"Name {node.name!r} clashes with an attribute of keras.layers.Layer "
+            "or a name the generated code uses; pick another.",
+            "name",
+        )
+    elif doc.param(node.name) is not None:
+        add("reserved_name", f"Name {node.name!r} is also a block parameter.", "name")
+    names.setdefault(node.name, nid)
+    if node.lifecycle not in LIFECYCLES:
+        add(
+            "bad_lifecycle",
+            f"Lifecycle must be 'init' or 'build', not {node.lifecycle!r}.",
+            "lifecycle",
+        )
+    spec = catalog.get(node.kind)
+    if spec is None:
+        add("unknown_kind", f"Unknown layer kind {node.kind!r}.", "kind")
+        return out
+    env = block_env(doc)
+    present = _present_at_defaults(node, env)
+    for key, value in node.params.items():
+        pspec = spec.param(key)
+        if pspec is None:
+            add("unknown_param", f"{node.kind} has no parameter {key!r}.", key)
+            continue
+        if isinstance(value, ParamRef):
+            bp = doc.param(value.param)
+            if bp is None:
+                add(
+                    "unresolved_ref",
+                    f"{key} refers to block parameter {value.param!r}, which does not exist.",
+                    key,
+                )
+                continue
+            mismatch = _ref_type_mismatch(bp.type, pspec.type)
+            if mismatch:
+                add(
+                    "bad_param",
+                    f"{key} needs {mismatch}, but block parameter {bp.name!r} is {bp.type}.",
+                    key,
+                )
+                continue
+            if not present:
+                continue  # an absent node never sees this value (e.g. dropout=None)
+            value = bp.default
+        msg = check_value(pspec, value)
+        if msg:
+            add("bad_param", msg, key)
+    for pspec in spec.params:
+        if pspec.required and pspec.name not in node.params:
+            add("missing_param", f"{node.kind} needs a value for {pspec.name}.", pspec.name)
+    if node.condition is not None:
+        if node.kind in (INPUT_KIND, OUTPUT_KIND):
+            add("bad_condition", "Input and Output nodes cannot be conditional.", "condition")
+        elif spec.multi_input:
+            add(
+                "bad_condition",
+                f"A {node.kind} node merges several inputs and cannot be "
+                "conditional (an absent node passes one input through).",
+                "condition",
+            )
+        else:
+            try:
+                check_names(node.condition, set(env))
+            except ConditionError as exc:
+                add("bad_condition", exc.message, "condition")
+    if node.shares is not None:
+        target = doc.nodes.get(node.shares)
+        if target is None:
+            add(
+                "bad_shares",
+                f"Shares the layer of node {node.shares!r}, which does not exist.",
+                "shares",
+            )
+        elif target.kind != node.kind or target.shares is not None or target.id == nid:
+            add(
+                "bad_shares",
+                f"Can only share the layer of another {node.kind} node that has its own layer.",
+                "shares",
+            )
+    return out
+
+
+_REF_COMPATIBLE = {
+    "int": {"int", "float", "ints", "any", "choice"},
+    "float": {"float", "any", "choice"},
+    "str": {"str", "choice", "any"},
+    "bool": {"bool", "any", "choice"},
+}
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "True or False",
+    "str": "text",
+    "ints": "whole numbers",
+    "choice": "one of its choices",
+}
+
+
+def _ref_type_mismatch(block_type: str, param_type: str) -> str | None:
+    if param_type in _REF_COMPATIBLE.get(block_type, set()):
+        return None
+    return _TYPE_WORDS.get(param_type, param_type)
+
+
+def _present_at_defaults(node: Node, env: dict[str, Any]) -> bool:
+    if node.condition is None:
+        return True
+    try:
+        return evaluate_condition(node.condition, env)
+    except ConditionError:
+        return True
+
+
+def _check_edges(doc: Document, catalog: Catalog) -> list[Problem]:
+    out: list[Problem] = []
+    taken: dict[tuple[str, int], str] = {}
+    for e in doc.edges:
+        if e.src not in doc.nodes or e.dst not in doc.nodes:
+            missing = e.src if e.src not in doc.nodes else e.dst
+            out.append(Problem("bad_edge", f"Edge {e.src} → {e.dst} names missing node {missing}."))
+            continue
+        src, dst = doc.nodes[e.src], doc.nodes[e.dst]
+        if src.kind == OUTPUT_KIND:
+            out.append(Problem("bad_edge", "The Output node has no output port.", e.src))
+        if dst.kind == INPUT_KIND:
+            out.append(Problem("bad_edge", "The Input node has no input port.", e.dst))
+        spec = catalog.get(dst.kind)
+        if spec is not None and spec.max_inputs is not None and e.port >= max(spec.max_inputs, 1):
+            out.append(
+                Problem(
+                    "too_many_inputs",
+                    f"{dst.name} ({dst.kind}) takes "
+                    f"{spec.max_inputs} input(s); port {e.port} does not exist.",
+                    e.dst,
+                )
+            )
+        key = (e.dst, e.port)
+        if key in taken:
+            out.append(
+                Problem(
+                    "port_taken",
+                    f"Input {e.port} of {dst.name} is connected twice "
+                    f"(from {doc.nodes[taken[key]].name} and {src.name}).",
+                    e.dst,
+                )
+            )
+        taken[key] = e.src
+    for node in doc.nodes.values():
+        spec = catalog.get(node.kind)
+        if spec is None or node.kind == INPUT_KIND:
+            continue
+        ports = sorted({e.port for e in doc.edges if e.dst == node.id})
+        need = max(spec.min_inputs, 1)
+        if len(ports) < need:
+            what = "an input" if need == 1 else f"at least {need} inputs"
+            out.append(
+                Problem(
+                    "unconnected_input",
+                    f"{node.name} needs {what}; {len(ports)} connected.",
+                    node.id,
+                )
+            )
+        elif ports != list(range(len(ports))):
+            out.append(
+                Problem(
+                    "unconnected_input",
+                    f"{node.name} has a gap in its inputs (ports {ports}).",
+                    node.id,
+                )
+            )
+    return out
+
+
+def _check_graph(doc: Document) -> list[Problem]:
+    out: list[Problem] = []
+    _, cyclic = topological_order(doc)
+    if cyclic:
+        names = ", ".join(doc.nodes[n].name for n in cyclic)
+        for nid in cyclic:
+            out.append(
+                Problem("cycle", f"Part of a cycle ({names}); tensors must flow forward.", nid)
+            )
+    inp, outp = doc.input_node, doc.output_node
+    if inp is None or outp is None:
+        return out
+    forward = reachable_from(doc, inp.id)
+    if outp.id not in forward:
+        out.append(
+            Problem(
+                "output_unreached",
+                "The Output is not reached from the Input; connect a path between them.",
+                outp.id,
+            )
+        )
+    backward = reaching(doc, outp.id)
+    for node in doc.nodes.values():
+        if node.kind in (INPUT_KIND, OUTPUT_KIND):
+            continue
+        if node.id not in forward:
+            out.append(Problem("unreached", f"{node.name} is not fed from the Input.", node.id))
+        elif node.id not in backward:
+            out.append(
+                Problem(
+                    "dead_node",
+                    f"{node.name} does not lead to the Output; it will "
+                    "not be in the exported code.",
+                    node.id,
+                    severity="warning",
+                )
+            )
+    return out

@@ -1,0 +1,119 @@
+"""Dimension-generic kinds: Convolution, Normalization, Pooling, Dropout.
+
+They follow the block's ``spatial_dims`` (the block parameter of that name, else the input rank
+minus two), so one document serves 1D, 2D and 3D. This module holds their schemas and how each
+maps onto concrete Keras layers; code generation and shape inference both use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+GENERIC_SPECS: list[dict[str, Any]] = [
+    {
+        "kind": "Convolution",
+        "category": "generic",
+        "doc": "Conv1D/2D/3D chosen by spatial_dims; 'symmetric' pads (k - s + 1) // 2 per side "
+        "as MONAI does.",
+        "generic": True,
+        "curated": True,
+        "params": [
+            {"name": "filters", "type": "int", "default": 32, "min": 1},
+            {"name": "kernel_size", "type": "int", "default": 3, "min": 1},
+            {"name": "strides", "type": "int", "default": 1, "min": 1},
+            {
+                "name": "padding",
+                "type": "choice",
+                "default": "symmetric",
+                "choices": ["symmetric", "same", "valid"],
+            },
+            {"name": "use_bias", "type": "bool", "default": False},
+        ],
+    },
+    {
+        "kind": "Normalization",
+        "category": "generic",
+        "doc": "Batch, instance, group or layer normalization over the channel axis.",
+        "generic": True,
+        "curated": True,
+        "params": [
+            {
+                "name": "norm",
+                "type": "choice",
+                "default": "instance",
+                "choices": ["instance", "batch", "group", "layer"],
+            },
+            {"name": "epsilon", "type": "float", "default": 1e-5, "min": 0.0},
+            {"name": "groups", "type": "int", "default": 8, "min": 1},
+            {"name": "momentum", "type": "float", "default": 0.9, "min": 0.0, "max": 1.0},
+        ],
+    },
+    {
+        "kind": "Pooling",
+        "category": "generic",
+        "doc": "Max or average pooling over spatial_dims axes.",
+        "generic": True,
+        "curated": True,
+        "params": [
+            {"name": "pool", "type": "choice", "default": "max", "choices": ["max", "avg"]},
+            {"name": "pool_size", "type": "int", "default": 2, "min": 1},
+            {"name": "strides", "type": "int", "default": None, "optional": True, "min": 1},
+            {"name": "padding", "type": "choice", "default": "valid", "choices": ["valid", "same"]},
+        ],
+    },
+    {
+        "kind": "Dropout",
+        "category": "generic",
+        "doc": "Dropout, or spatial dropout of whole channels over spatial_dims axes.",
+        "generic": True,
+        "curated": True,
+        "params": [
+            {"name": "rate", "type": "float", "default": 0.1, "min": 0.0, "max": 1.0},
+            {"name": "spatial", "type": "bool", "default": False},
+        ],
+    },
+]
+
+GENERIC_KINDS = frozenset(s["kind"] for s in GENERIC_SPECS)
+
+
+def symmetric_padding(kernel_size: int, stride: int) -> int:
+    """MONAI's ``get_padding``: (k - s + 1) // 2 zeros on each side of every spatial axis."""
+    return (kernel_size - stride + 1) // 2
+
+
+def keras_layer_for(kind: str, params: dict[str, Any], spatial_dims: int) -> tuple[str, dict]:
+    """The Keras class name and constructor kwargs a generic node stands for.
+
+    For ``Convolution`` with ``padding="symmetric"`` the convolution itself is ``valid``; the
+    padding is applied to its input (see :func:`symmetric_padding`).
+    """
+    if kind == "Convolution":
+        padding = params["padding"]
+        return f"Conv{spatial_dims}D", {
+            "filters": params["filters"],
+            "kernel_size": params["kernel_size"],
+            "strides": params["strides"],
+            "padding": "valid" if padding == "symmetric" else padding,
+            "use_bias": params["use_bias"],
+        }
+    if kind == "Normalization":
+        norm, eps = params["norm"], params["epsilon"]
+        if norm == "batch":
+            return "BatchNormalization", {"epsilon": eps, "momentum": params["momentum"]}
+        if norm == "instance":
+            return "GroupNormalization", {"groups": -1, "epsilon": eps}
+        if norm == "group":
+            return "GroupNormalization", {"groups": params["groups"], "epsilon": eps}
+        return "LayerNormalization", {"epsilon": eps}
+    if kind == "Pooling":
+        cls = "MaxPooling" if params["pool"] == "max" else "AveragePooling"
+        return f"{cls}{spatial_dims}D", {
+            "pool_size": params["pool_size"],
+            "strides": params["strides"],
+            "padding": params["padding"],
+        }
+    if kind == "Dropout":
+        cls = f"SpatialDropout{spatial_dims}D" if params["spatial"] else "Dropout"
+        return cls, {"rate": params["rate"]}
+    raise KeyError(f"not a generic kind: {kind}")
