@@ -14,18 +14,33 @@ def build() -> Document:
         "UnetResBlock",
         (None, 64, 64, 32),
         [
-            BlockParam("spatial_dims", "int", 2, choices=(1, 2, 3),
-                       doc="Number of spatial dimensions: 1, 2 or 3."),
+            BlockParam(
+                "spatial_dims",
+                "int",
+                2,
+                choices=(1, 2, 3),
+                doc="Number of spatial dimensions: 1, 2 or 3.",
+            ),
             BlockParam("out_channels", "int", 64, doc="Number of output channels."),
             BlockParam("kernel_size", "int", 3, doc="Convolution kernel size."),
             BlockParam("stride", "int", 1, doc="Stride of the first convolution."),
-            BlockParam("norm_name", "str", "instance", choices=("instance", "batch", "group", "layer"),
-                       doc="Normalization: instance, batch, group or layer."),
+            BlockParam(
+                "norm_name",
+                "str",
+                "instance",
+                choices=("instance", "batch", "group", "layer"),
+                doc="Normalization: instance, batch, group or layer.",
+            ),
             BlockParam("negative_slope", "float", 0.01, doc="Slope of LeakyReLU below zero."),
-            BlockParam("dropout", "float", None, optional=True,
-                       doc="Dropout rate after each convolution, or None for no dropout."),
+            BlockParam(
+                "dropout",
+                "float",
+                None,
+                optional=True,
+                doc="Dropout rate after each convolution, or None for no dropout.",
+            ),
         ],
-        description="Residual U-Net block as in MONAI's UnetResBlock: two convolutions with "
+        description="Residual U-Net block, as MONAI's UnetResBlock. Two convolutions with "
         "normalization and LeakyReLU, plus a 1x1 projection of the input when the channels or "
         "the stride change.",
     )
@@ -34,22 +49,62 @@ def build() -> Document:
     drop = {"rate": R("dropout")}
     nodes = [
         Node("input", "Input", "input", position=(0, 0)),
-        Node("conv1", "Convolution", "conv1", conv(R("kernel_size"), R("stride")), position=(200, 0)),
-        Node("drop1", "Dropout", "drop1", dict(drop), condition="dropout is not None",
-             position=(400, 0)),
+        Node(
+            "conv1", "Convolution", "conv1", conv(R("kernel_size"), R("stride")), position=(200, 0)
+        ),
+        Node(
+            "drop1",
+            "Dropout",
+            "drop1",
+            dict(drop),
+            condition="dropout is not None",
+            position=(400, 0),
+        ),
         Node("norm1", "Normalization", "norm1", dict(norm), position=(600, 0)),
-        Node("lrelu", "LeakyReLU", "lrelu", {"negative_slope": R("negative_slope")},
-             position=(800, 0)),
+        Node(
+            "lrelu",
+            "LeakyReLU",
+            "lrelu",
+            {"negative_slope": R("negative_slope")},
+            position=(800, 0),
+        ),
         Node("conv2", "Convolution", "conv2", conv(R("kernel_size"), 1), position=(1000, 0)),
-        Node("drop2", "Dropout", "drop2", dict(drop), condition="dropout is not None",
-             position=(1200, 0)),
+        Node(
+            "drop2",
+            "Dropout",
+            "drop2",
+            dict(drop),
+            condition="dropout is not None",
+            position=(1200, 0),
+        ),
         Node("norm2", "Normalization", "norm2", dict(norm), position=(1400, 0)),
-        Node("res_conv", "Convolution", "res_conv", conv(1, R("stride")), "build", PROJECTION,
-             position=(600, 220)),
-        Node("res_drop", "Dropout", "res_drop", dict(drop), "build",
-             f"({PROJECTION}) and dropout is not None", position=(800, 220)),
-        Node("res_norm", "Normalization", "res_norm", dict(norm), "build", PROJECTION,
-             position=(1000, 220)),
+        Node(
+            "res_conv",
+            "Convolution",
+            "res_conv",
+            conv(1, R("stride")),
+            "build",
+            PROJECTION,
+            position=(600, 220),
+        ),
+        Node(
+            "res_drop",
+            "Dropout",
+            "res_drop",
+            dict(drop),
+            "build",
+            f"({PROJECTION}) and dropout is not None",
+            position=(800, 220),
+        ),
+        Node(
+            "res_norm",
+            "Normalization",
+            "res_norm",
+            dict(norm),
+            "build",
+            PROJECTION,
+            position=(1000, 220),
+        ),
         Node("add", "Add", "add", position=(1600, 110)),
         Node("lrelu_out", "LeakyReLU", "lrelu_out", shares="lrelu", position=(1800, 110)),
         Node("output", "Output", "output", position=(2000, 110)),
@@ -58,9 +113,15 @@ def build() -> Document:
         doc.nodes[n.id] = n
     chain = ["input", "conv1", "drop1", "norm1", "lrelu", "conv2", "drop2", "norm2"]
     doc.edges = [Edge(a, b) for a, b in zip(chain, chain[1:], strict=False)]
-    doc.edges += [Edge("input", "res_conv"), Edge("res_conv", "res_drop"),
-                  Edge("res_drop", "res_norm"), Edge("norm2", "add", 0), Edge("res_norm", "add", 1),
-                  Edge("add", "lrelu_out"), Edge("lrelu_out", "output")]
+    doc.edges += [
+        Edge("input", "res_conv"),
+        Edge("res_conv", "res_drop"),
+        Edge("res_drop", "res_norm"),
+        Edge("norm2", "add", 0),
+        Edge("res_norm", "add", 1),
+        Edge("add", "lrelu_out"),
+        Edge("lrelu_out", "output"),
+    ]
     return doc
 
 

@@ -33,6 +33,7 @@ class ParamSpec:
     min: float | None = None
     max: float | None = None
     doc: str = ""
+    linkable: bool = True  # False: must be a literal, never a block parameter reference
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,6 @@ class KindSpec:
     params: tuple[ParamSpec, ...] = ()
     generic: bool = False
     curated: bool = False
-    weights: bool = True  # whether it can create weights at all
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
@@ -79,8 +79,8 @@ class Catalog:
 
 
 _IO_KINDS = {
-    INPUT_KIND: KindSpec(INPUT_KIND, "io", "The block's input tensor.", 0, 0, weights=False),
-    OUTPUT_KIND: KindSpec(OUTPUT_KIND, "io", "The block's output tensor.", 1, 1, weights=False),
+    INPUT_KIND: KindSpec(INPUT_KIND, "io", "The block's input tensor.", 0, 0),
+    OUTPUT_KIND: KindSpec(OUTPUT_KIND, "io", "The block's output tensor.", 1, 1),
 }
 
 
@@ -98,6 +98,7 @@ def catalog_from_dict(data: dict[str, Any]) -> Catalog:
                 min=p.get("min"),
                 max=p.get("max"),
                 doc=p.get("doc", ""),
+                linkable=p.get("linkable", True),
             )
             for p in entry["params"]
         )
@@ -111,7 +112,6 @@ def catalog_from_dict(data: dict[str, Any]) -> Catalog:
             params=params,
             generic=entry.get("generic", False),
             curated=entry.get("curated", False),
-            weights=entry.get("weights", True),
         )
     return Catalog(kinds, frozenset(data.get("reserved_names", ())), data.get("keras_version", ""))
 

@@ -167,6 +167,13 @@ def _check_node(
             add("unknown_param", f"{node.kind} has no parameter {key!r}.", key)
             continue
         if isinstance(value, ParamRef):
+            if not pspec.linkable:
+                add(
+                    "bad_param",
+                    f"{key} must be a fixed value; it cannot follow a block parameter.",
+                    key,
+                )
+                continue
             bp = doc.param(value.param)
             if bp is None:
                 add(
@@ -215,6 +222,8 @@ def _check_node(
                 f"Shares the layer of node {node.shares!r}, which does not exist.",
                 "shares",
             )
+        elif node.condition is not None or target.condition is not None:
+            add("bad_shares", "A shared layer cannot be conditional.", "shares")
         elif target.kind != node.kind or target.shares is not None or target.id == nid:
             add(
                 "bad_shares",

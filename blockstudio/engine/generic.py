@@ -76,6 +76,21 @@ GENERIC_SPECS: list[dict[str, Any]] = [
 
 GENERIC_KINDS = frozenset(s["kind"] for s in GENERIC_SPECS)
 
+# The param that picks the Keras class; code can name the class directly only if it is a literal.
+SELECTORS = {
+    "Convolution": "padding",
+    "Normalization": "norm",
+    "Pooling": "pool",
+    "Dropout": "spatial",
+}
+
+
+def uses_spatial_dims(kind: str, params: dict[str, Any]) -> bool:
+    """Whether the Keras class depends on spatial_dims (a plain Dropout does not)."""
+    if kind == "Dropout":
+        return params["spatial"] is not False
+    return kind in ("Convolution", "Pooling")
+
 
 def symmetric_padding(kernel_size: int, stride: int) -> int:
     """MONAI's ``get_padding``: (k - s + 1) // 2 zeros on each side of every spatial axis."""

@@ -1,0 +1,189 @@
+"""What generated code needs to know about a document: live nodes, order, variables, refs."""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from blockstudio.core.catalog import Catalog, KindSpec
+from blockstudio.core.conditions import IN_CHANNELS, condition_names, parse_condition
+from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Node, ParamRef
+from blockstudio.core.graph import reachable_from, reaching, topological_order
+from blockstudio.core.problems import Problem, errors
+from blockstudio.core.validate import CODEGEN_NAMES, validate
+
+
+class CodegenError(Exception):
+    """The document cannot be turned into code; ``problems`` say why and where."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems[:10])
+        super().__init__(f"the block has {len(problems)} problem(s):\n{lines}")
+
+
+@dataclass
+class Plan:
+    """The document reduced to what code generation walks."""
+
+    doc: Document
+    catalog: Catalog
+    order: list[Node]  # layer nodes on an Input→Output path, in call order
+    inputs: dict[str, list[str]]  # node id → source node ids by port
+    var: dict[str, str] = field(default_factory=dict)  # node id → variable holding its output
+    chain_head: set[str] = field(default_factory=set)  # nodes that start a new variable
+    output_src: str = ""
+
+    def spec(self, node: Node) -> KindSpec:
+        spec = self.catalog.get(node.kind)
+        assert spec is not None
+        return spec
+
+    def owner(self, node: Node) -> Node:
+        return self.doc.nodes[node.shares] if node.shares else node
+
+    def own_layers(self) -> list[Node]:
+        return [n for n in self.order if n.shares is None]
+
+    def spatial_dims_ref(self) -> str | None:
+        return "spatial_dims" if self.doc.param("spatial_dims") is not None else None
+
+    def static_spatial_dims(self) -> int:
+        return max(len(self.doc.input_shape) - 2, 1)
+
+    def needs_shape(self, node: Node) -> bool:
+        return node.condition is not None and IN_CHANNELS in condition_names(node.condition)
+
+
+def make_plan(doc: Document, catalog: Catalog) -> Plan:
+    problems = errors(validate(doc, catalog))
+    if problems:
+        raise CodegenError(problems)
+    inp, outp = doc.input_node, doc.output_node
+    assert inp is not None and outp is not None
+    live = reachable_from(doc, inp.id) & reaching(doc, outp.id)
+    order_ids = _chain_order(doc, live)
+    inputs: dict[str, list[str]] = {}
+    for e in sorted(doc.edges, key=lambda e: e.port):
+        if e.src in live and e.dst in live:
+            inputs.setdefault(e.dst, []).append(e.src)
+    order = [
+        doc.nodes[n]
+        for n in order_ids
+        if n in live and doc.nodes[n].kind not in (INPUT_KIND, OUTPUT_KIND)
+    ]
+    plan = Plan(doc, catalog, order, inputs, output_src=inputs[outp.id][0])
+    _name_variables(plan, inp.id)
+    return plan
+
+
+def _chain_order(doc: Document, live: set[str]) -> list[str]:
+    """A topological order that finishes one path before starting the next, as people write.
+
+    Among the nodes whose inputs are ready it prefers a successor of the node just placed, then
+    the earliest in plain topological order.
+    """
+    rank = {nid: i for i, nid in enumerate(topological_order(doc)[0])}
+    preds: dict[str, set[str]] = {n: set() for n in live}
+    succs: dict[str, list[str]] = {n: [] for n in live}
+    for e in doc.edges:
+        if e.src in live and e.dst in live:
+            preds[e.dst].add(e.src)
+            succs[e.src].append(e.dst)
+    done: set[str] = set()
+    order: list[str] = []
+    ready = {n for n in live if not preds[n]}
+    last: str | None = None
+    while ready:
+        follow = [n for n in succs.get(last, []) if n in ready] if last else []
+        nxt = min(follow or ready, key=rank.__getitem__)
+        ready.discard(nxt)
+        done.add(nxt)
+        order.append(nxt)
+        last = nxt
+        for s in succs[nxt]:
+            if s not in done and preds[s] <= done:
+                ready.add(s)
+    return order
+
+
+def _name_variables(plan: Plan, input_id: str) -> None:
+    """Give every output a variable: a chain of single-consumer nodes reuses one variable.
+
+    The first chain is ``x``; the others take the common prefix of their node names (``res``
+    for res_conv, res_norm), else the head node's name.
+    """
+    consumers: dict[str, int] = {}
+    for srcs in plan.inputs.values():
+        for s in srcs:
+            consumers[s] = consumers.get(s, 0) + 1
+    chain_of: dict[str, int] = {}
+    chains: list[list[Node]] = []
+    for node in plan.order:
+        first = plan.inputs[node.id][0]
+        if first != input_id and consumers.get(first) == 1 and first in chain_of:
+            chain_of[node.id] = chain_of[first]
+            chains[chain_of[first]].append(node)
+        else:
+            chain_of[node.id] = len(chains)
+            chains.append([node])
+            plan.chain_head.add(node.id)
+    taken = set(CODEGEN_NAMES) - {"x"} | {p.name for p in plan.doc.params}
+    taken |= {n.name for n in plan.doc.nodes.values()}
+    names: list[str] = []
+    for i, chain in enumerate(chains):
+        base = "x" if i == 0 else _chain_name(chain)
+        name, k = base, 2
+        while name in taken or name in names:
+            name, k = f"{base}{k}", k + 1
+        names.append(name)
+    plan.var[input_id] = "inputs"
+    for node in plan.order:
+        plan.var[node.id] = names[chain_of[node.id]]
+
+
+def _chain_name(chain: list[Node]) -> str:
+    prefix = os.path.commonprefix([n.name for n in chain]).rstrip("_0123456789")
+    if len(chain) > 1 and len(prefix) >= 2 and prefix.isidentifier():
+        return prefix
+    return chain[0].name
+
+
+class RefRenderer:
+    """Renders param values and conditions for one scope of the generated code.
+
+    ``attr`` True: block parameters are ``self.name`` (build(), call()); False: plain names
+    (__init__ arguments, function arguments).
+    """
+
+    def __init__(self, attr: bool, in_channels: str = IN_CHANNELS) -> None:
+        self.attr = attr
+        self.in_channels = in_channels
+
+    def name(self, param: str) -> str:
+        return f"self.{param}" if self.attr else param
+
+    def value(self, value: Any) -> str:
+        from blockstudio.engine.pyformat import literal
+
+        if isinstance(value, ParamRef):
+            return self.name(value.param)
+        return literal(value)
+
+    def condition(self, text: str) -> str:
+        tree = parse_condition(text)
+        renderer = self
+
+        class _Rename(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.AST:
+                if node.id == IN_CHANNELS:
+                    return ast.Name(renderer.in_channels, ast.Load())
+                if renderer.attr:
+                    return ast.Attribute(ast.Name("self", ast.Load()), node.id, ast.Load())
+                return node
+
+        new = ast.fix_missing_locations(_Rename().visit(ast.parse(ast.unparse(tree), mode="eval")))
+        text = ast.unparse(new)
+        return text.replace("'", '"') if "\\" not in text and '"' not in text else text

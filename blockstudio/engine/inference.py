@@ -1,0 +1,184 @@
+"""Shape inference over a whole document with Keras's own ``compute_output_shape``.
+
+No layer is built and no variable is created: each node gets an unbuilt Keras layer object (cached
+by kind and params) and Keras computes its output shape from its input shapes. Shapes that Keras
+rejects become problems carrying Keras's message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+
+from blockstudio.core.catalog import Catalog, KindSpec
+from blockstudio.core.conditions import ConditionError, evaluate_condition
+from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Node
+from blockstudio.core.graph import topological_order
+from blockstudio.core.params import effective_params
+from blockstudio.core.problems import Problem
+from blockstudio.core.shapes import Shape, format_shape
+from blockstudio.core.validate import block_env
+from blockstudio.engine.generic import GENERIC_KINDS, keras_layer_for, symmetric_padding
+
+
+@dataclass
+class InferenceResult:
+    """Output shape of every node whose shape is known, which nodes are present, and problems."""
+
+    shapes: dict[str, Shape] = field(default_factory=dict)
+    present: dict[str, bool] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    absent_reason: dict[str, str] = field(default_factory=dict)
+    spatial_dims: int | None = None
+
+    def edge_shape(self, src: str) -> Shape | None:
+        return self.shapes.get(src)
+
+
+def spatial_dims_of(doc: Document, env: dict[str, Any]) -> int:
+    """The block's ``spatial_dims`` parameter, else the input rank minus batch and channels."""
+    value = env.get("spatial_dims")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return max(len(doc.input_shape) - 2, 1)
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _keras_message(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+class ShapeInference:
+    """Infers shapes; keeps unbuilt layers and computed shapes cached between runs."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._layers: dict[Any, Any] = {}
+        self._shapes: dict[Any, Shape | str] = {}
+
+    def run(self, doc: Document, values: dict[str, Any] | None = None) -> InferenceResult:
+        env = block_env(doc, values)
+        result = InferenceResult(spatial_dims=spatial_dims_of(doc, env))
+        order, _cyclic = topological_order(doc)
+        uses_generic = any(n.kind in GENERIC_KINDS for n in doc.nodes.values())
+        if uses_generic and len(doc.input_shape) != result.spatial_dims + 2:
+            result.problems.append(
+                Problem(
+                    "shape_error",
+                    f"spatial_dims is {result.spatial_dims}, so the input needs "
+                    f"{result.spatial_dims + 2} dimensions (batch, {result.spatial_dims} spatial, "
+                    f"channels); {format_shape(doc.input_shape)} has {len(doc.input_shape)}.",
+                    param="input_shape",
+                )
+            )
+            return result
+        inputs: dict[str, list[str]] = {}
+        for e in sorted(doc.edges, key=lambda e: e.port):
+            inputs.setdefault(e.dst, []).append(e.src)
+        for nid in order:
+            node = doc.nodes[nid]
+            self._infer_node(doc, node, inputs.get(nid, []), env, result)
+        return result
+
+    def _infer_node(
+        self,
+        doc: Document,
+        node: Node,
+        srcs: list[str],
+        env: dict[str, Any],
+        result: InferenceResult,
+    ) -> None:
+        nid = node.id
+        if node.kind == INPUT_KIND:
+            result.present[nid] = True
+            result.shapes[nid] = tuple(doc.input_shape)
+            return
+        in_shapes = [result.shapes.get(s) for s in srcs]
+        if not in_shapes or any(s is None for s in in_shapes):
+            return  # unconnected or upstream unknown: validation reports the cause
+        if node.kind == OUTPUT_KIND:
+            result.present[nid] = True
+            result.shapes[nid] = in_shapes[0]
+            return
+        if node.condition is not None:
+            try:
+                present = evaluate_condition(node.condition, env)
+            except ConditionError:
+                return  # reported by validation
+            result.present[nid] = present
+            if not present:
+                result.absent_reason[nid] = f"absent: {node.condition} is False"
+                result.shapes[nid] = in_shapes[0]
+                return
+        else:
+            result.present[nid] = True
+        owner = doc.nodes.get(node.shares, node) if node.shares else node
+        spec = self.catalog.get(owner.kind)
+        if spec is None:
+            return
+        params = effective_params(spec.params, owner.params, env)
+        if any(p.required and p.name not in params for p in spec.params):
+            return
+        out = self.output_shape(spec, params, result.spatial_dims or 2, in_shapes)
+        if isinstance(out, str):
+            result.problems.append(Problem("shape_error", out, nid))
+        else:
+            result.shapes[nid] = out
+
+    def output_shape(
+        self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
+    ) -> Shape | str:
+        """The output shape, or Keras's message when it rejects the inputs or params."""
+        key = (spec.kind, _freeze(params), spatial_dims, tuple(in_shapes))
+        cached = self._shapes.get(key)
+        if cached is None:
+            cached = self._compute(spec, params, spatial_dims, in_shapes)
+            self._shapes[key] = cached
+        return cached
+
+    def _compute(
+        self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
+    ) -> Shape | str:
+        if spec.generic:
+            cls_name, kwargs = keras_layer_for(spec.kind, params, spatial_dims)
+            if spec.kind == "Convolution" and params["padding"] == "symmetric":
+                pad = symmetric_padding(params["kernel_size"], params["strides"])
+                if pad < 0:
+                    return (
+                        f"kernel_size {params['kernel_size']} with stride {params['strides']} "
+                        "gives negative symmetric padding; use a larger kernel or smaller "
+                        "stride."
+                    )
+                in_shapes = [_pad_shape(in_shapes[0], pad)]
+        else:
+            cls_name, kwargs = spec.kind, params
+        layer_key = (cls_name, _freeze(kwargs))
+        layer = self._layers.get(layer_key)
+        try:
+            if layer is None:
+                layer = getattr(keras.layers, cls_name)(**kwargs)
+                self._layers[layer_key] = layer
+            arg = in_shapes if spec.multi_input else in_shapes[0]
+            if spec.call == "args":
+                shape = layer.compute_output_shape(*in_shapes)
+            else:
+                shape = layer.compute_output_shape(arg)
+        except Exception as exc:  # Keras raises many types; each is shown as its message
+            return f"{spec.kind}: {_keras_message(exc)}"
+        if isinstance(shape, list | tuple) and shape and isinstance(shape[0], list | tuple):
+            shape = shape[0]  # layers with several outputs: the first is what flows on
+        return tuple(None if d is None else int(d) for d in shape)
+
+
+def _pad_shape(shape: Shape, pad: int) -> Shape:
+    return (shape[0], *[None if d is None else d + 2 * pad for d in shape[1:-1]], shape[-1])
