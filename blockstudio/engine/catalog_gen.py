@@ -298,7 +298,8 @@ def generate() -> dict[str, Any]:
         if name in CURATED:
             entry["curated"] = True
         kinds.append(entry)
-    reserved = sorted(n for n in dir(keras.layers.Layer) if not n.startswith("__"))
+    # an instance, so attributes set in __init__ (name, trainable, built ...) count too
+    reserved = sorted(n for n in dir(keras.layers.Layer()) if not n.startswith("__"))
     return {"keras_version": keras.__version__, "kinds": kinds, "reserved_names": reserved}
 
 

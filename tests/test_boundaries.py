@@ -1,0 +1,51 @@
+"""The house rules: core imports no Qt/Keras, engine no Qt, only ui touches PySide6/pyqtgraph."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "blockstudio"
+QT = {"PySide6", "pyqtgraph", "shiboken6"}
+KERAS = {"keras", "tensorflow", "tf_keras"}
+FORBIDDEN = {"core": QT | KERAS, "engine": QT}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("room", sorted(FORBIDDEN))
+def test_room_imports_nothing_forbidden(room):
+    bad = {}
+    for path in sorted((PKG / room).rglob("*.py")):
+        hits = _imports(path) & FORBIDDEN[room]
+        if hits:
+            bad[str(path.relative_to(PKG))] = sorted(hits)
+    assert bad == {}
+
+
+def test_only_ui_imports_qt():
+    bad = [str(p.relative_to(PKG)) for p in PKG.rglob("*.py")
+           if p.relative_to(PKG).parts[0] != "ui" and _imports(p) & QT]
+    assert bad == []
+
+
+def test_importing_core_and_codegen_loads_neither_keras_nor_qt():
+    code = (
+        "import sys, blockstudio.core.validate, blockstudio.core.project, "
+        "blockstudio.engine.codegen, blockstudio.cli\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'keras', 'tensorflow', 'PySide6', 'pyqtgraph'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
