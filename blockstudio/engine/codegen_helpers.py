@@ -4,7 +4,7 @@ from __future__ import annotations
 
 HELPERS: dict[str, str] = {
     "pad": '''def _symmetric_pad(x, kernel_size, stride):
-    """Zero-pad each spatial axis by (kernel_size - stride + 1) // 2 per side, as MONAI does.
+    """Zero-pad spatial axes by (kernel_size - stride + 1) // 2 per side, like MONAI.
 
     Keras's padding="same" pads unevenly at stride 2, which gives different numbers.
     """
@@ -35,7 +35,7 @@ HELPERS: dict[str, str] = {
     "Normalization": '''def _norm(norm, epsilon=1e-5, groups=8, momentum=0.9, name=None):
     """Batch, instance, group or layer normalization over the channel axis.
 
-    epsilon=1e-5 and momentum=0.9 match PyTorch's defaults (its momentum 0.1 is Keras's 0.9).
+    epsilon=1e-5 and momentum=0.9 match PyTorch (its momentum 0.1 is Keras's 0.9).
     """
     if norm == "batch":
         return keras.layers.BatchNormalization(

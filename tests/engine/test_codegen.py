@@ -1,0 +1,129 @@
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from blockstudio.core.document import Edge, Node
+from blockstudio.engine.codegen import STYLES, CodegenError, generate_code
+
+from tests.engine.helpers import build_block, copy_weights, randomize
+
+
+def ruff_problems(source: str, tmp_path) -> str:
+    path = tmp_path / "generated.py"
+    path.write_text(source)
+    out = []
+    for args in (["check", "--isolated", "--select", "E,F,W,I,B,UP"],
+                 ["format", "--isolated", "--check", "--diff"]):
+        run = subprocess.run([sys.executable, "-m", "ruff", *args, str(path)],
+                             capture_output=True, text=True)
+        if run.returncode:
+            out.append(run.stdout + run.stderr)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_unet_code_is_ruff_clean_and_deterministic(unet, catalog, style, tmp_path):
+    source = generate_code(unet, catalog, style)
+    assert source == generate_code(unet, catalog, style)
+    assert ruff_problems(source, tmp_path) == ""
+    imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert imports == ["import keras"]
+
+
+def test_build_style_creates_projection_in_build(unet, catalog):
+    source = generate_code(unet, catalog, "build")
+    init, build = source.split("def build(self, input_shape):")
+    assert "self.res_conv = None" in init and "self.conv1 = _conv(" in init
+    assert "in_channels = input_shape[-1]" in build
+    assert "if in_channels != self.out_channels or self.stride != 1:" in build
+    assert "if self.res_conv is not None:" in source
+
+
+def test_init_style_takes_in_channels(unet, catalog):
+    source = generate_code(unet, catalog, "init")
+    assert "def build(" not in source
+    assert "in_channels=32," in source
+    assert "if in_channels != out_channels or stride != 1:" in source
+
+
+def test_template_signature_and_attributes(unet, catalog):
+    block, _ = build_block(unet, catalog, "build")
+    config = block.get_config()
+    for key, value in dict(spatial_dims=2, out_channels=64, kernel_size=3, stride=1,
+                           norm_name="instance", negative_slope=0.01, dropout=None).items():
+        assert config[key] == value
+    for attr in ("conv1", "norm1", "conv2", "norm2", "lrelu", "res_conv", "res_norm"):
+        assert isinstance(getattr(block, attr), keras.layers.Layer), attr
+    names = sorted({w.path.split("/")[-1] for w in block.weights})
+    assert names == ["beta", "gamma", "kernel"]
+    block, _ = build_block(unet, catalog, "build", {"norm_name": "batch"})
+    assert {w.path.split("/")[-1] for w in block.weights} >= {"moving_mean", "moving_variance"}
+
+
+@pytest.mark.parametrize("style", ["build", "init"])
+def test_config_round_trip_and_keras_file(unet, catalog, style, tmp_path):
+    block, lookup = build_block(unet, catalog, style, {"stride": 2, "norm_name": "batch"})
+    randomize(unet, lookup)
+    again = type(block).from_config(block.get_config())
+    assert again.get_config() == block.get_config()
+    x = np.random.default_rng(1).normal(size=(2, 64, 64, 32)).astype("float32")
+    inputs = keras.Input((64, 64, 32))
+    model = keras.Model(inputs, block(inputs))
+    path = tmp_path / "block.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("values", [{}, {"stride": 2, "norm_name": "batch"},
+                                    {"out_channels": 32, "dropout": 0.2}])
+def test_three_styles_give_identical_outputs(unet, catalog, values):
+    x = np.random.default_rng(2).normal(size=(2, 64, 64, 32)).astype("float32")
+    ref, ref_lookup = build_block(unet, catalog, "build", values)
+    randomize(unet, ref_lookup)
+    expected = ref(x, training=False)
+    for style in ("init", "functional"):
+        other, lookup = build_block(unet, catalog, style, values)
+        copy_weights(unet, ref_lookup, lookup)
+        np.testing.assert_allclose(other(x, training=False), expected, atol=1e-5)
+
+
+def test_codegen_is_fast_and_imports_no_tensorflow(unet, catalog):
+    code = ("import sys, time\n"
+            "from blockstudio.core.catalog import load_catalog\n"
+            "from blockstudio.core.templates import load_template\n"
+            "from blockstudio.engine.codegen import generate_code\n"
+            "c = load_catalog(); d = load_template('unet-res-block', c)\n"
+            "generate_code(d, c)\n"
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+    start = time.perf_counter()
+    generate_code(unet, catalog)
+    assert time.perf_counter() - start < 1.0  # the figure (<20 ms) is measured in bench/
+
+
+def test_invalid_document_raises_with_problems(unet, catalog):
+    unet.nodes["conv1"].params["strides"] = 0
+    with pytest.raises(CodegenError) as info:
+        generate_code(unet, catalog)
+    assert info.value.problems[0].node_id == "conv1"
+
+
+def test_dead_nodes_are_left_out(unet, catalog):
+    unet.nodes["extra"] = Node("extra", "ReLU", "extra")
+    unet.edges.append(Edge("norm1", "extra"))
+    assert "extra" not in generate_code(unet, catalog)
+
+
+def test_static_spatial_dims_names_keras_classes(unet, catalog):
+    unet.params = [p for p in unet.params if p.name != "spatial_dims"]
+    unet.nodes["norm1"].params["norm"] = "batch"
+    source = generate_code(unet, catalog)
+    assert "keras.layers.Conv2D(" in source and "def _conv(" not in source
+    assert 'keras.layers.BatchNormalization(epsilon=1e-05, momentum=0.9, name="norm1")' in source
