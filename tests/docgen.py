@@ -28,48 +28,72 @@ def documents(draw, max_nodes: int = 7) -> Document:
         BlockParam("spatial_dims", "int", spatial, choices=(1, 2, 3)),
         BlockParam("out_channels", "int", out_ch),
         BlockParam("stride", "int", 1),
-        BlockParam("norm_name", "str", draw(st.sampled_from(["instance", "batch", "layer"])),
-                   choices=("instance", "batch", "layer")),
+        BlockParam(
+            "norm_name",
+            "str",
+            draw(st.sampled_from(["instance", "batch", "layer"])),
+            choices=("instance", "batch", "layer"),
+        ),
         BlockParam("dropout", "float", dropout, optional=True),
     ]
     doc = Document("RandomBlock", (None, *[size] * spatial, in_ch), params)
-    env = {"in_channels": in_ch, "out_channels": out_ch, "stride": 1,
-           "norm_name": params[3].default, "dropout": dropout}
+    env = {
+        "in_channels": in_ch,
+        "out_channels": out_ch,
+        "stride": 1,
+        "norm_name": params[3].default,
+        "dropout": dropout,
+    }
     doc.nodes["in"] = Node("in", "Input", "input")
     pool: list[tuple[str, int]] = [("in", in_ch)]  # (node id, channels) of every output so far
     consumed: set[str] = set()
     lrelus: list[str] = []
     n = draw(st.integers(1, max_nodes))
     for i in range(n):
-        kind = draw(st.sampled_from(["conv", "norm", "act", "drop", "dense", "add", "concat",
-                                     "shared"]))
+        kind = draw(
+            st.sampled_from(["conv", "norm", "act", "drop", "dense", "add", "concat", "shared"])
+        )
         src, ch = pool[draw(st.integers(0, len(pool) - 1))]
         nid = f"n{i}"
         node: Node
         inputs = [src]
         if kind == "conv":
             filters = draw(st.sampled_from([ParamRef("out_channels"), 3, 4]))
-            node = Node(nid, "Convolution", f"conv{i}", {
-                "filters": filters,
-                "kernel_size": draw(st.sampled_from([1, 3])),
-                "padding": draw(st.sampled_from(["symmetric", "same"])),
-            })
+            node = Node(
+                nid,
+                "Convolution",
+                f"conv{i}",
+                {
+                    "filters": filters,
+                    "kernel_size": draw(st.sampled_from([1, 3])),
+                    "padding": draw(st.sampled_from(["symmetric", "same"])),
+                },
+            )
             ch = out_ch if isinstance(filters, ParamRef) else filters
         elif kind == "norm":
             norm = draw(st.sampled_from([ParamRef("norm_name"), "instance", "batch", "layer"]))
             node = Node(nid, "Normalization", f"norm{i}", {"norm": norm})
         elif kind == "act":
-            node = draw(st.sampled_from([
-                Node(nid, "LeakyReLU", f"lrelu{i}", {"negative_slope": 0.2}),
-                Node(nid, "ReLU", f"relu{i}"),
-                Node(nid, "Activation", f"act{i}", {"activation": "tanh"}),
-            ]))
+            node = draw(
+                st.sampled_from(
+                    [
+                        Node(nid, "LeakyReLU", f"lrelu{i}", {"negative_slope": 0.2}),
+                        Node(nid, "ReLU", f"relu{i}"),
+                        Node(nid, "Activation", f"act{i}", {"activation": "tanh"}),
+                    ]
+                )
+            )
             if node.kind == "LeakyReLU":
                 lrelus.append(nid)
         elif kind == "drop":
             if dropout is not None and draw(st.booleans()):
-                node = Node(nid, "Dropout", f"drop{i}", {"rate": ParamRef("dropout")},
-                            condition="dropout is not None")
+                node = Node(
+                    nid,
+                    "Dropout",
+                    f"drop{i}",
+                    {"rate": ParamRef("dropout")},
+                    condition="dropout is not None",
+                )
             else:
                 node = Node(nid, "Dropout", f"drop{i}", {"rate": 0.5})
         elif kind == "dense":

@@ -35,8 +35,11 @@ def test_room_imports_nothing_forbidden(room):
 
 
 def test_only_ui_imports_qt():
-    bad = [str(p.relative_to(PKG)) for p in PKG.rglob("*.py")
-           if p.relative_to(PKG).parts[0] != "ui" and _imports(p) & QT]
+    bad = [
+        str(p.relative_to(PKG))
+        for p in PKG.rglob("*.py")
+        if p.relative_to(PKG).parts[0] != "ui" and _imports(p) & QT
+    ]
     assert bad == []
 
 

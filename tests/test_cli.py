@@ -6,8 +6,9 @@ from blockstudio.cli import main
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "blockstudio", *args], capture_output=True,
-                          text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "blockstudio", *args], capture_output=True, text=True
+    )
 
 
 def test_version_is_fast_and_loads_no_tensorflow():

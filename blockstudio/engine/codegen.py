@@ -105,10 +105,11 @@ class _Generator:
             '@keras.saving.register_keras_serializable(package="blockstudio")',
             f"class {self.doc.name}(keras.layers.Layer):",
         ]
-        summary = self.doc.description or f"The {self.doc.name} block."
-        out += docstring_lines(
-            I1, summary, ["Args:\n" + "\n".join(self.arg_docs(params))] if params else None
-        )
+        summary, rest = _split_summary(self.doc.description or f"The {self.doc.name} block.")
+        body = [rest] if rest else []
+        if params:
+            body.append("Args:\n" + "\n".join(self.arg_docs(params)))
+        out += docstring_lines(I1, summary, body)
         sig = ["self", *[f"{p.name}={literal(p.default)}" for p in params], "**kwargs"]
         out += [""] + call_lines(I1, "def __init__", sig, ":")
         out.append(f"{I2}super().__init__(**kwargs)")

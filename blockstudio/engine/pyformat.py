@@ -51,7 +51,8 @@ def docstring_lines(indent: str, summary: str, body: list[str] | None = None) ->
         lines.append("")
         for raw in para.splitlines():
             lead = len(raw) - len(raw.lstrip())
-            wrapped = textwrap.wrap(raw.strip(), width - lead, subsequent_indent="    ") or [""]
+            hang = "    " if lead else ""  # continuation lines of an Args entry hang under it
+            wrapped = textwrap.wrap(raw.strip(), width - lead, subsequent_indent=hang) or [""]
             lines += [f"{indent}{' ' * lead}{w}" if w else "" for w in wrapped]
     lines.append(f'{indent}"""')
     return lines

@@ -96,8 +96,11 @@ def _make_command(doc, seed: int):
         return c.SetParam(doc, nid, rnd.choice(["alpha", "units", "filters"]), rnd.randrange(9))
     if kind == 5:
         node = doc.nodes[nid]
-        return c.SetParam(doc, nid, next(iter(node.params)), None, remove=True) \
-            if node.params else None
+        return (
+            c.SetParam(doc, nid, next(iter(node.params)), None, remove=True)
+            if node.params
+            else None
+        )
     if kind == 6:
         return c.SetNodeField(doc, nid, "name", f"n{rnd.randrange(1000)}")
     if kind == 7:

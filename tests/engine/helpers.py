@@ -20,8 +20,11 @@ def build_block(doc, catalog, style, values=None, input_shape=None):
         return model, lambda name: _get_layer(model, name)
     if style == "init":
         values.setdefault("in_channels", shape[-1])
-    block = module.UnetResBlock(**values) if hasattr(module, "UnetResBlock") else getattr(
-        module, doc.name)(**values)
+    block = (
+        module.UnetResBlock(**values)
+        if hasattr(module, "UnetResBlock")
+        else getattr(module, doc.name)(**values)
+    )
     block(np.zeros((1, *shape[1:]), "float32"))
     return block, lambda name: getattr(block, name, None)
 

@@ -15,8 +15,19 @@ def test_shipped_catalog_matches_installed_keras():
 def test_catalog_covers_the_keras_layers(catalog):
     keras_kinds = [s for s in catalog.kinds.values() if not s.generic and s.category != "io"]
     assert len(keras_kinds) >= 80
-    for kind in ["Conv2D", "Conv3DTranspose", "Dense", "BatchNormalization", "LeakyReLU",
-                 "UpSampling2D", "ZeroPadding3D", "Add", "Concatenate", "Flatten", "Reshape"]:
+    for kind in [
+        "Conv2D",
+        "Conv3DTranspose",
+        "Dense",
+        "BatchNormalization",
+        "LeakyReLU",
+        "UpSampling2D",
+        "ZeroPadding3D",
+        "Add",
+        "Concatenate",
+        "Flatten",
+        "Reshape",
+    ]:
         assert catalog.get(kind).curated, kind
     for kind in ["Convolution", "Normalization", "Pooling", "Dropout"]:
         assert catalog.get(kind).generic

@@ -8,7 +8,6 @@ import pytest
 
 from blockstudio.core.document import Edge, Node
 from blockstudio.engine.codegen import STYLES, CodegenError, generate_code
-
 from tests.engine.helpers import build_block, copy_weights, randomize
 
 
@@ -16,10 +15,13 @@ def ruff_problems(source: str, tmp_path) -> str:
     path = tmp_path / "generated.py"
     path.write_text(source)
     out = []
-    for args in (["check", "--isolated", "--select", "E,F,W,I,B,UP"],
-                 ["format", "--isolated", "--check", "--diff"]):
-        run = subprocess.run([sys.executable, "-m", "ruff", *args, str(path)],
-                             capture_output=True, text=True)
+    for args in (
+        ["check", "--isolated", "--select", "E,F,W,I,B,UP"],
+        ["format", "--isolated", "--check", "--diff"],
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "ruff", *args, str(path)], capture_output=True, text=True
+        )
         if run.returncode:
             out.append(run.stdout + run.stderr)
     return "\n".join(out)
@@ -53,8 +55,15 @@ def test_init_style_takes_in_channels(unet, catalog):
 def test_template_signature_and_attributes(unet, catalog):
     block, _ = build_block(unet, catalog, "build")
     config = block.get_config()
-    for key, value in dict(spatial_dims=2, out_channels=64, kernel_size=3, stride=1,
-                           norm_name="instance", negative_slope=0.01, dropout=None).items():
+    for key, value in dict(
+        spatial_dims=2,
+        out_channels=64,
+        kernel_size=3,
+        stride=1,
+        norm_name="instance",
+        negative_slope=0.01,
+        dropout=None,
+    ).items():
         assert config[key] == value
     for attr in ("conv1", "norm1", "conv2", "norm2", "lrelu", "res_conv", "res_norm"):
         assert isinstance(getattr(block, attr), keras.layers.Layer), attr
@@ -76,12 +85,12 @@ def test_config_round_trip_and_keras_file(unet, catalog, style, tmp_path):
     path = tmp_path / "block.keras"
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
-                               atol=1e-6)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
 
 
-@pytest.mark.parametrize("values", [{}, {"stride": 2, "norm_name": "batch"},
-                                    {"out_channels": 32, "dropout": 0.2}])
+@pytest.mark.parametrize(
+    "values", [{}, {"stride": 2, "norm_name": "batch"}, {"out_channels": 32, "dropout": 0.2}]
+)
 def test_three_styles_give_identical_outputs(unet, catalog, values):
     x = np.random.default_rng(2).normal(size=(2, 64, 64, 32)).astype("float32")
     ref, ref_lookup = build_block(unet, catalog, "build", values)
@@ -94,13 +103,15 @@ def test_three_styles_give_identical_outputs(unet, catalog, values):
 
 
 def test_codegen_is_fast_and_imports_no_tensorflow(unet, catalog):
-    code = ("import sys, time\n"
-            "from blockstudio.core.catalog import load_catalog\n"
-            "from blockstudio.core.templates import load_template\n"
-            "from blockstudio.engine.codegen import generate_code\n"
-            "c = load_catalog(); d = load_template('unet-res-block', c)\n"
-            "generate_code(d, c)\n"
-            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    code = (
+        "import sys, time\n"
+        "from blockstudio.core.catalog import load_catalog\n"
+        "from blockstudio.core.templates import load_template\n"
+        "from blockstudio.engine.codegen import generate_code\n"
+        "c = load_catalog(); d = load_template('unet-res-block', c)\n"
+        "generate_code(d, c)\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
     start = time.perf_counter()
@@ -126,4 +137,7 @@ def test_static_spatial_dims_names_keras_classes(unet, catalog):
     unet.nodes["norm1"].params["norm"] = "batch"
     source = generate_code(unet, catalog)
     assert "keras.layers.Conv2D(" in source and "def _conv(" not in source
-    assert 'keras.layers.BatchNormalization(epsilon=1e-05, momentum=0.9, name="norm1")' in source
+    assert (
+        'keras.layers.BatchNormalization(\n            epsilon=1e-05, momentum=0.9, name="norm1"'
+        in source
+    )
