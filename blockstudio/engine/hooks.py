@@ -1,0 +1,246 @@
+"""Hooks on ``keras.layers.Layer`` that record a trace while a run is in progress.
+
+The hooks wrap ``Layer.__init__`` (construct, and wrapping each instance's ``build``),
+``Layer.__call__`` (call spans, errors) and ``Layer.add_weight`` (weights). They are installed only
+inside :class:`Recorder` and removed on exit, so untraced code runs untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import sys
+import time
+from typing import Any
+
+import keras
+
+from blockstudio.core.trace import TraceEvent
+
+Layer = keras.layers.Layer
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_CREATORS = ("__init__", "build", "call")
+
+
+def _shape_of(value: Any) -> Any:
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return [None if d is None else int(d) for d in shape]
+    if isinstance(value, list | tuple):
+        return [_shape_of(v) for v in value]
+    return None
+
+
+def _initializer_name(init: Any) -> str:
+    if init is None:
+        return "default"
+    if isinstance(init, str):
+        return init
+    return type(init).__name__
+
+
+class Recorder:
+    """Context manager that records every construct, build, weight, call and error."""
+
+    def __init__(self) -> None:
+        self.events: list[TraceEvent] = []
+        self._stack: list[TraceEvent] = []
+        self._t0 = time.perf_counter_ns()
+        self._call_counts: dict[int, int] = {}
+        self._builds = 0
+        self._seen_errors: set[int] = set()
+        self._saved: dict[str, Any] = {}
+
+    # -- events -----------------------------------------------------------------------------
+    def _now(self) -> float:
+        return (time.perf_counter_ns() - self._t0) / 1000.0
+
+    def _event(self, type_: str, layer: Any, dur: float | None = None, **data: Any) -> TraceEvent:
+        parent = self._stack[-1] if self._stack else None
+        event = TraceEvent(
+            id=len(self.events),
+            type=type_,
+            layer=getattr(layer, "name", str(layer)),
+            ts=self._now(),
+            dur=dur,
+            parent=parent.id if parent else None,
+            depth=len(self._stack),
+            path=getattr(layer, "path", "") or "",
+            cls=type(layer).__name__,
+            data=data,
+        )
+        self.events.append(event)
+        return event
+
+    def open_span(self, type_: str, layer: Any, **data: Any) -> TraceEvent:
+        event = self._event(type_, layer, dur=0.0, **data)
+        self._stack.append(event)
+        return event
+
+    def close_span(self, event: TraceEvent) -> None:
+        event.dur = self._now() - event.ts
+        while self._stack and self._stack[-1] is not event:
+            self._stack.pop()  # spans left open by an exception end with their parent
+        if self._stack:
+            self._stack.pop()
+
+    def error(self, exc: BaseException, layer: Any, phase: str) -> None:
+        """Record ``exc`` once, on the innermost layer that saw it.
+
+        Keras re-raises a layer's error from each enclosing ``call()`` as a new exception with
+        more text; those are the same error, so any exception chained to a recorded one is skipped.
+        """
+        chain, link = [], exc
+        while link is not None and len(chain) < 20:
+            chain.append(id(link))
+            link = link.__cause__ or link.__context__
+        seen = any(i in self._seen_errors for i in chain)
+        self._seen_errors.update(chain)
+        if seen:
+            return
+        message = " ".join(_ANSI.sub("", str(exc)).split()) or type(exc).__name__
+        self._event("error", layer, phase=phase, exception=type(exc).__name__, message=message)
+
+    # -- installing -------------------------------------------------------------------------
+    def __enter__(self) -> Recorder:
+        self._saved = {
+            name: Layer.__dict__[name] for name in ("__init__", "__call__", "add_weight")
+        }
+        rec = self
+        orig_init, orig_call = self._saved["__init__"], self._saved["__call__"]
+        orig_add_weight = self._saved["add_weight"]
+
+        @functools.wraps(orig_init)
+        def init_hook(layer, *args, **kwargs):
+            orig_init(layer, *args, **kwargs)
+            rec._constructed(layer)
+
+        @functools.wraps(orig_call)
+        def call_hook(layer, *args, **kwargs):
+            return rec._call(orig_call, layer, args, kwargs)
+
+        @functools.wraps(orig_add_weight)
+        def add_weight_hook(layer, *args, **kwargs):
+            variable = orig_add_weight(layer, *args, **kwargs)
+            rec._weight(layer, variable, args, kwargs)
+            return variable
+
+        Layer.__init__ = init_hook
+        Layer.__call__ = call_hook
+        Layer.add_weight = add_weight_hook
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for name, value in self._saved.items():
+            setattr(Layer, name, value)
+
+    # -- hooks ------------------------------------------------------------------------------
+    def _constructed(self, layer: Any) -> None:
+        span = self._stack[-1] if self._stack else None
+        if span is not None and span.data.pop("adopt", False):
+            span.layer, span.cls = layer.name, type(layer).__name__  # the block's own span
+            self._wrap_build(layer)
+            return
+        parent, created_in = _creator(layer)
+        self._event(
+            "construct", layer, created_in=created_in, parent_layer=getattr(parent, "name", None)
+        )
+        self._wrap_build(layer)
+
+    def _wrap_build(self, layer: Any) -> None:
+        keras_build = layer.build  # Keras's per-instance build_wrapper, set in Layer.__new__
+        rec = self
+
+        @functools.wraps(keras_build)
+        def traced_build(*args, **kwargs):
+            shapes = {k: _shape_of_arg(v) for k, v in zip(("input_shape",), args, strict=False)}
+            shapes.update({k: _shape_of_arg(v) for k, v in kwargs.items()})
+            span = rec.open_span("build", layer, shapes=shapes)
+            rec._builds += 1
+            try:
+                keras_build(*args, **kwargs)
+            except Exception as exc:
+                rec.error(exc, layer, "build")
+                raise
+            finally:
+                span.path = getattr(layer, "path", "") or span.path
+                rec.close_span(span)
+
+        layer.build = traced_build
+
+    def _call(self, orig_call: Any, layer: Any, args: tuple, kwargs: dict) -> Any:
+        index = self._call_counts.get(id(layer), 0) + 1
+        self._call_counts[id(layer)] = index
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        symbolic = isinstance(first, keras.KerasTensor) or _is_symbolic(first)
+        span = self.open_span(
+            "call",
+            layer,
+            index=index,
+            input_shape=_shape_of(first),
+            symbolic=symbolic,
+            top=not self._stack,
+        )
+        builds_before = self._builds
+        try:
+            out = orig_call(layer, *args, **kwargs)
+        except Exception as exc:
+            self.error(exc, layer, "call")
+            span.data["failed"] = True
+            raise
+        finally:
+            span.data["built"] = self._builds - builds_before
+            span.path = getattr(layer, "path", "") or span.path
+            self.close_span(span)
+        span.data["output_shape"] = _shape_of(out)
+        return out
+
+    def _weight(self, layer: Any, variable: Any, args: tuple, kwargs: dict) -> None:
+        shape = tuple(int(d) for d in variable.shape)
+        init = kwargs.get("initializer", args[1] if len(args) > 1 else None)
+        event = self._event(
+            "weight",
+            layer,
+            name=variable.name,
+            shape=list(shape),
+            dtype=str(variable.dtype),
+            trainable=bool(variable.trainable),
+            initializer=_initializer_name(init),
+            params=math.prod(shape),
+        )
+        event.path = variable.path
+
+
+def _shape_of_arg(value: Any) -> Any:
+    if isinstance(value, list | tuple) and all(isinstance(d, int | None) for d in value):
+        return [None if d is None else int(d) for d in value]
+    if isinstance(value, dict):
+        return {k: _shape_of_arg(v) for k, v in value.items()}
+    return _shape_of(value) if hasattr(value, "shape") else value
+
+
+def _is_symbolic(value: Any) -> bool:
+    if isinstance(value, list | tuple) and value:
+        value = value[0]
+    if isinstance(value, keras.KerasTensor):
+        return True
+    graph = getattr(value, "graph", None)  # a tf.Tensor inside a FuncGraph while Keras traces
+    return (
+        graph is not None
+        and not getattr(value, "_id", None)
+        and type(value).__name__ in ("SymbolicTensor", "Tensor")
+    )
+
+
+def _creator(layer: Any) -> tuple[Any, str]:
+    """Which other layer's ``__init__``/``build``/``call`` is creating ``layer``, if any."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        if owner is not None and owner is not layer and isinstance(owner, Layer):
+            name = frame.f_code.co_name
+            if name in _CREATORS:
+                return owner, name
+        frame = frame.f_back
+    return None, "top level"

@@ -1,0 +1,47 @@
+"""``blockstudio trace``: run a block under Keras and print or save its trace."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from blockstudio.cli import EXIT_FAILED, EXIT_OK, UsageError, _write, load_input
+from blockstudio.core.shapes import ShapeError, parse_shape
+from blockstudio.core.trace import trace_to_chrome, trace_to_json
+from blockstudio.core.trace_text import trace_text
+from blockstudio.engine.codegen import CodegenError
+from blockstudio.engine.tracer import RunSpec, run_trace
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    catalog, doc, values = load_input(args)
+    if args.calls < 1:
+        raise UsageError("--calls must be at least 1")
+    call_shape = None
+    if args.call_shape:
+        try:
+            call_shape = parse_shape(args.call_shape)
+        except ShapeError as exc:
+            raise UsageError(f"--call-shape: {exc}") from None
+    spec = RunSpec(style=args.style, values=values, calls=args.calls, call_shape=call_shape)
+    try:
+        trace = run_trace(doc, catalog, spec)
+    except CodegenError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        text = trace_to_json(trace)
+    elif args.format == "chrome":
+        text = json.dumps(trace_to_chrome(trace), indent=1) + "\n"
+    else:
+        text = trace_text(trace)
+    _write(text, args.output)
+    if trace.error:
+        e = trace.error
+        import sys
+
+        print(
+            f"blockstudio trace: Keras error in {e['layer']} ({e['phase']}): {e['message']}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK

@@ -1,0 +1,121 @@
+"""Run a block's generated code under real Keras and record a trace of what Keras did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+
+from blockstudio.core.catalog import Catalog
+from blockstudio.core.document import Document
+from blockstudio.core.shapes import Shape, format_shape
+from blockstudio.core.trace import Trace, WeightInfo
+from blockstudio.engine.codegen import generate_code
+from blockstudio.engine.hooks import Recorder
+from blockstudio.engine.loader import load_generated
+from blockstudio.engine.pyformat import snake_case
+
+
+@dataclass
+class RunSpec:
+    """What to run: the style, block parameter values and the calls to make."""
+
+    style: str = "build"
+    values: dict[str, Any] | None = None
+    calls: int = 2
+    call_shape: Shape | None = None  # one more call with this shape (e.g. other channels)
+    seed: int = 0
+
+
+def _batch_one(shape: Shape) -> tuple[int, ...]:
+    return tuple(1 if d is None else d for d in shape)
+
+
+def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> Trace:
+    """Construct the block from its generated code and call it, recording every event.
+
+    Each run starts from a clean Keras session so auto-generated names do not drift. A Keras
+    exception ends the run; the trace keeps everything up to it and says where it happened.
+    """
+    spec = spec or RunSpec()
+    keras.backend.clear_session()
+    source = generate_code(doc, catalog, spec.style, spec.values)
+    module = load_generated(source, spec.style)
+    values = dict(spec.values or {})
+    trace = Trace(
+        doc.name,
+        spec.style,
+        tuple(doc.input_shape),
+        values,
+        keras_version=keras.__version__,
+        label=f"{doc.name} · {spec.style}",
+    )
+    rng = np.random.default_rng(spec.seed)
+    shapes = [_batch_one(doc.input_shape)] * spec.calls
+    if spec.call_shape is not None:
+        shapes.append(_batch_one(spec.call_shape))
+    block = None
+    with Recorder() as rec:
+        phase = "construct"
+        try:
+            # in the class styles the block itself is the first layer born in this span
+            span = rec.open_span(
+                "construct",
+                _Named(doc.name),
+                created_in="top level",
+                parent_layer=None,
+                top=True,
+                adopt=spec.style != "functional",
+            )
+            try:
+                block = _construct(module, doc, spec, values)
+            finally:
+                rec.close_span(span)
+            phase = "call"
+            for shape in shapes:
+                block(rng.normal(size=shape).astype("float32"), training=False)
+        except Exception as exc:  # a Keras error is a result to show, not a crash
+            rec.error(exc, _Named(doc.name), phase)
+            last = next(e for e in reversed(rec.events) if e.type == "error")
+            trace.error = {
+                "layer": last.layer,
+                "phase": last.data["phase"],
+                "message": last.data["message"],
+                "exception": last.data["exception"],
+            }
+    trace.events = rec.events
+    if block is not None:
+        trace.weights = [
+            WeightInfo(w.path, tuple(int(d) for d in w.shape), str(w.dtype), bool(w.trainable))
+            for w in block.weights
+        ]
+        trace.total_params = sum(w.params for w in trace.weights)
+    return trace
+
+
+class _Named:
+    """Stands for the block in events recorded before the block object exists."""
+
+    def __init__(self, name: str) -> None:
+        self.name = snake_case(name)
+        self.path = ""
+
+
+def _construct(module: Any, doc: Document, spec: RunSpec, values: dict[str, Any]) -> Any:
+    if spec.style == "functional":
+        return module.build_model(tuple(doc.input_shape[1:]), **values)
+    cls = getattr(module, doc.name)
+    kwargs = dict(values)
+    if spec.style == "init" and "in_channels" in cls.__init__.__code__.co_varnames:
+        kwargs.setdefault("in_channels", doc.input_shape[-1])
+    return cls(**kwargs)
+
+
+def describe_shape(shape: Any) -> str:
+    if isinstance(shape, list) and shape and isinstance(shape[0], list):
+        return "[" + ", ".join(describe_shape(s) for s in shape) + "]"
+    if isinstance(shape, list):
+        return format_shape(tuple(shape))
+    return "?"
