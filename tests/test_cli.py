@@ -58,3 +58,17 @@ def test_invalid_document_exits_2(capsys, tmp_path, unet):
 def test_argparse_errors_exit_2():
     out = run("export", "--style", "weird")
     assert out.returncode == 2 and "invalid choice" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_trace_cli_formats_and_exit_codes(tmp_path):
+    out = run("trace", "--format", "chrome", "-o", str(tmp_path / "t.json"))
+    assert out.returncode == 0, out.stderr
+    import json
+
+    assert "traceEvents" in json.loads((tmp_path / "t.json").read_text())
+    out = run("trace", "--call-shape", "(1, 64, 64, 16)")
+    assert out.returncode == 1
+    assert "call #2 unet_res_block" in out.stdout and "no build: already built" in out.stdout
+    assert "Keras error in conv1" in out.stderr
+    out = run("trace", "--calls", "0")
+    assert out.returncode == 2 and "--calls must be at least 1" in out.stderr

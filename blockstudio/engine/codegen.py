@@ -161,6 +161,7 @@ class _Generator:
         """The forward pass: one statement per node, ``is not None`` guards for conditionals."""
         out: list[str] = []
         plan = self.plan
+        created: set[str] = set()
         for node in plan.order:
             var = plan.var[node.id]
             srcs = [plan.var[s] for s in plan.inputs[node.id]]
@@ -180,8 +181,11 @@ class _Generator:
                     out += self.assign_layer(node, refs, indent + I1, f"{layer} = ")
                 out += self.apply(node, layer, srcs, var, refs, indent + I1)
                 continue
-            if self.style == "functional" and node.shares is None:
-                out += self.assign_layer(node, refs, indent, f"{layer} = ")
+            owner = plan.owner(node)
+            if self.style == "functional" and owner.id not in created:
+                # a shared layer is created where it is first used, which may be the sharer
+                created.add(owner.id)
+                out += self.assign_layer(owner, refs, indent, f"{layer} = ")
             out += self.apply(node, layer, srcs, var, refs, indent)
         out.append(f"{indent}return {plan.var[plan.output_src]}")
         return out

@@ -11,6 +11,7 @@ from blockstudio.engine.loader import load_generated
 
 def build_block(doc, catalog, style, values=None, input_shape=None):
     """(block or model, sub-layer lookup) for ``doc`` in ``style``, built on its input shape."""
+    keras.backend.clear_session()  # fresh auto-names, as every traced run has
     values = dict(values or {})
     shape = tuple(input_shape or doc.input_shape)
     module = load_generated(generate_code(doc, catalog, style), style)
