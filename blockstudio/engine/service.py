@@ -1,0 +1,86 @@
+"""Engine requests as plain data: what the worker process does for each kind of request.
+
+Requests and replies are JSON-like dicts so they cross a process boundary unchanged. This module
+runs inside the worker (it imports Keras through the engine modules); the client never imports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from blockstudio.core.catalog import load_catalog
+from blockstudio.core.project import document_from_json
+from blockstudio.core.shapes import Shape
+from blockstudio.core.trace import trace_to_dict
+
+KINDS = ("infer", "code", "trace", "ping")
+
+
+class Service:
+    """Answers requests; keeps the shape-inference cache warm between them."""
+
+    def __init__(self) -> None:
+        from blockstudio.engine.inference import ShapeInference
+
+        self.catalog = load_catalog()
+        self.inference = ShapeInference(self.catalog)
+
+    def handle(self, kind: str, payload: dict[str, Any]) -> Any:
+        if kind == "ping":
+            return {"pong": True}
+        doc = document_from_json(payload["document"], self.catalog)
+        values = payload.get("values") or {}
+        if kind == "infer":
+            result = self.inference.run(doc, values)
+            return {
+                "shapes": {k: list(v) for k, v in result.shapes.items()},
+                "present": result.present,
+                "absent_reason": result.absent_reason,
+                "problems": [asdict(p) for p in result.problems],
+            }
+        if kind == "code":
+            from blockstudio.engine.codegen import generate_code
+
+            return generate_code(doc, self.catalog, payload.get("style", "build"), values)
+        if kind == "trace":
+            from blockstudio.engine.tracer import RunSpec, run_trace
+
+            call_shape: Shape | None = payload.get("call_shape")
+            spec = RunSpec(
+                style=payload.get("style", "build"),
+                values=values,
+                calls=payload.get("calls", 2),
+                call_shape=tuple(call_shape) if call_shape else None,
+            )
+            return trace_to_dict(run_trace(doc, self.catalog, spec))
+        raise ValueError(f"unknown request kind {kind!r}")
+
+
+def worker_main(conn: Any) -> None:
+    """The worker process: load Keras, say ready, then answer requests until told to stop."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    conn.send({"status": "loading"})
+    try:
+        import keras  # noqa: F401  - the slow part, done once before saying ready
+
+        service = Service()
+    except Exception as exc:  # pragma: no cover - a broken install
+        conn.send({"status": "error", "message": f"cannot load Keras: {exc}"})
+        return
+    conn.send({"status": "ready"})
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        rid, kind = request["id"], request["kind"]
+        try:
+            reply = {"id": rid, "ok": True, "result": service.handle(kind, request["payload"])}
+        except Exception as exc:  # every failure is a reply, never a dead worker
+            reply = {"id": rid, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        conn.send(reply)
