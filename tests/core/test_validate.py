@@ -95,3 +95,15 @@ def test_dead_node_is_only_a_warning(unet, catalog):
     unet.edges.append(Edge("norm1", "extra"))
     (problem,) = validate(unet, catalog)
     assert problem.code == "dead_node" and problem.severity == "warning"
+
+
+def test_connection_problems_say_why(unet, catalog):
+    from blockstudio.core.connect import connection_problem, free_port
+
+    assert connection_problem(unet, catalog, "norm2", "conv1", 0).startswith("Input 0 of conv1")
+    assert "at most 1 input" in connection_problem(unet, catalog, "norm2", "norm1", 1)
+    unet.edges = [e for e in unet.edges if e.dst != "norm1"]
+    assert "cycle" in connection_problem(unet, catalog, "norm2", "norm1", 0)
+    assert connection_problem(unet, catalog, "input", "norm1", 0) is None
+    assert "takes no input" in connection_problem(unet, catalog, "conv1", "input", 0)
+    assert free_port(unet, catalog, "add") == 2
