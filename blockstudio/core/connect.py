@@ -7,7 +7,9 @@ from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
 from blockstudio.core.graph import reachable_from
 
 
-def connection_problem(doc: Document, catalog: Catalog, src: str, dst: str, port: int) -> str | None:
+def connection_problem(
+    doc: Document, catalog: Catalog, src: str, dst: str, port: int
+) -> str | None:
     """None if ``src`` → ``dst``:``port`` is a valid new edge, else the reason in words."""
     if src not in doc.nodes or dst not in doc.nodes:
         return "That node no longer exists."

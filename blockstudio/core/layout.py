@@ -41,4 +41,3 @@ def layered_layout(doc: Document) -> dict[str, tuple[float, float]]:
         for i, nid in enumerate(members):
             row_of[nid] = float(i)
     return {nid: (depth[nid] * COLUMN, row_of[nid] * ROW) for nid in doc.nodes}
-

@@ -1,0 +1,290 @@
+"""Graphics items of the canvas: nodes with ports and badges, and edges labelled with shapes.
+
+Items only draw; they never change the document. The scene turns gestures into commands.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
+
+from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Node
+from blockstudio.core.shapes import format_shape
+
+NODE_W, NODE_H = 178.0, 70.0
+PORT_R = 6.0
+CATEGORY_COLORS = {
+    "generic": "#3d7dd8",
+    "convolution": "#3d7dd8",
+    "normalization": "#2e9e6a",
+    "activation": "#d98c2b",
+    "merge": "#8a5cc7",
+    "regularization": "#7a8794",
+    "pooling": "#1f9bb0",
+    "reshaping": "#b0641f",
+    "io": "#4a4f57",
+    "core": "#c7476b",
+}
+BUILD_STATE_COLORS = {"building": "#f2b632", "built": "#34b36b"}
+
+
+class PortItem(QGraphicsItem):
+    """An input (``index`` ≥ 0) or output (``index`` = -1) port of a node."""
+
+    def __init__(self, node_item: NodeItem, index: int) -> None:
+        super().__init__(node_item)
+        self.node_item, self.index = node_item, index
+        self.highlight: str | None = None  # None | "valid" | "hover"
+        self.setAcceptHoverEvents(True)
+        self.setZValue(2)
+
+    @property
+    def is_output(self) -> bool:
+        return self.index < 0
+
+    def boundingRect(self) -> QRectF:
+        r = PORT_R + 4
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        color = QColor("#e8eaed")
+        if self.highlight == "valid":
+            color = QColor("#5bd38a")
+        elif self.highlight == "hover":
+            color = QColor("#ffd24a")
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(QPen(QColor("#202124"), 1.5))
+        painter.setBrush(color)
+        r = PORT_R + (2 if self.highlight else 0)
+        painter.drawEllipse(QPointF(0, 0), r, r)
+
+    def hoverEnterEvent(self, event) -> None:
+        self.setCursor(Qt.CrossCursor)
+        super().hoverEnterEvent(event)
+
+
+class NodeItem(QGraphicsObject):
+    """A node card: kind, name, output shape, parameter count, badges and ports."""
+
+    def __init__(self, node: Node, category: str, max_inputs: int | None) -> None:
+        super().__init__()
+        self.node_id = node.id
+        self.category = category
+        self.max_inputs = max_inputs
+        self.name, self.kind = node.name, node.kind
+        self.lifecycle, self.condition, self.shares = node.lifecycle, node.condition, node.shares
+        self.shape_text = ""
+        self.params_text = ""
+        self.problem_text = ""
+        self.absent_reason = ""
+        self.build_state = ""  # "", "building", "built" (replay in the timeline)
+        self.weight_count = 0
+        self.lane_highlight = False
+        self.inputs: list[PortItem] = []
+        self.output: PortItem | None = None
+        self.setFlags(
+            QGraphicsItem.ItemIsMovable
+            | QGraphicsItem.ItemIsSelectable
+            | QGraphicsItem.ItemSendsGeometryChanges
+        )
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.setPos(*node.position)
+        if node.kind != OUTPUT_KIND:
+            self.output = PortItem(self, -1)
+            self.output.setPos(NODE_W, NODE_H / 2)
+        self.set_input_count(0 if node.kind == INPUT_KIND else 1)
+
+    def set_input_count(self, connected: int) -> None:
+        """Show one port per connected input, plus a free one where the kind takes more."""
+        if self.kind == INPUT_KIND:
+            wanted = 0
+        elif self.max_inputs is None:
+            wanted = max(connected + 1, 2)
+        else:
+            wanted = max(self.max_inputs, 1)
+        while len(self.inputs) < wanted:
+            self.inputs.append(PortItem(self, len(self.inputs)))
+        while len(self.inputs) > wanted:
+            port = self.inputs.pop()
+            port.setParentItem(None)
+            if port.scene() is not None:
+                port.scene().removeItem(port)
+        for i, port in enumerate(self.inputs):
+            port.setPos(0, NODE_H * (i + 1) / (len(self.inputs) + 1))
+
+    def input_port(self, index: int) -> PortItem:
+        if index >= len(self.inputs):
+            self.set_input_count(index + 1)
+        return self.inputs[min(index, len(self.inputs) - 1)]
+
+    def update_from(self, node: Node) -> None:
+        self.name, self.kind = node.name, node.kind
+        self.lifecycle, self.condition, self.shares = node.lifecycle, node.condition, node.shares
+        if self.pos() != QPointF(*node.position):
+            self.setPos(*node.position)
+        self.refresh_tooltip()
+        self.update()
+
+    def set_analysis(self, shape, params: str, problem: str, absent_reason: str) -> None:
+        self.shape_text = format_shape(shape) if shape is not None else "shape unknown"
+        self.params_text, self.problem_text, self.absent_reason = params, problem, absent_reason
+        self.setOpacity(0.45 if absent_reason else 1.0)
+        self.refresh_tooltip()
+        self.update()
+
+    def refresh_tooltip(self) -> None:
+        lines = [f"<b>{self.name}</b> — {self.kind}"]
+        if self.shape_text:
+            lines.append(f"output {self.shape_text}")
+        if self.condition:
+            lines.append(f"only if <code>{self.condition}</code>")
+        if self.absent_reason:
+            lines.append(f"<i>{self.absent_reason}; acts as identity</i>")
+        if self.shares:
+            lines.append("calls another node's layer again")
+        if self.problem_text:
+            lines.append(f"<span style='color:#d93025'>{self.problem_text}</span>")
+        self.setToolTip("<br>".join(lines))
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -12, NODE_W + 4, NODE_H + 16)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.Antialiasing)
+        rect = QRectF(0, 0, NODE_W, NODE_H)
+        accent = QColor(CATEGORY_COLORS.get(self.category, "#5f6368"))
+        body = QColor("#2b2d31")
+        if self.build_state:
+            body = QColor(BUILD_STATE_COLORS[self.build_state]).darker(260)
+        border = QColor("#8ab4f8") if self.isSelected() else QColor("#44474c")
+        if self.lane_highlight:
+            border = QColor("#ffd24a")
+        if self.problem_text:
+            border = QColor("#f28b82")
+        pen = QPen(border, 2.2 if (self.isSelected() or self.problem_text) else 1.2)
+        if self.absent_reason:
+            pen.setStyle(Qt.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(body)
+        painter.drawRoundedRect(rect, 8, 8)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(accent)
+        strip = QPainterPath()
+        strip.addRoundedRect(QRectF(0, 0, 6, NODE_H), 3, 3)
+        painter.drawPath(strip)
+        title = QFont()
+        title.setPointSizeF(9.5)
+        title.setBold(True)
+        painter.setFont(title)
+        painter.setPen(QColor("#e8eaed"))
+        name = self.name + ("  ↺" if self.shares else "")
+        painter.drawText(QRectF(14, 5, NODE_W - 60, 18), Qt.AlignLeft | Qt.AlignVCenter, name)
+        small = QFont()
+        small.setPointSizeF(8)
+        painter.setFont(small)
+        painter.setPen(QColor("#9aa0a6"))
+        painter.drawText(QRectF(14, 23, NODE_W - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, self.kind)
+        painter.setPen(QColor("#c7c9cc"))
+        painter.drawText(
+            QRectF(14, 40, NODE_W - 20, 14), Qt.AlignLeft | Qt.AlignVCenter, self.shape_text
+        )
+        footer = self.params_text
+        if self.build_state and self.weight_count:
+            footer = f"{self.weight_count} weight(s) created"
+        painter.setPen(QColor("#9aa0a6"))
+        painter.drawText(QRectF(14, 54, NODE_W - 20, 14), Qt.AlignLeft | Qt.AlignVCenter, footer)
+        self._paint_badges(painter, small)
+
+    def _paint_badges(self, painter: QPainter, font: QFont) -> None:
+        badges: list[tuple[str, str]] = []
+        if self.kind not in (INPUT_KIND, OUTPUT_KIND):
+            badges.append((self.lifecycle, "#5f6368" if self.lifecycle == "init" else "#b06d1f"))
+        if self.condition:
+            badges.append(("if", "#7e57c2"))
+        painter.setFont(font)
+        x = NODE_W - 6
+        for text, color in reversed(badges):
+            w = 10 + 6 * len(text)
+            x -= w
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor(color))
+            painter.drawRoundedRect(QRectF(x, 6, w, 15), 7, 7)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(QRectF(x, 6, w, 15), Qt.AlignCenter, text)
+            x -= 4
+        if self.problem_text:
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor("#d93025"))
+            painter.drawEllipse(QPointF(NODE_W - 2, -2), 8, 8)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(QRectF(NODE_W - 10, -10, 16, 16), Qt.AlignCenter, "!")
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionHasChanged and self.scene() is not None:
+            self.scene().node_moved(self)
+        return super().itemChange(change, value)
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A tensor: a curve from an output port to an input port, labelled with its shape."""
+
+    def __init__(self, src: NodeItem, dst: NodeItem, port: int, edge) -> None:
+        super().__init__()
+        self.src, self.dst, self.port, self.edge = src, dst, port, edge
+        self.label = ""
+        self.setZValue(-1)
+        self.setFlag(QGraphicsItem.ItemIsSelectable)
+        self.setPen(QPen(QColor("#8e9297"), 2))
+        self.adjust()
+
+    def endpoints(self) -> tuple[QPointF, QPointF]:
+        a = self.src.output.scenePos() if self.src.output else self.src.scenePos()
+        b = self.dst.input_port(self.port).scenePos()
+        return a, b
+
+    def adjust(self) -> None:
+        self.prepareGeometryChange()
+        a, b = self.endpoints()
+        path = QPainterPath(a)
+        dx = max(abs(b.x() - a.x()) * 0.5, 40)
+        path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
+        self.setPath(path)
+
+    def set_label(self, text: str) -> None:
+        self.label = text
+        self.refresh_tooltip()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return super().boundingRect().adjusted(-70, -20, 70, 20)
+
+    def refresh_tooltip(self) -> None:
+        self.setToolTip(f"tensor {self.label}" if self.label else "")
+
+    def shape(self) -> QPainterPath:
+        from PySide6.QtGui import QPainterPathStroker
+
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        return stroker.createStroke(self.path())
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.Antialiasing)
+        color = QColor("#8ab4f8") if self.isSelected() else QColor("#8e9297")
+        painter.setPen(QPen(color, 2.4 if self.isSelected() else 1.8))
+        painter.setBrush(Qt.NoBrush)
+        painter.drawPath(self.path())
+        a, b = self.endpoints()
+        if self.label and abs(b.x() - a.x()) + abs(b.y() - a.y()) > 12 + 6 * len(self.label):
+            mid = self.path().pointAtPercent(0.5)
+            font = QFont()
+            font.setPointSizeF(7.5)
+            painter.setFont(font)
+            w = 8 + 5.6 * len(self.label)
+            box = QRectF(mid.x() - w / 2, mid.y() - 9, w, 16)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QBrush(QColor("#1e1f22")))
+            painter.drawRoundedRect(box, 5, 5)
+            painter.setPen(QColor("#c7c9cc"))
+            painter.drawText(box, Qt.AlignCenter, self.label)

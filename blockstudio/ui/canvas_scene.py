@@ -1,0 +1,293 @@
+"""The canvas scene: mirrors the document and turns gestures into commands."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+
+from blockstudio.core import commands as c
+from blockstudio.core.connect import connection_problem
+from blockstudio.core.document import Edge, Node
+from blockstudio.core.params import effective_params
+from blockstudio.core.validate import block_env
+from blockstudio.ui.canvas_items import EdgeItem, NodeItem, PortItem
+from blockstudio.ui.doc_model import DocumentModel
+
+
+class BlockScene(QGraphicsScene):
+    """One item per node and edge; redraws from model signals only."""
+
+    sigStatus = Signal(str)  # messages for the status bar (refused connections, ...)
+    sigNodeActivated = Signal(str)
+
+    def __init__(self, model: DocumentModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[Edge, EdgeItem] = {}
+        self._drag_from: PortItem | None = None
+        self._drag_path: QGraphicsPathItem | None = None
+        self._press_positions: dict[str, QPointF] = {}
+        self._syncing = False
+        self.setBackgroundBrush(QColor("#1b1c1f"))
+        self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        model.sigReset.connect(self.rebuild)
+        model.sigNodeAdded.connect(self._add_node)
+        model.sigNodeRemoved.connect(self._remove_node)
+        model.sigNodeChanged.connect(self._node_changed)
+        model.sigEdgeAdded.connect(self._add_edge)
+        model.sigEdgeRemoved.connect(self._remove_edge)
+        model.sigAnalysis.connect(self.refresh_analysis)
+        model.sigChanged.connect(self.refresh_problems)
+        self.rebuild()
+
+    # -- mirroring --------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        self.clear()
+        self.nodes.clear()
+        self.edges.clear()
+        for nid in self.model.doc.nodes:
+            self._add_node(nid)
+        for edge in self.model.doc.edges:
+            self._add_edge(edge)
+        self.refresh_problems()
+        self.refresh_analysis()
+
+    def _add_node(self, nid: str) -> None:
+        node = self.model.doc.nodes[nid]
+        spec = self.model.catalog.get(node.kind)
+        category = spec.category if spec else "other"
+        item = NodeItem(node, category, spec.max_inputs if spec else 1)
+        self._syncing = True
+        self.addItem(item)
+        self._syncing = False
+        self.nodes[nid] = item
+        item.refresh_tooltip()
+
+    def _remove_node(self, nid: str) -> None:
+        item = self.nodes.pop(nid, None)
+        if item is not None:
+            self.removeItem(item)
+
+    def _node_changed(self, nid: str) -> None:
+        item = self.nodes.get(nid)
+        if item is None:
+            return
+        self._syncing = True
+        item.update_from(self.model.doc.nodes[nid])
+        self._syncing = False
+        self._sync_ports(nid)
+
+    def _add_edge(self, edge: Edge) -> None:
+        src, dst = self.nodes.get(edge.src), self.nodes.get(edge.dst)
+        if src is None or dst is None:
+            return
+        self._sync_ports(edge.dst)
+        item = EdgeItem(src, dst, edge.port, edge)
+        self.addItem(item)
+        self.edges[edge] = item
+        self._label_edge(item)
+
+    def _remove_edge(self, edge: Edge) -> None:
+        item = self.edges.pop(edge, None)
+        if item is not None:
+            self.removeItem(item)
+        if edge.dst in self.nodes:
+            self._sync_ports(edge.dst)
+
+    def _sync_ports(self, nid: str) -> None:
+        connected = {e.port for e in self.model.doc.edges if e.dst == nid}
+        item = self.nodes[nid]
+        item.set_input_count(max(connected) + 1 if connected else 0)
+        for edge, e_item in self.edges.items():
+            if nid in (edge.src, edge.dst):
+                e_item.adjust()
+
+    def node_moved(self, item: NodeItem) -> None:
+        for edge, e_item in self.edges.items():
+            if item.node_id in (edge.src, edge.dst):
+                e_item.adjust()
+
+    def _label_edge(self, item: EdgeItem) -> None:
+        from blockstudio.core.shapes import format_shape
+
+        shape = self.model.shapes.get(item.edge.src)
+        item.set_label(format_shape(shape) if shape else "")
+
+    def refresh_analysis(self) -> None:
+        env = block_env(self.model.doc)
+        for nid, item in self.nodes.items():
+            node = self.model.doc.nodes.get(nid)
+            if node is None:
+                continue
+            item.set_analysis(
+                self.model.shapes.get(nid),
+                self._params_text(node, env),
+                self._problem_text(nid),
+                self.model.absent_reason.get(nid, ""),
+            )
+        for item in self.edges.values():
+            self._label_edge(item)
+
+    def refresh_problems(self) -> None:
+        for nid, item in self.nodes.items():
+            text = self._problem_text(nid)
+            if text != item.problem_text:
+                item.problem_text = text
+                item.refresh_tooltip()
+                item.update()
+
+    def _problem_text(self, nid: str) -> str:
+        problems = [p for p in self.model.problems_of(nid) if p.severity == "error"]
+        return "; ".join(p.message for p in problems)
+
+    def _params_text(self, node: Node, env: dict) -> str:
+        """Parameter count for layers whose weights are known from shapes (conv, dense, norm)."""
+        spec = self.model.catalog.get(node.kind)
+        if spec is None or node.shares:
+            return ""
+        srcs = [e.src for e in self.model.doc.edges if e.dst == node.id]
+        in_shape = self.model.shapes.get(srcs[0]) if srcs else None
+        out_shape = self.model.shapes.get(node.id)
+        if not in_shape or not out_shape or in_shape[-1] is None:
+            return ""
+        try:
+            params = effective_params(spec.params, node.params, env)
+        except KeyError:
+            return ""
+        count = _param_count(node.kind, params, in_shape, out_shape)
+        if count is None or node.kind in ("Input", "Output"):
+            return ""
+        return f"{count:,} params" if count else "no weights"
+
+    # -- gestures ---------------------------------------------------------------------------
+    def port_at(self, pos: QPointF) -> PortItem | None:
+        for item in self.items(pos, Qt.IntersectsItemShape, Qt.DescendingOrder, QTransform()):
+            if isinstance(item, PortItem):
+                return item
+        return None
+
+    def mousePressEvent(self, event) -> None:
+        port = self.port_at(event.scenePos())
+        if port is not None and event.button() == Qt.LeftButton and port.is_output:
+            self._start_connect(port)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+        self._press_positions = {
+            nid: item.pos() for nid, item in self.nodes.items() if item.isSelected()
+        }
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._drag_from is not None:
+            self._update_connect(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._drag_from is not None:
+            self._finish_connect(event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        moved = {
+            nid: (item.pos().x(), item.pos().y())
+            for nid, item in self.nodes.items()
+            if nid in self._press_positions and item.pos() != self._press_positions[nid]
+        }
+        self._press_positions = {}
+        if moved:
+            self.model.push(c.MoveNodes(self.model.doc, moved))  # one drag, one undo step
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        for item in self.items(event.scenePos()):
+            if isinstance(item, NodeItem):
+                self.sigNodeActivated.emit(item.node_id)
+                return
+        super().mouseDoubleClickEvent(event)
+
+    def _start_connect(self, port: PortItem) -> None:
+        self._drag_from = port
+        self._drag_path = QGraphicsPathItem()
+        self._drag_path.setPen(QPen(QColor("#ffd24a"), 2, Qt.DashLine))
+        self._drag_path.setZValue(5)
+        self.addItem(self._drag_path)
+        src = port.node_item.node_id
+        for item in self.nodes.values():
+            for target in item.inputs:
+                ok = (
+                    connection_problem(
+                        self.model.doc, self.model.catalog, src, item.node_id, target.index
+                    )
+                    is None
+                )
+                target.highlight = "valid" if ok else None
+                target.update()
+
+    def _update_connect(self, pos: QPointF) -> None:
+        assert self._drag_from is not None and self._drag_path is not None
+        a = self._drag_from.scenePos()
+        path = QPainterPath(a)
+        dx = max(abs(pos.x() - a.x()) * 0.5, 40)
+        path.cubicTo(a + QPointF(dx, 0), pos - QPointF(dx, 0), pos)
+        self._drag_path.setPath(path)
+
+    def _finish_connect(self, pos: QPointF) -> None:
+        src_port = self._drag_from
+        self._drag_from = None
+        if self._drag_path is not None:
+            self.removeItem(self._drag_path)
+            self._drag_path = None
+        for item in self.nodes.values():
+            for target in item.inputs:
+                target.highlight = None
+                target.update()
+        target = self.port_at(pos)
+        if src_port is None or target is None or target.is_output:
+            return
+        self.connect_ports(src_port.node_item.node_id, target.node_item.node_id, target.index)
+
+    def connect_ports(self, src: str, dst: str, port: int) -> bool:
+        """Connect if allowed; otherwise say why in the status bar."""
+        doc = self.model.doc
+        reason = connection_problem(doc, self.model.catalog, src, dst, port)
+        if reason is not None:
+            self.sigStatus.emit(f"Cannot connect: {reason}")
+            return False
+        self.model.push(c.Connect(doc, Edge(src, dst, port)))
+        return True
+
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_edges(self) -> list[Edge]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def select_node(self, nid: str) -> None:
+        self.clearSelection()
+        item = self.nodes.get(nid)
+        if item is not None:
+            item.setSelected(True)
+
+
+def _param_count(kind: str, p: dict, in_shape: tuple, out_shape: tuple) -> int | None:
+    cin, cout = in_shape[-1], out_shape[-1]
+    if kind == "Convolution" or kind.startswith("Conv"):
+        k = p.get("kernel_size", 1)
+        spatial = len(in_shape) - 2
+        ks = k if isinstance(k, tuple) else (k,) * spatial
+        bias = cout if p.get("use_bias", kind != "Convolution") else 0
+        return math.prod(ks) * cin * cout + bias
+    if kind == "Dense":
+        return cin * cout + (cout if p.get("use_bias", True) else 0)
+    if kind == "Normalization":
+        return 4 * cin if p.get("norm") == "batch" else 2 * cin
+    if kind in ("BatchNormalization",):
+        return 4 * cin
+    if kind in ("LayerNormalization", "GroupNormalization"):
+        return 2 * cin
+    return 0 if kind not in ("Embedding", "PReLU") else None

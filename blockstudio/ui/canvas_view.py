@@ -1,0 +1,95 @@
+"""The canvas view: zoom, fit, pan, rubber-band selection and drops from the palette."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QGraphicsView
+
+from blockstudio.ui.canvas_scene import BlockScene
+
+KIND_MIME = "application/x-blockstudio-kind"
+ZOOM_STEP = 1.15
+
+
+class CanvasView(QGraphicsView):
+    """Wheel zooms around the cursor, middle button pans, left drag on empty space selects."""
+
+    sigDropKind = Signal(str, QPointF)  # kind, scene position
+
+    def __init__(self, scene: BlockScene, parent=None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
+        self.setDragMode(QGraphicsView.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
+        self.setAcceptDrops(True)
+        self.setMinimumSize(400, 300)
+        self._panning: QPointF | None = None
+
+    def zoom(self, steps: float) -> None:
+        factor = ZOOM_STEP**steps
+        current = self.transform().m11()
+        if not 0.05 <= current * factor <= 5:
+            return
+        self.scale(factor, factor)
+
+    def fit_all(self) -> None:
+        rect = self.scene().itemsBoundingRect().adjusted(-40, -40, 40, 40)
+        if rect.isValid():
+            self.fitInView(rect, Qt.KeepAspectRatio)
+            if self.transform().m11() > 1.2:  # a small graph should not be blown up
+                self.resetTransform()
+                self.scale(1.2, 1.2)
+                self.centerOn(rect.center())
+
+    def wheelEvent(self, event) -> None:
+        self.zoom(event.angleDelta().y() / 120)
+        event.accept()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MiddleButton:
+            self._panning = event.position()
+            self.setCursor(Qt.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._panning is not None:
+            delta = event.position() - self._panning
+            self._panning = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._panning is not None and event.button() == Qt.MiddleButton:
+            self._panning = None
+            self.unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    # -- drops from the palette -------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(KIND_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasFormat(KIND_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        if event.mimeData().hasFormat(KIND_MIME):
+            kind = bytes(event.mimeData().data(KIND_MIME)).decode("utf-8")
+            self.sigDropKind.emit(kind, self.mapToScene(event.position().toPoint()))
+            event.acceptProposedAction()
+        else:
+            super().dropEvent(event)

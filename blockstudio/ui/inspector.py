@@ -1,0 +1,301 @@
+"""The inspector: the selected node's editors, or the block's when nothing is selected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from blockstudio.core import commands as c
+from blockstudio.core.conditions import ConditionError, check_names
+from blockstudio.core.document import BlockParam
+from blockstudio.core.params import check_block_param
+from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
+from blockstudio.core.validate import block_env, is_identifier
+from blockstudio.ui.doc_model import DocumentModel
+from blockstudio.ui.param_editor import ParamEditor, parse_text, show_value
+
+ERROR_STYLE = "color: #f28b82;"
+
+
+class Inspector(QScrollArea):
+    """Rebuilt when the selection or the shown object changes; edits become commands."""
+
+    def __init__(self, model: DocumentModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.node_id: str | None = None
+        self.setWidgetResizable(True)
+        self.setMinimumWidth(300)
+        self.editors: dict[str, Any] = {}
+        self.error = QLabel()
+        model.sigReset.connect(lambda: self.show_node(None))
+        model.sigNodeRemoved.connect(lambda nid: nid == self.node_id and self.show_node(None))
+        model.undo_stack.indexChanged.connect(self._refresh)
+        self.show_node(None)
+
+    def _refresh(self, *_: Any) -> None:
+        focus = self.focusWidget()
+        if focus is not None and isinstance(focus, QLineEdit | QPlainTextEdit) and focus.hasFocus():
+            return  # do not pull the text out from under the user's cursor
+        self.show_node(self.node_id if self.node_id in self.model.doc.nodes else None)
+
+    def show_node(self, node_id: str | None) -> None:
+        self.node_id = node_id
+        self.editors = {}
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.error = QLabel(wordWrap=True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        if node_id is None:
+            self._block_page(layout)
+        else:
+            self._node_page(layout, node_id)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        self.setWidget(page)
+
+    def _say(self, message: str) -> None:
+        self.error.setText(message)
+
+    # -- node -------------------------------------------------------------------------------
+    def _node_page(self, layout: QVBoxLayout, nid: str) -> None:
+        model, node = self.model, self.model.doc.nodes[nid]
+        spec = model.catalog.get(node.kind)
+        title = QLabel(f"<b>{node.kind}</b>")
+        layout.addWidget(title)
+        if spec is not None and spec.doc:
+            doc = QLabel(spec.doc, wordWrap=True)
+            doc.setStyleSheet("color: #9aa0a6;")
+            layout.addWidget(doc)
+        form = QFormLayout()
+        layout.addLayout(form)
+        name = QLineEdit(node.name)
+        name.editingFinished.connect(lambda: self._rename(name))
+        self.editors["name"] = name
+        form.addRow("Name", name)
+        if node.kind not in ("Input", "Output"):
+            life = QComboBox()
+            life.addItems(["init", "build"])
+            life.setCurrentText(node.lifecycle)
+            life.setToolTip("Where the class styles create this sub-layer")
+            life.activated.connect(lambda _: self._set_field("lifecycle", life.currentText()))
+            self.editors["lifecycle"] = life
+            form.addRow("Created in", life)
+            cond = QLineEdit(node.condition or "")
+            cond.setPlaceholderText("always (e.g. in_channels != out_channels)")
+            cond.textEdited.connect(lambda t: self._check_condition(cond, t))
+            cond.editingFinished.connect(lambda: self._set_condition(cond))
+            self.editors["condition"] = cond
+            form.addRow("Only if", cond)
+        shape = model.shapes.get(nid)
+        form.addRow("Output", QLabel(format_shape(shape) if shape else "unknown"))
+        if node.shares:
+            target = model.doc.nodes.get(node.shares)
+            form.addRow("Shares", QLabel(target.name if target else node.shares))
+            return
+        if spec is None or not spec.params:
+            return
+        params_form = QFormLayout()
+        header = QLabel("<b>Parameters</b>")
+        layout.addWidget(header)
+        layout.addLayout(params_form)
+        for pspec in spec.params:
+            value = node.params.get(pspec.name, pspec.default)
+            links = [p.name for p in model.doc.params]
+            editor = ParamEditor(pspec, value, links)
+            editor.sigCommit.connect(self._set_param)
+            editor.sigError.connect(lambda _n, msg: self._say(msg))
+            self.editors[pspec.name] = editor
+            label = pspec.name + (" *" if pspec.required else "")
+            params_form.addRow(label, editor)
+
+    def _rename(self, line: QLineEdit) -> None:
+        node = self.model.doc.nodes.get(self.node_id or "")
+        text = line.text().strip()
+        if node is None or text == node.name:
+            return
+        taken = {n.name for n in self.model.doc.nodes.values() if n.id != node.id}
+        if not is_identifier(text) or text in taken:
+            why = "is already used" if text in taken else "is not a valid Python name"
+            self._say(f"Name {text!r} {why}.")
+            line.setText(node.name)
+            return
+        self.model.push(c.SetNodeField(self.model.doc, node.id, "name", text))
+
+    def _set_field(self, field: str, value: Any) -> None:
+        if self.node_id and getattr(self.model.doc.nodes[self.node_id], field) != value:
+            self.model.push(c.SetNodeField(self.model.doc, self.node_id, field, value))
+
+    def _check_condition(self, line: QLineEdit, text: str) -> str | None:
+        if not text.strip():
+            line.setStyleSheet("")
+            self._say("")
+            return None
+        try:
+            check_names(text, set(block_env(self.model.doc)))
+        except ConditionError as exc:
+            line.setStyleSheet("border: 1px solid #d93025;")
+            self._say(f"Condition: {exc.message}")
+            return exc.message
+        line.setStyleSheet("")
+        self._say("")
+        return None
+
+    def _set_condition(self, line: QLineEdit) -> None:
+        text = line.text().strip()
+        if self._check_condition(line, text) is None:
+            self._set_field("condition", text or None)
+
+    def _set_param(self, name: str, value: Any) -> None:
+        if self.node_id is None:
+            return
+        node = self.model.doc.nodes[self.node_id]
+        if name in node.params and node.params[name] == value:
+            return
+        self.model.push(c.SetParam(self.model.doc, self.node_id, name, value))
+
+    # -- block ------------------------------------------------------------------------------
+    def _block_page(self, layout: QVBoxLayout) -> None:
+        doc = self.model.doc
+        layout.addWidget(QLabel("<b>Block</b>"))
+        form = QFormLayout()
+        layout.addLayout(form)
+        name = QLineEdit(doc.name)
+        name.editingFinished.connect(lambda: self._set_block_name(name))
+        self.editors["block_name"] = name
+        form.addRow("Class name", name)
+        shape = QLineEdit(format_shape(doc.input_shape))
+        shape.setToolTip("e.g. (None, 64, 64, 32), 64, 64, 32 or 64x64x32")
+        shape.textEdited.connect(lambda t: self._check_shape(shape, t))
+        shape.editingFinished.connect(lambda: self._set_shape(shape))
+        self.editors["input_shape"] = shape
+        form.addRow("Input shape", shape)
+        desc = QPlainTextEdit(doc.description)
+        desc.setFixedHeight(70)
+        desc.focusOutEvent = lambda e, d=desc: (
+            self._set_description(d),
+            QPlainTextEdit.focusOutEvent(d, e),
+        )
+        self.editors["description"] = desc
+        form.addRow("Description", desc)
+        layout.addWidget(QLabel("<b>Block parameters</b>"))
+        table = QTableWidget(len(doc.params), 3)
+        table.setHorizontalHeaderLabels(["name", "type", "default"])
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setStretchLastSection(True)
+        for row, p in enumerate(doc.params):
+            for col, text in enumerate([p.name, p.type, show_value(p.default)]):
+                item = QTableWidgetItem(text)
+                if col == 1:
+                    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                item.setToolTip(p.doc)
+                table.setItem(row, col, item)
+        table.setMinimumHeight(60 + 26 * len(doc.params))
+        table.itemChanged.connect(self._param_cell_changed)
+        self.editors["params"] = table
+        layout.addWidget(table)
+        row = QHBoxLayout()
+        add, remove = QPushButton("Add"), QPushButton("Remove")
+        add.clicked.connect(self._add_param)
+        remove.clicked.connect(lambda: self._remove_param(table.currentRow()))
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+    def _set_block_name(self, line: QLineEdit) -> None:
+        text = line.text().strip()
+        if text == self.model.doc.name:
+            return
+        if not is_identifier(text):
+            self._say(f"{text!r} is not a valid class name.")
+            line.setText(self.model.doc.name)
+            return
+        self.model.push(c.SetBlockField(self.model.doc, "name", text))
+
+    def _check_shape(self, line: QLineEdit, text: str) -> None:
+        try:
+            parse_shape(text)
+        except ShapeError as exc:
+            line.setStyleSheet("border: 1px solid #d93025;")
+            self._say(f"Input shape: {exc.message}")
+            return
+        line.setStyleSheet("")
+        self._say("")
+
+    def _set_shape(self, line: QLineEdit) -> None:
+        try:
+            shape = parse_shape(line.text())
+        except ShapeError:
+            return  # the message is already shown; the document keeps its shape
+        if shape != self.model.doc.input_shape:
+            self.model.push(c.set_input_shape(self.model.doc, shape))
+
+    def _set_description(self, box: QPlainTextEdit) -> None:
+        text = box.toPlainText()
+        if text != self.model.doc.description:
+            self.model.push(c.SetBlockField(self.model.doc, "description", text))
+
+    def _param_cell_changed(self, item: QTableWidgetItem) -> None:
+        doc = self.model.doc
+        if item.row() >= len(doc.params):
+            return
+        old = doc.params[item.row()]
+        new = BlockParam(old.name, old.type, old.default, old.optional, old.choices, old.doc)
+        if item.column() == 0:
+            text = item.text().strip()
+            if not is_identifier(text) or (text != old.name and doc.param(text)):
+                self._say(f"Block parameter name {text!r} is not valid or already used.")
+                self._refresh_later()
+                return
+            new.name = text
+        elif item.column() == 2:
+            from blockstudio.core.catalog import ParamSpec
+
+            try:
+                value = parse_text(
+                    ParamSpec(old.name, old.type, optional=old.optional), item.text()
+                )
+            except ValueError as exc:
+                self._say(str(exc))
+                self._refresh_later()
+                return
+            message = check_block_param(old, value)
+            if message:
+                self._say(message)
+                self._refresh_later()
+                return
+            new.default = value
+        if new != old:
+            self.model.push(c.EditBlockParam(doc, old.name, new))
+
+    def _refresh_later(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: self.show_node(self.node_id))
+
+    def _add_param(self) -> None:
+        doc = self.model.doc
+        i = 1
+        while doc.param(f"param{i}"):
+            i += 1
+        self.model.push(c.AddBlockParam(BlockParam(f"param{i}", "int", 1)))
+
+    def _remove_param(self, row: int) -> None:
+        if 0 <= row < len(self.model.doc.params):
+            self.model.push(c.RemoveBlockParam(self.model.doc, self.model.doc.params[row].name))

@@ -1,0 +1,481 @@
+"""The studio window: docks, menus, files, undo, engine status and crash recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from blockstudio import __version__
+from blockstudio.core import commands as c
+from blockstudio.core.catalog import Catalog
+from blockstudio.core.document import Document, Edge, Node
+from blockstudio.core.layout import layered_layout
+from blockstudio.core.project import SUFFIX, ProjectError, load_document, save_document
+from blockstudio.core.templates import DEFAULT_TEMPLATE, load_template, template_names
+from blockstudio.engine.pyformat import snake_case
+from blockstudio.ui import storage
+from blockstudio.ui.canvas_scene import BlockScene
+from blockstudio.ui.canvas_view import CanvasView
+from blockstudio.ui.clipboard import NODES_MIME, copy_payload, paste_commands
+from blockstudio.ui.doc_model import DocumentModel
+from blockstudio.ui.engine_bridge import STATUS_TEXT, EngineBridge
+from blockstudio.ui.inspector import Inspector
+from blockstudio.ui.palette import Palette
+from blockstudio.ui.panels import CodePanel, ProblemsPanel
+
+AUTOSAVE_MS = 1000
+FILE_FILTER = f"Block Studio projects (*{SUFFIX});;All files (*)"
+
+
+def empty_document() -> Document:
+    doc = Document("MyBlock", (None, 64, 64, 32))
+    doc.nodes["input"] = Node("input", "Input", "input", position=(0.0, 0.0))
+    doc.nodes["output"] = Node("output", "Output", "output", position=(420.0, 0.0))
+    doc.edges.append(Edge("input", "output"))
+    return doc
+
+
+class MainWindow(QMainWindow):
+    """Palette left, canvas centre, inspector right, problems and code below."""
+
+    def __init__(
+        self, catalog: Catalog, doc: Document, path: Path | None = None, start_engine: bool = True
+    ) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.model = DocumentModel(catalog, doc, self)
+        self.model.path = path
+        self.engine = EngineBridge(self)
+        self.model.engine = self.engine
+        self.engine.sigReply.connect(self.model.on_engine_reply)
+        self.engine.sigStatus.connect(self._engine_status)
+        self.scene = BlockScene(self.model, self)
+        self.view = CanvasView(self.scene)
+        self.palette = Palette(catalog)
+        self.inspector = Inspector(self.model)
+        self.problems = ProblemsPanel(self.model)
+        self.code = CodePanel(self.model)
+        self._build_layout()
+        self._build_actions()
+        self._wire()
+        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.autosave)
+        self.model.sigChanged.connect(self._schedule_autosave)
+        self.model.undo_stack.cleanChanged.connect(self._update_title)
+        self.model.sigReset.connect(self._update_title)
+        self._update_title()
+        self._restore_settings()
+        self._offer_recovery()
+        if start_engine:
+            QTimer.singleShot(0, self.engine.start)  # after the window shows: TF loads there
+        QTimer.singleShot(0, self.view.fit_all)
+
+    # -- layout -----------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.setWindowTitle("Block Studio")
+        screen = QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen else None
+        if avail is not None and avail.width() > 800:
+            self.resize(int(avail.width() * 0.94), int(avail.height() * 0.92))
+        else:
+            self.resize(1400, 900)
+        self.recovery_bar = QFrame()
+        self.recovery_bar.setStyleSheet("QFrame { background: #3c3416; color: #fdd663; }")
+        bar = QHBoxLayout(self.recovery_bar)
+        self.recovery_label = QLabel()
+        self.recover_button, self.discard_button = QPushButton("Recover"), QPushButton("Discard")
+        bar.addWidget(self.recovery_label, 1)
+        bar.addWidget(self.recover_button)
+        bar.addWidget(self.discard_button)
+        self.recovery_bar.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.recovery_bar)
+        layout.addWidget(self.view)
+        self.setCentralWidget(central)
+        self.palette_dock = self._dock("Layers", "palette", self.palette, Qt.LeftDockWidgetArea)
+        self.inspector_dock = self._dock(
+            "Inspector", "inspector", self.inspector, Qt.RightDockWidgetArea
+        )
+        self.bottom = QTabWidget()
+        self.bottom.addTab(self.problems, "Problems")
+        self.bottom.addTab(self.code, "Code")
+        self.bottom.setCurrentWidget(self.code)
+        self.bottom_dock = self._dock("Output", "bottom", self.bottom, Qt.BottomDockWidgetArea)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 330], Qt.Horizontal)
+        self.resizeDocks([self.bottom_dock], [250], Qt.Vertical)
+        self.engine_label = QLabel(STATUS_TEXT["stopped"])
+        self.statusBar().addPermanentWidget(self.engine_label)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self._action(f, "&New", self.new_document, QKeySequence.New)
+        self._action(f, "&Open…", self.open_dialog, QKeySequence.Open)
+        self.recent_menu = f.addMenu("Open &Recent")
+        self.templates_menu = f.addMenu("&Templates")
+        for name in template_names():
+            self._action(self.templates_menu, name, lambda _=False, n=name: self.open_template(n))
+        f.addSeparator()
+        self._action(f, "&Save", self.save, QKeySequence.Save)
+        self._action(f, "Save &As…", self.save_as, QKeySequence.SaveAs)
+        self.export_action = self._action(f, "&Export Code…", self.export_dialog, "Ctrl+E")
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.Quit)
+        e = bar.addMenu("&Edit")
+        undo = self.model.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence("Ctrl+Z"))
+        redo = self.model.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        e.addActions([undo, redo])
+        self.undo_action, self.redo_action = undo, redo
+        e.addSeparator()
+        self._action(e, "Cu&t", self.cut, QKeySequence.Cut)
+        self._action(e, "&Copy", self.copy, QKeySequence.Copy)
+        self._action(e, "&Paste", self.paste, QKeySequence.Paste)
+        self._action(e, "&Duplicate", self.duplicate, "Ctrl+D")
+        self._action(e, "De&lete", self.delete_selection, QKeySequence.Delete)
+        self._action(e, "Select &All", self.select_all, QKeySequence.SelectAll)
+        e.addSeparator()
+        self._action(e, "&Find Layer", self.focus_search, QKeySequence.Find)
+        v = bar.addMenu("&View")
+        self._action(v, "Zoom &In", lambda: self.view.zoom(1), QKeySequence.ZoomIn)
+        self._action(v, "Zoom &Out", lambda: self.view.zoom(-1), QKeySequence.ZoomOut)
+        self._action(v, "&Fit All", self.view.fit_all, "Ctrl+0")
+        self._action(v, "Auto &Layout", self.auto_layout, "Ctrl+L")
+        v.addSeparator()
+        for dock in (self.palette_dock, self.inspector_dock, self.bottom_dock):
+            v.addAction(dock.toggleViewAction())
+        h = bar.addMenu("&Help")
+        self._action(h, "&About Block Studio", self.about)
+        self._refresh_recent()
+
+    def _wire(self) -> None:
+        self.palette.sigAddKind.connect(lambda kind: self.add_kind(kind, None))
+        self.view.sigDropKind.connect(self.add_kind)
+        self.scene.sigStatus.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.problems.sigSelectNode.connect(self.focus_node)
+        self.code.sigExport.connect(self.export_dialog)
+        self.recover_button.clicked.connect(self.recover)
+        self.discard_button.clicked.connect(self.discard_recovery)
+
+    # -- editing ----------------------------------------------------------------------------
+    def add_kind(self, kind: str, pos: QPointF | None) -> str:
+        doc = self.model.doc
+        if pos is None:
+            pos = self.view.mapToScene(self.view.viewport().rect().center())
+        nid = doc.new_id()
+        name = doc.unique_name(
+            snake_case(kind).replace("_1_d", "1d").replace("_2_d", "2d").replace("_3_d", "3d")
+        )
+        node = Node(nid, kind, name, position=(pos.x() - 89, pos.y() - 35))
+        self.model.push(c.AddNode(node))
+        self.scene.select_node(nid)
+        return nid
+
+    def delete_selection(self) -> None:
+        ids = [n for n in self.scene.selected_node_ids()]
+        edges = [e for e in self.scene.selected_edges() if e.src not in ids and e.dst not in ids]
+        if not ids and not edges:
+            return
+        self.model.begin_macro("Delete selection")
+        for edge in edges:
+            self.model.push(c.Disconnect(self.model.doc, edge))
+        for nid in ids:
+            self.model.push(c.RemoveNode(self.model.doc, nid))
+        self.model.end_macro()
+
+    def copy(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if not ids:
+            return
+        mime = QMimeData()
+        mime.setData(NODES_MIME, QByteArray(copy_payload(self.model.doc, ids).encode("utf-8")))
+        QGuiApplication.clipboard().setMimeData(mime)
+
+    def cut(self) -> None:
+        self.copy()
+        self.delete_selection()
+
+    def paste(self, text: str | None = None) -> None:
+        if text is None:
+            mime = QGuiApplication.clipboard().mimeData()
+            if mime is None or not mime.hasFormat(NODES_MIME):
+                return
+            text = bytes(mime.data(NODES_MIME)).decode("utf-8")
+        cmds = paste_commands(self.model.doc, text)
+        if not cmds:
+            return
+        self.model.begin_macro(f"Paste {sum(isinstance(x, c.AddNode) for x in cmds)} node(s)")
+        for cmd in cmds:
+            self.model.push(cmd)
+        self.model.end_macro()
+        self.scene.clearSelection()
+        for cmd in cmds:
+            if isinstance(cmd, c.AddNode):
+                self.scene.nodes[cmd.node.id].setSelected(True)
+
+    def duplicate(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if ids:
+            self.paste(copy_payload(self.model.doc, ids))
+
+    def select_all(self) -> None:
+        for item in self.scene.nodes.values():
+            item.setSelected(True)
+
+    def auto_layout(self) -> None:
+        positions = layered_layout(self.model.doc)
+        changed = {
+            nid: pos for nid, pos in positions.items() if self.model.doc.nodes[nid].position != pos
+        }
+        if changed:
+            cmd = c.MoveNodes(self.model.doc, changed)
+            cmd.text = "Auto layout"
+            self.model.push(cmd)
+        self.view.fit_all()
+
+    def focus_search(self) -> None:
+        self.palette_dock.show()
+        self.palette.search.setFocus()
+        self.palette.search.selectAll()
+
+    def focus_node(self, nid: str) -> None:
+        self.scene.select_node(nid)
+        item = self.scene.nodes.get(nid)
+        if item is not None:
+            self.view.centerOn(item)
+
+    def _selection_changed(self) -> None:
+        ids = self.scene.selected_node_ids()
+        self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+
+    # -- files ------------------------------------------------------------------------------
+    def _update_title(self, *_args) -> None:
+        name = self.model.path.name if self.model.path else f"{self.model.doc.name} (unsaved)"
+        self.setWindowTitle(f"{name}[*] — Block Studio")
+        self.setWindowModified(self.model.dirty)
+
+    def maybe_save(self) -> bool:
+        """Ask before losing edits; True when it is fine to go on."""
+        if not self.model.dirty:
+            return True
+        box = QMessageBox(
+            QMessageBox.Warning,
+            "Unsaved changes",
+            f"Save changes to {self.model.doc.name} before closing it?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
+            self,
+        )
+        box.setObjectName("unsaved_prompt")
+        answer = box.exec()
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self.model.set_document(empty_document())
+            self.view.fit_all()
+
+    def open_template(self, name: str) -> None:
+        if self.maybe_save():
+            self.model.set_document(load_template(name, self.catalog))
+            self.view.fit_all()
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open block", "", FILE_FILTER)
+        if path:
+            self.open_path(Path(path), ask=False)
+
+    def open_path(self, path: Path, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            doc = load_document(path, self.catalog)
+        except ProjectError as exc:
+            QMessageBox.critical(self, "Cannot open project", str(exc))
+            return False
+        self.model.set_document(doc, path)
+        storage.add_recent(path)
+        self._refresh_recent()
+        self.view.fit_all()
+        return True
+
+    def save(self) -> bool:
+        if self.model.path is None:
+            return self.save_as()
+        return self.save_to(self.model.path)
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save block", f"{snake_case(self.model.doc.name)}{SUFFIX}", FILE_FILTER
+        )
+        return bool(path) and self.save_to(Path(path))
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            save_document(self.model.doc, path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot save", f"{path}: {exc.strerror or exc}")
+            return False
+        self.model.path = path
+        self.model.undo_stack.setClean()
+        storage.add_recent(path)
+        storage.clear_recovery()
+        self._refresh_recent()
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def export_dialog(self) -> None:
+        default = f"{snake_case(self.model.doc.name)}.py"
+        path, _ = QFileDialog.getSaveFileName(self, "Export Keras code", default, "Python (*.py)")
+        if path:
+            self.export_code(Path(path))
+
+    def export_code(self, path: Path) -> bool:
+        if (
+            not self.code.source
+            or self.model.problems
+            and any(p.severity == "error" for p in self.model.problems)
+        ):
+            self.statusBar().showMessage("Cannot export: fix the problems first.", 6000)
+            self.bottom.setCurrentWidget(self.problems)
+            return False
+        try:
+            path.write_text(self.code.source, encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot export", f"{path}: {exc.strerror or exc}")
+            return False
+        self.statusBar().showMessage(
+            f"Exported {self.code.style.currentText()} style to {path}", 5000
+        )
+        return True
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in storage.recent_files():
+            self._action(self.recent_menu, p, lambda _=False, q=p: self.open_path(Path(q)))
+        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
+
+    # -- autosave and recovery ---------------------------------------------------------------
+    def _schedule_autosave(self) -> None:
+        if self.model.dirty and not self._autosave.isActive():
+            self._autosave.start()  # a throttle, not a debounce: never more than 1 s behind
+
+    def autosave(self) -> None:
+        if self.model.dirty:
+            storage.write_recovery(self.model.doc, self.model.path)
+
+    def _offer_recovery(self) -> None:
+        found = storage.read_recovery(self.catalog)
+        if found is None:
+            return
+        self._recovered = found
+        doc, path = found
+        where = path.name if path else "an unsaved block"
+        self.recovery_label.setText(
+            f"Block Studio did not close properly. Unsaved edits to {where} ({doc.name}) were kept."
+        )
+        self.recovery_bar.show()
+
+    def recover(self) -> None:
+        doc, path = self._recovered
+        self.model.set_document(doc, path, clean=False)
+        self.recovery_bar.hide()
+        self.view.fit_all()
+        self.statusBar().showMessage("Recovered the unsaved edits.", 5000)
+
+    def discard_recovery(self) -> None:
+        storage.clear_recovery()
+        self.recovery_bar.hide()
+
+    # -- engine and settings ----------------------------------------------------------------
+    def _engine_status(self, status: str, detail: str) -> None:
+        text = STATUS_TEXT.get(status, status)
+        if detail and status in ("busy", "crashed", "error"):
+            text += f": {detail}"
+        self.engine_label.setText(text)
+        if status == "crashed":
+            self.statusBar().showMessage(
+                f"The engine crashed ({detail}); it is restarting. Your document is safe.", 8000
+            )
+        if status == "ready":
+            self.model.request_inference_now()
+
+    def _restore_settings(self) -> None:
+        s = storage.settings()
+        geometry, state = s.value("geometry"), s.value("state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        s = storage.settings()
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("state", self.saveState())
+        s.sync()
+        storage.clear_recovery()
+        self.engine.shutdown()
+        event.accept()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Block Studio",
+            f"Block Studio {__version__}\nSee what Keras does when a block is built.",
+        )
+
+
+def open_initial(catalog: Catalog, path: str | None) -> tuple[Document, Path | None]:
+    if path:
+        p = Path(path)
+        return load_document(p, catalog), p
+    return load_template(DEFAULT_TEMPLATE, catalog), None
+
+
+__all__ = ["MainWindow", "QApplication", "open_initial"]

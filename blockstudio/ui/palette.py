@@ -1,0 +1,98 @@
+"""The palette: every catalog kind by category, searchable, dragged onto the canvas."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QDrag
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from blockstudio.core.catalog import Catalog
+from blockstudio.ui.canvas_view import KIND_MIME
+
+CATEGORY_ORDER = [
+    "generic",
+    "convolution",
+    "normalization",
+    "activation",
+    "merge",
+    "pooling",
+    "reshaping",
+    "regularization",
+    "core",
+    "attention",
+    "recurrent",
+    "preprocessing",
+    "other",
+]
+CATEGORY_TITLES = {"generic": "Generic (follow spatial_dims)", "merge": "Merge"}
+
+
+class _KindTree(QTreeWidget):
+    def startDrag(self, actions) -> None:
+        item = self.currentItem()
+        kind = item.data(0, Qt.UserRole) if item else None
+        if not kind:
+            return
+        mime = QMimeData()
+        mime.setData(KIND_MIME, kind.encode("utf-8"))
+        mime.setText(kind)
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.CopyAction)
+
+
+class Palette(QWidget):
+    """Search box over a category tree; double-click adds a kind at the canvas centre."""
+
+    sigAddKind = Signal(str)
+
+    def __init__(self, catalog: Catalog, parent=None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit(placeholderText="Search layers (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.tree = _KindTree()
+        self.tree.setHeaderHidden(True)
+        self.tree.setDragEnabled(True)
+        self.tree.setUniformRowHeights(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+        cats = catalog.categories()
+        self.items: dict[str, QTreeWidgetItem] = {}
+        for cat in sorted(
+            cats, key=lambda c: CATEGORY_ORDER.index(c) if c in CATEGORY_ORDER else 99
+        ):
+            parent_item = QTreeWidgetItem([CATEGORY_TITLES.get(cat, cat.capitalize())])
+            parent_item.setFlags(Qt.ItemIsEnabled)
+            self.tree.addTopLevelItem(parent_item)
+            for spec in sorted(cats[cat], key=lambda s: s.kind):
+                child = QTreeWidgetItem([spec.kind])
+                child.setData(0, Qt.UserRole, spec.kind)
+                child.setToolTip(0, f"<b>{spec.kind}</b><br>{spec.doc}")
+                parent_item.addChild(child)
+                self.items[spec.kind] = child
+            parent_item.setExpanded(
+                cat in ("generic", "convolution", "normalization", "activation", "merge")
+            )
+        self.search.textChanged.connect(self.filter)
+        self.tree.itemDoubleClicked.connect(self._activated)
+
+    def filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            shown = 0
+            for j in range(top.childCount()):
+                child = top.child(j)
+                hit = not needle or needle in child.text(0).lower()
+                child.setHidden(not hit)
+                shown += hit
+            top.setHidden(shown == 0)
+            if needle:
+                top.setExpanded(shown > 0)
+
+    def _activated(self, item: QTreeWidgetItem) -> None:
+        kind = item.data(0, Qt.UserRole)
+        if kind:
+            self.sigAddKind.emit(kind)

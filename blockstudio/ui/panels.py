@@ -1,0 +1,174 @@
+"""Bottom panels: problems (click selects the node) and live code with syntax highlighting."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from blockstudio.engine.codegen import STYLES, CodegenError, generate_code
+from blockstudio.ui.doc_model import DocumentModel
+
+
+class ProblemsPanel(QListWidget):
+    """Every validation and shape problem; clicking one selects its node."""
+
+    sigSelectNode = Signal(str)
+
+    def __init__(self, model: DocumentModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        model.sigChanged.connect(self.refresh)
+        model.sigAnalysis.connect(self.refresh)
+        self.itemClicked.connect(self._clicked)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.clear()
+        problems = self.model.all_problems()
+        if not problems:
+            item = QListWidgetItem("No problems.")
+            item.setForeground(QColor("#81c995"))
+            self.addItem(item)
+            return
+        for p in problems:
+            node = self.model.doc.nodes.get(p.node_id or "")
+            where = node.name if node else (p.param or "block")
+            mark = "⚠" if p.severity == "warning" else "✖"
+            item = QListWidgetItem(f"{mark}  {where}: {p.message}")
+            item.setForeground(QColor("#fdd663" if p.severity == "warning" else "#f28b82"))
+            item.setData(Qt.UserRole, p.node_id)
+            item.setToolTip(p.message)
+            self.addItem(item)
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        nid = item.data(Qt.UserRole)
+        if nid:
+            self.sigSelectNode.emit(nid)
+
+
+class PythonHighlighter(QSyntaxHighlighter):
+    RULES = [
+        (
+            r"\b(def|class|return|if|else|elif|import|from|is|not|and|or|None|True|False|raise|"
+            r"in|for|while|with|as|pass|lambda)\b",
+            "#c792ea",
+        ),
+        (r"\bself\b", "#f78c6c"),
+        (r"\b\d+(\.\d+)?(e-?\d+)?\b", "#f78c6c"),
+        (r"@[\w.]+", "#ffcb6b"),
+        (r"\b(keras)\b", "#82aaff"),
+        (r'"[^"\\]*(\\.[^"\\]*)*"', "#c3e88d"),
+        (r"#[^\n]*", "#697098"),
+    ]
+
+    def __init__(self, document) -> None:
+        super().__init__(document)
+        self.rules = []
+        for pattern, color in self.RULES:
+            fmt = QTextCharFormat()
+            fmt.setForeground(QColor(color))
+            self.rules.append((re.compile(pattern), fmt))
+        self.doc_fmt = QTextCharFormat()
+        self.doc_fmt.setForeground(QColor("#8fbc8f"))
+
+    def highlightBlock(self, text: str) -> None:
+        for regex, fmt in self.rules:
+            for m in regex.finditer(text):
+                self.setFormat(m.start(), m.end() - m.start(), fmt)
+        # docstrings: block state 1 means the line starts inside triple quotes
+        inside, pos = self.previousBlockState() == 1, 0
+        while True:
+            if inside:
+                end = text.find('"""', pos)
+                if end == -1:
+                    self.setFormat(pos, len(text) - pos, self.doc_fmt)
+                    self.setCurrentBlockState(1)
+                    return
+                self.setFormat(pos, end + 3 - pos, self.doc_fmt)
+                pos, inside = end + 3, False
+            else:
+                start = text.find('"""', pos)
+                if start == -1:
+                    self.setCurrentBlockState(0)
+                    return
+                self.setFormat(start, 3, self.doc_fmt)
+                pos, inside = start + 3, True
+
+
+class CodePanel(QWidget):
+    """The generated code for the current document, regenerated as the document changes."""
+
+    sigExport = Signal()
+
+    def __init__(self, model: DocumentModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.style = QComboBox()
+        self.style.addItems(STYLES)
+        self.style.setToolTip(
+            "build: sub-layers that need the input shape are made in build()\n"
+            "init: every sub-layer is made in __init__\n"
+            "functional: a function plus build_model()"
+        )
+        self.status = QLabel()
+        copy, export = QPushButton("Copy"), QPushButton("Export…")
+        export.setToolTip("Write the code to a .py file (Ctrl+E)")
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Style"))
+        bar.addWidget(self.style)
+        bar.addWidget(self.status, 1)
+        bar.addWidget(copy)
+        bar.addWidget(export)
+        self.text = QPlainTextEdit(readOnly=True)
+        font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        font.setStyleHint(QFont.Monospace)
+        self.text.setFont(font)
+        self.text.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.highlighter = PythonHighlighter(self.text.document())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.text)
+        self.source = ""
+        self._timer = QTimer(self, singleShot=True, interval=60)
+        self._timer.timeout.connect(self.regenerate)
+        model.sigChanged.connect(self._timer.start)
+        self.style.currentTextChanged.connect(self.regenerate)
+        copy.clicked.connect(self.copy)
+        export.clicked.connect(self.sigExport.emit)
+        self.regenerate()
+
+    def regenerate(self) -> None:
+        try:
+            source = generate_code(self.model.doc, self.model.catalog, self.style.currentText())
+        except CodegenError as exc:
+            self.status.setText(
+                f"<span style='color:#f28b82'>{len(exc.problems)} problem(s): "
+                "code shows the last valid version</span>"
+            )
+            return
+        self.status.setText("")
+        if source != self.source:
+            self.source = source
+            bar = self.text.verticalScrollBar()
+            keep = bar.value()
+            self.text.setPlainText(source)
+            bar.setValue(keep)
+
+    def copy(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.clipboard().setText(self.source)

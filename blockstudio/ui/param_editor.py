@@ -1,0 +1,145 @@
+"""One typed editor per parameter, validated live, with an optional link to a block parameter."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from blockstudio.core.catalog import ParamSpec
+from blockstudio.core.document import ParamRef
+from blockstudio.core.params import check_value
+
+LINK_NONE = "—"
+
+
+def parse_text(spec: ParamSpec, text: str) -> Any:
+    """Turn typed text into a value for ``spec`` (literals only, never eval)."""
+    text = text.strip()
+    if text in ("", "None"):
+        return None
+    if spec.type == "str":
+        return text
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        if spec.type in ("choice", "any"):
+            return text
+        raise ValueError(f"{spec.name}: {text!r} is not a value") from None
+    if isinstance(value, list):
+        value = tuple(value)
+    if spec.type == "float" and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    return value
+
+
+def show_value(value: Any) -> str:
+    return "None" if value is None else repr(value)
+
+
+class ParamEditor(QWidget):
+    """Emits ``sigCommit(name, value)`` with a checked value or ``sigError(name, message)``."""
+
+    sigCommit = Signal(str, object)
+    sigError = Signal(str, str)
+
+    def __init__(self, spec: ParamSpec, value: Any, links: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.editor = self._make_editor(value)
+        layout.addWidget(self.editor, 1)
+        self.link = QComboBox()
+        self.link.addItem(LINK_NONE)
+        self.link.addItems(links)
+        self.link.setToolTip("Follow a block parameter")
+        self.link.setVisible(bool(links) and spec.linkable)
+        layout.addWidget(self.link)
+        if isinstance(value, ParamRef):
+            self.link.setCurrentText(value.param)
+            self.editor.setEnabled(False)
+        self.link.currentTextChanged.connect(self._link_changed)
+
+    def _make_editor(self, value: Any) -> QWidget:
+        spec = self.spec
+        shown = spec.default if isinstance(value, ParamRef) else value
+        if spec.type == "bool":
+            box = QCheckBox()
+            box.setChecked(bool(shown))
+            box.toggled.connect(lambda v: self._commit(bool(v)))
+            return box
+        if spec.type == "choice" and spec.choices:
+            combo = QComboBox()
+            for choice in spec.choices:
+                combo.addItem(show_value(choice) if choice is None else str(choice), choice)
+            index = next((i for i, ch in enumerate(spec.choices) if ch == shown), 0)
+            combo.setCurrentIndex(index)
+            combo.activated.connect(lambda i: self._commit(combo.itemData(i)))
+            return combo
+        if spec.type == "int" and not spec.optional:
+            spin = QSpinBox()
+            spin.setRange(
+                int(spec.min) if spec.min is not None else -(2**31),
+                int(spec.max) if spec.max is not None else 2**31 - 1,
+            )
+            spin.setValue(int(shown) if isinstance(shown, int) else 0)
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda v: self._commit(int(v)))
+            return spin
+        line = QLineEdit(show_value(shown) if spec.type != "str" else str(shown or ""))
+        line.setPlaceholderText("None" if spec.optional else spec.type)
+        line.editingFinished.connect(lambda: self._commit_text(line))
+        line.textEdited.connect(lambda text: self._check_text(line, text))
+        return line
+
+    def _check_text(self, line: QLineEdit, text: str) -> None:
+        message = self._problem(text)
+        line.setStyleSheet("" if message is None else "border: 1px solid #d93025;")
+        line.setToolTip(message or "")
+        if message:
+            self.sigError.emit(self.spec.name, message)
+        else:
+            self.sigError.emit(self.spec.name, "")
+
+    def _problem(self, text: str) -> str | None:
+        try:
+            value = parse_text(self.spec, text)
+        except ValueError as exc:
+            return str(exc)
+        return check_value(self.spec, value)
+
+    def _commit_text(self, line: QLineEdit) -> None:
+        if not line.isModified():
+            return
+        line.setModified(False)
+        message = self._problem(line.text())
+        if message:
+            self.sigError.emit(self.spec.name, message)
+            return
+        self._commit(parse_text(self.spec, line.text()))
+
+    def _commit(self, value: Any) -> None:
+        message = check_value(self.spec, value)
+        if message:
+            self.sigError.emit(self.spec.name, message)
+            return
+        self.sigError.emit(self.spec.name, "")
+        self.sigCommit.emit(self.spec.name, value)
+
+    def _link_changed(self, text: str) -> None:
+        if text == LINK_NONE:
+            self.editor.setEnabled(True)
+            self.sigCommit.emit(self.spec.name, self.spec.default)
+        else:
+            self.editor.setEnabled(False)
+            self.sigCommit.emit(self.spec.name, ParamRef(text))
