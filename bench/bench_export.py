@@ -36,9 +36,11 @@ def main() -> None:
             t = time.perf_counter()
             source = generate_code(big, catalog, style)
             big_times.append(time.perf_counter() - t)
-        print(f"  {style:10s} U-Net {statistics.median(times) * 1000:7.2f} ms   "
-              f"1,000 nodes {statistics.median(big_times) * 1000:8.1f} ms "
-              f"({source.count(chr(10))} lines)")
+        print(
+            f"  {style:10s} U-Net {statistics.median(times) * 1000:7.2f} ms   "
+            f"1,000 nodes {statistics.median(big_times) * 1000:8.1f} ms "
+            f"({source.count(chr(10))} lines)"
+        )
     loaded = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
     print(f"  modules of TensorFlow/Keras imported: {loaded or 'none'}")
 

@@ -61,12 +61,17 @@ def main() -> None:
             cold_infer.run(big, {"width": width})
             warm.append(time.perf_counter() - t)
     print("shape inference")
-    print(f"  U-Net, one param changed to a new value (median of 200) {ms(statistics.median(fresh))}")
-    print(f"  U-Net, one param toggled (cached, median of 200)         "
-          f"{ms(statistics.median(toggled))}")
+    print(
+        f"  U-Net, one param changed to a new value (median of 200) {ms(statistics.median(fresh))}"
+    )
+    print(
+        f"  U-Net, one param toggled (cached, median of 200)         "
+        f"{ms(statistics.median(toggled))}"
+    )
     print(f"  1,000-node document, first run (fresh caches)             {ms(cold)}")
-    print(f"  1,000-node document, width changed (median of 5)         "
-          f"{ms(statistics.median(warm))}")
+    print(
+        f"  1,000-node document, width changed (median of 5)         {ms(statistics.median(warm))}"
+    )
     print(f"  variables created during all of the above: {len(created)}")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,8 +86,10 @@ def main() -> None:
         assert not problems
         size = path.stat().st_size
     print("project files")
-    print(f"  load + validate a 1,000-node file ({size / 1024:.0f} KiB, median of 10)  "
-          f"{ms(statistics.median(times))}")
+    print(
+        f"  load + validate a 1,000-node file ({size / 1024:.0f} KiB, median of 10)  "
+        f"{ms(statistics.median(times))}"
+    )
 
 
 if __name__ == "__main__":

@@ -52,10 +52,13 @@ def overhead(pairs: int) -> None:
     ratio = statistics.median(traced) / statistics.median(plain)
     ratios = [t / p for t, p in zip(traced, plain, strict=True)]
     print(f"tracer overhead, first call of the U-Net block, {pairs} interleaved pairs")
-    print(f"  untraced median {statistics.median(plain) * 1000:7.2f} ms   "
-          f"traced median {statistics.median(traced) * 1000:7.2f} ms")
-    print(f"  ratio of medians {ratio:.3f}x   median of pair ratios "
-          f"{statistics.median(ratios):.3f}x")
+    print(
+        f"  untraced median {statistics.median(plain) * 1000:7.2f} ms   "
+        f"traced median {statistics.median(traced) * 1000:7.2f} ms"
+    )
+    print(
+        f"  ratio of medians {ratio:.3f}x   median of pair ratios {statistics.median(ratios):.3f}x"
+    )
 
 
 def round_trip(n: int) -> None:
@@ -84,8 +87,10 @@ def round_trip(n: int) -> None:
         client.shutdown()
     w, loc = statistics.median(worker), statistics.median(local)
     print(f"trace of the U-Net block (2 calls), {n} interleaved runs")
-    print(f"  in-process {loc * 1000:7.1f} ms   through the worker {w * 1000:7.1f} ms   "
-          f"ratio {w / loc:.3f}x")
+    print(
+        f"  in-process {loc * 1000:7.1f} ms   through the worker {w * 1000:7.1f} ms   "
+        f"ratio {w / loc:.3f}x"
+    )
 
 
 if __name__ == "__main__":

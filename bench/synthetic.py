@@ -7,8 +7,11 @@ from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
 
 def big_document(n_nodes: int = 1000, channels: int = 8) -> Document:
     """A valid document with about ``n_nodes`` nodes (Input and Output included)."""
-    doc = Document("BigBlock", (None, 16, 16, channels),
-                   [BlockParam("spatial_dims", "int", 2), BlockParam("width", "int", channels)])
+    doc = Document(
+        "BigBlock",
+        (None, 16, 16, channels),
+        [BlockParam("spatial_dims", "int", 2), BlockParam("width", "int", channels)],
+    )
     doc.nodes["in"] = Node("in", "Input", "input", position=(0.0, 0.0))
     prev, skip, i = "in", "in", 0
     while len(doc.nodes) < n_nodes - 1:
@@ -20,8 +23,9 @@ def big_document(n_nodes: int = 1000, channels: int = 8) -> Document:
             ("Add", {}),
         ][i % 4]
         nid = f"n{i}"
-        doc.nodes[nid] = Node(nid, kind, f"{kind.lower()}_{i}", params,
-                              position=(180.0 * i, 120.0 * (stage % 3)))
+        doc.nodes[nid] = Node(
+            nid, kind, f"{kind.lower()}_{i}", params, position=(180.0 * i, 120.0 * (stage % 3))
+        )
         doc.edges.append(Edge(prev, nid, 0))
         if kind == "Add":
             doc.edges.append(Edge(skip, nid, 1))

@@ -44,6 +44,8 @@ class EngineBridge(QObject):
         return self.client.status
 
     def shutdown(self) -> None:
+        # no signals from the client thread once this object may be on its way out
+        self.client.on_reply = self.client.on_status = lambda *args: None
         self.client.shutdown()
 
 

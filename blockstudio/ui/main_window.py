@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt, QTimer
@@ -41,6 +42,11 @@ from blockstudio.ui.panels import CodePanel, ProblemsPanel
 
 AUTOSAVE_MS = 1000
 FILE_FILTER = f"Block Studio projects (*{SUFFIX});;All files (*)"
+
+
+def default_node_name(kind: str) -> str:
+    """conv2d for Conv2D, leaky_relu for LeakyReLU, conv2d_transpose for Conv2DTranspose."""
+    return snake_case(re.sub(r"(\d)D", r"\1d", kind.replace("ReLU", "Relu")))
 
 
 def empty_document() -> Document:
@@ -202,16 +208,14 @@ class MainWindow(QMainWindow):
         if pos is None:
             pos = self.view.mapToScene(self.view.viewport().rect().center())
         nid = doc.new_id()
-        name = doc.unique_name(
-            snake_case(kind).replace("_1_d", "1d").replace("_2_d", "2d").replace("_3_d", "3d")
-        )
+        name = doc.unique_name(default_node_name(kind))
         node = Node(nid, kind, name, position=(pos.x() - 89, pos.y() - 35))
         self.model.push(c.AddNode(node))
         self.scene.select_node(nid)
         return nid
 
     def delete_selection(self) -> None:
-        ids = [n for n in self.scene.selected_node_ids()]
+        ids = self.scene.selected_node_ids()
         edges = [e for e in self.scene.selected_edges() if e.src not in ids and e.dst not in ids]
         if not ids and not edges:
             return
@@ -234,12 +238,12 @@ class MainWindow(QMainWindow):
         self.copy()
         self.delete_selection()
 
-    def paste(self, text: str | None = None) -> None:
-        if text is None:
-            mime = QGuiApplication.clipboard().mimeData()
-            if mime is None or not mime.hasFormat(NODES_MIME):
-                return
-            text = bytes(mime.data(NODES_MIME)).decode("utf-8")
+    def paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime.hasFormat(NODES_MIME):
+            self.paste_text(bytes(mime.data(NODES_MIME)).decode("utf-8"))
+
+    def paste_text(self, text: str) -> None:
         cmds = paste_commands(self.model.doc, text)
         if not cmds:
             return
@@ -255,7 +259,7 @@ class MainWindow(QMainWindow):
     def duplicate(self) -> None:
         ids = self.scene.selected_node_ids()
         if ids:
-            self.paste(copy_payload(self.model.doc, ids))
+            self.paste_text(copy_payload(self.model.doc, ids))
 
     def select_all(self) -> None:
         for item in self.scene.nodes.values():

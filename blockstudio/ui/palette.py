@@ -28,6 +28,15 @@ CATEGORY_TITLES = {"generic": "Generic (follow spatial_dims)", "merge": "Merge"}
 
 
 class _KindTree(QTreeWidget):
+    sigChosen = Signal(str)
+
+    def keyPressEvent(self, event) -> None:
+        item = self.currentItem()
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and item and item.data(0, Qt.UserRole):
+            self.sigChosen.emit(item.data(0, Qt.UserRole))
+            return
+        super().keyPressEvent(event)
+
     def startDrag(self, actions) -> None:
         item = self.currentItem()
         kind = item.data(0, Qt.UserRole) if item else None
@@ -77,6 +86,7 @@ class Palette(QWidget):
             )
         self.search.textChanged.connect(self.filter)
         self.tree.itemDoubleClicked.connect(self._activated)
+        self.tree.sigChosen.connect(self.sigAddKind.emit)
 
     def filter(self, text: str) -> None:
         needle = text.strip().lower()

@@ -27,10 +27,13 @@ def test_generated_code_is_ruff_clean(tmp_path_factory, doc):
         path = folder / f"block_{style}.py"
         path.write_text(generate_code(doc, CATALOG, style))
         paths.append(str(path))
-    for args in (["check", "--isolated", "--select", "E,F,W,I,B,UP"],
-                 ["format", "--isolated", "--check", "--diff"]):
-        run = subprocess.run([sys.executable, "-m", "ruff", *args, *paths],
-                             capture_output=True, text=True)
+    for args in (
+        ["check", "--isolated", "--select", "E,F,W,I,B,UP"],
+        ["format", "--isolated", "--check", "--diff"],
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "ruff", *args, *paths], capture_output=True, text=True
+        )
         assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -67,8 +70,11 @@ def test_generated_code_builds_matches_inference_and_styles_agree(doc):
     for style in ("build", "init"):
         block, lookup = _build(doc, style)
         for node in doc.nodes.values():
-            ours = lookup(node.name) if node.shares is None and node.kind not in (
-                "Input", "Output") else None
+            ours = (
+                lookup(node.name)
+                if node.shares is None and node.kind not in ("Input", "Output")
+                else None
+            )
             if isinstance(ours, keras.layers.Layer) and ours.weights:
                 ours.set_weights(get_layer(node.name).get_weights())
         got = np.asarray(block(x, training=False))

@@ -48,8 +48,13 @@ def monai_unet_res_block(x, p, stride, kernel, norm, downsample):
     def nrm(v, key):
         if norm == "instance":
             return instance_norm(v, p[key + ".weight"], p[key + ".bias"])
-        return batch_norm_eval(v, p[key + ".weight"], p[key + ".bias"],
-                               p[key + ".running_mean"], p[key + ".running_var"])
+        return batch_norm_eval(
+            v,
+            p[key + ".weight"],
+            p[key + ".bias"],
+            p[key + ".running_mean"],
+            p[key + ".running_var"],
+        )
 
     pad = (kernel - stride + 1) // 2
     out = conv_nd(x, p["conv1"], stride, pad)
@@ -62,8 +67,10 @@ def monai_unet_res_block(x, p, stride, kernel, norm, downsample):
 
 
 def torch_params(rng, dims, cin, cout, kernel, norm, downsample):
-    p = {"conv1": rng.normal(size=(cout, cin, *[kernel] * dims)) * 0.3,
-         "conv2": rng.normal(size=(cout, cout, *[kernel] * dims)) * 0.3}
+    p = {
+        "conv1": rng.normal(size=(cout, cin, *[kernel] * dims)) * 0.3,
+        "conv2": rng.normal(size=(cout, cout, *[kernel] * dims)) * 0.3,
+    }
     norms = ["norm1", "norm2"]
     if downsample:
         p["conv3"] = rng.normal(size=(cout, cin, *[1] * dims)) * 0.3
@@ -79,8 +86,14 @@ def torch_params(rng, dims, cin, cout, kernel, norm, downsample):
 
 def load_into_keras(lookup, p, norm):
     """MONAI's weights into the Keras block: kernels (O, C, *K) become (*K, C, O)."""
-    names = {"conv1": "conv1", "conv2": "conv2", "conv3": "res_conv",
-             "norm1": "norm1", "norm2": "norm2", "norm3": "res_norm"}
+    names = {
+        "conv1": "conv1",
+        "conv2": "conv2",
+        "conv3": "res_conv",
+        "norm1": "norm1",
+        "norm2": "norm2",
+        "norm3": "res_norm",
+    }
     for torch_name, ours in names.items():
         layer = lookup(ours)
         if torch_name.startswith("conv") and torch_name in p:

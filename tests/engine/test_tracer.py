@@ -22,8 +22,9 @@ def layers_built(trace, span=None):
 
 @pytest.mark.parametrize("style", ["build", "init", "functional"])
 def test_weights_are_exactly_the_blocks_weights(unet, catalog, style):
-    trace = run_trace(unet, catalog, RunSpec(style=style, values={"stride": 2,
-                                                                 "norm_name": "batch"}))
+    trace = run_trace(
+        unet, catalog, RunSpec(style=style, values={"stride": 2, "norm_name": "batch"})
+    )
     assert trace.error is None
     traced = [(e.path, tuple(e.data["shape"]), e.data["dtype"]) for e in trace.of_type("weight")]
     assert sorted(traced) == sorted((w.path, w.shape, w.dtype) for w in trace.weights)
@@ -33,8 +34,12 @@ def test_weights_are_exactly_the_blocks_weights(unet, catalog, style):
     assert sum(e.data["params"] for e in trace.of_type("weight")) == block.count_params()
     assert trace.total_params == block.count_params()
     trainable = {e.path: e.data["trainable"] for e in trace.of_type("weight")}
-    assert trainable["unet_res_block/norm1/moving_mean" if style != "functional"
-                     else "norm1/moving_mean"] is False
+    assert (
+        trainable[
+            "unet_res_block/norm1/moving_mean" if style != "functional" else "norm1/moving_mean"
+        ]
+        is False
+    )
 
 
 @pytest.mark.parametrize("style", ["build", "init"])
@@ -43,8 +48,16 @@ def test_every_layer_builds_once_and_second_call_builds_nothing(unet, catalog, s
     first, second = trace.top_calls()
     built = layers_built(trace)
     assert len(built) == len(set(built))
-    assert set(built) == {"unet_res_block", "conv1", "norm1", "conv2", "norm2", "res_conv",
-                          "res_norm", "add"}
+    assert set(built) == {
+        "unet_res_block",
+        "conv1",
+        "norm1",
+        "conv2",
+        "norm2",
+        "res_conv",
+        "res_norm",
+        "add",
+    }
     assert first.data["built"] == len(built)
     assert second.data["built"] == 0
     assert not [e for e in trace.within(second) if e.type in ("build", "weight")]
@@ -57,8 +70,10 @@ def test_build_style_creates_projection_in_build_only_when_needed(unet, catalog)
     assert created_in(trace, "res_conv") == "build"
     assert created_in(trace, "res_norm") == "build"
     build = next(e for e in trace.of_type("build") if e.layer == "unet_res_block")
-    assert {e.layer for e in trace.within(build) if e.type == "construct"} == {"res_conv",
-                                                                               "res_norm"}
+    assert {e.layer for e in trace.within(build) if e.type == "construct"} == {
+        "res_conv",
+        "res_norm",
+    }
     unet.input_shape = (None, 64, 64, 64)
     same = run_trace(unet, catalog, RunSpec(style="build"))
     assert not [e for e in same.events if e.layer.startswith("res_")]

@@ -1,0 +1,219 @@
+"""The studio driven like a user: mouse, keyboard and real widgets (offscreen)."""
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from blockstudio.core.project import document_to_json, load_document
+from blockstudio.ui.canvas_view import KIND_MIME
+from tests.ui.conftest import wait_for_engine
+
+
+def view_point(window, scene_pos: QPointF) -> QPoint:
+    return window.view.mapFromScene(scene_pos)
+
+
+def drag(qtbot, window, start: QPointF, end: QPointF) -> None:
+    vp = window.view.viewport()
+    a, b = view_point(window, start), view_point(window, end)
+    qtbot.mousePress(vp, Qt.LeftButton, pos=a)
+    for i in range(1, 6):
+        qtbot.mouseMove(vp, a + (b - a) * i / 5)
+    qtbot.mouseRelease(vp, Qt.LeftButton, pos=b)
+
+
+def test_opens_on_the_unet_example(make_window):
+    window = make_window()
+    assert window.model.doc.name == "UnetResBlock"
+    assert set(window.scene.nodes) == set(window.model.doc.nodes)
+    assert len(window.scene.edges) == len(window.model.doc.edges)
+    assert "class UnetResBlock(keras.layers.Layer)" in window.code.text.toPlainText()
+    assert window.windowTitle().startswith("UnetResBlock (unsaved)")
+
+
+def test_drop_a_kind_from_the_palette_onto_the_canvas(make_window, qtbot):
+    window = make_window()
+    vp = window.view.viewport()
+    mime = QMimeData()
+    mime.setData(KIND_MIME, b"Dense")
+    where = QPointF(vp.rect().center())
+    before = len(window.model.doc.nodes)
+    for kind in (QDropEvent,):
+        event = kind(where, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        window.view.dropEvent(event)
+    assert len(window.model.doc.nodes) == before + 1
+    node = list(window.model.doc.nodes.values())[-1]
+    assert node.kind == "Dense" and node.name == "dense"
+    assert node.id in window.scene.nodes
+    assert window.undo_action.text() == "&Undo Add dense"
+
+
+def test_palette_search_and_double_click_adds_at_centre(make_window, qtbot):
+    window = make_window()
+    qtbot.keyClick(window, Qt.Key_F, Qt.ControlModifier)
+    qtbot.keyClicks(window.palette.search, "leaky")
+    visible = [k for k, item in window.palette.items.items() if not item.isHidden()]
+    assert visible == ["LeakyReLU"]
+    qtbot.keyClick(window.palette.search, Qt.Key_Down)  # into the results
+    window.palette.tree.setCurrentItem(window.palette.items["LeakyReLU"])
+    qtbot.keyClick(window.palette.tree, Qt.Key_Return)
+    assert any(n.name == "leaky_relu" for n in window.model.doc.nodes.values())
+
+
+def test_connect_two_ports_with_the_mouse_and_undo(make_window, qtbot):
+    window = make_window()
+    dense_id = window.add_kind("ReLU", QPointF(400, 400))
+    item = window.scene.nodes[dense_id]
+    window.view.centerOn(item)
+    src = window.scene.nodes["norm2"].output
+    window.view.centerOn(QPointF((src.scenePos().x() + item.scenePos().x()) / 2, 300))
+    drag(qtbot, window, src.scenePos(), item.inputs[0].scenePos())
+    assert any(e.src == "norm2" and e.dst == dense_id for e in window.model.doc.edges)
+    assert window.undo_action.text() == "&Undo Connect norm2 → relu"
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert not any(e.dst == dense_id for e in window.model.doc.edges)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert any(e.dst == dense_id for e in window.model.doc.edges)
+
+
+def test_invalid_connection_is_refused_with_a_reason(make_window, qtbot):
+    window = make_window()
+    window.view.resetTransform()
+    window.view.centerOn(window.scene.nodes["conv2"])
+    src = window.scene.nodes["conv2"].output
+    target = window.scene.nodes["norm1"].inputs[0]  # would be a cycle and the port is taken
+    before = list(window.model.doc.edges)
+    drag(qtbot, window, src.scenePos(), target.scenePos())
+    assert window.model.doc.edges == before
+    assert "Cannot connect" in window.statusBar().currentMessage()
+
+
+def test_moving_nodes_is_one_undo_step(make_window, qtbot):
+    window = make_window()
+    window.view.resetTransform()
+    item = window.scene.nodes["conv1"]
+    window.view.centerOn(item)
+    start = item.scenePos() + QPointF(60, 12)
+    drag(qtbot, window, start, start + QPointF(90, 70))
+    moved = window.model.doc.nodes["conv1"].position
+    assert moved != (200.0, 0.0)
+    assert window.undo_action.text() == "&Undo Move conv1"
+    window.model.undo_stack.undo()
+    assert window.model.doc.nodes["conv1"].position == (200.0, 0.0)
+    assert item.pos() == QPointF(200.0, 0.0)
+
+
+def test_edit_param_updates_edge_shape_and_code(make_window, qtbot):
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    window.scene.select_node("conv1")
+    editor = window.inspector.editors["filters"]
+    editor.link.setCurrentText("—")  # stop following out_channels
+    spin = window.inspector.editors["filters"].editor
+    spin.setValue(16)
+    assert window.model.doc.nodes["conv1"].params["filters"] == 16
+    qtbot.waitUntil(lambda: window.model.shapes.get("conv1") == (None, 64, 64, 16), timeout=20000)
+    edge = next(e for key, e in window.scene.edges.items() if key.src == "conv1")
+    assert edge.label == "(None, 64, 64, 16)"
+    qtbot.waitUntil(lambda: "16,\n" in window.code.source or "out_channels" in window.code.source)
+    qtbot.waitUntil(lambda: "_conv(spatial_dims, 16, kernel_size" in window.code.source)
+
+
+def test_shape_error_shows_on_the_node_and_in_problems(make_window, qtbot):
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    window.scene.select_node("conv2")
+    window.inspector.editors["filters"].link.setCurrentText("—")
+    window.inspector.editors["filters"].editor.setValue(16)
+    qtbot.waitUntil(lambda: window.scene.nodes["add"].problem_text != "", timeout=20000)
+    assert "Add" in window.scene.nodes["add"].problem_text
+    texts = [window.problems.item(i).text() for i in range(window.problems.count())]
+    assert any(t.startswith("✖  add:") for t in texts)
+    add_row = next(i for i, t in enumerate(texts) if t.startswith("✖  add:"))
+    rect = window.problems.visualItemRect(window.problems.item(add_row))
+    window.bottom.setCurrentWidget(window.problems)
+    qtbot.mouseClick(window.problems.viewport(), Qt.LeftButton, pos=rect.center())
+    assert window.scene.selected_node_ids() == ["add"]
+
+
+def test_bad_input_shape_text_is_refused_in_place(make_window, qtbot):
+    window = make_window()
+    window.scene.clearSelection()
+    line = window.inspector.editors["input_shape"]
+    line.clear()
+    qtbot.keyClicks(line, "(None, 0, 3)")
+    assert "sizes must be positive" in window.inspector.error.text()
+    qtbot.keyClick(line, Qt.Key_Return)
+    assert window.model.doc.input_shape == (None, 64, 64, 32)
+    line.clear()
+    qtbot.keyClicks(line, "32x32x8")
+    qtbot.keyClick(line, Qt.Key_Return)
+    assert window.model.doc.input_shape == (None, 32, 32, 8)
+
+
+def test_delete_copy_paste_duplicate(make_window, qtbot):
+    window = make_window()
+    window.scene.select_node("norm1")
+    qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier)
+    names = [n.name for n in window.model.doc.nodes.values()]
+    assert "norm1_2" in names
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert "norm1_2" not in [n.name for n in window.model.doc.nodes.values()]
+    window.scene.select_node("conv2")
+    window.view.setFocus()  # as after clicking the canvas; a text field would take Ctrl+C
+    qtbot.keyClick(window.view, Qt.Key_C, Qt.ControlModifier)
+    qtbot.keyClick(window.view, Qt.Key_V, Qt.ControlModifier)
+    assert "conv2_2" in [n.name for n in window.model.doc.nodes.values()]
+
+
+def test_save_reopen_identical(make_window, qtbot, tmp_path, catalog):
+    window = make_window()
+    window.scene.select_node("norm1")
+    qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier)
+    path = tmp_path / "edited.bsblock"
+    assert window.save_to(path)
+    assert not window.isWindowModified()
+    saved = document_to_json(window.model.doc)
+    other = make_window()
+    assert other.open_path(path, ask=False)
+    assert document_to_json(other.model.doc) == saved == path.read_text()
+    assert document_to_json(load_document(path, catalog)) == saved
+
+
+def test_recovery_after_a_crash_gives_back_the_edits(make_window, qtbot, home):
+    window = make_window()
+    window.scene.select_node("lrelu")
+    qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier)
+    edited = document_to_json(window.model.doc)
+    qtbot.waitUntil(lambda: (home / "recovery.json").exists(), timeout=3000)
+    # the "crash": the window goes away without closing, so the recovery file stays behind
+    window.engine.shutdown()
+    window.hide()
+    again = make_window()
+    assert again.recovery_bar.isVisible()
+    qtbot.mouseClick(again.recover_button, Qt.LeftButton)
+    assert document_to_json(again.model.doc) == edited
+    assert again.isWindowModified()
+
+
+def test_closing_with_unsaved_changes_asks_first(make_window, qtbot):
+    window = make_window()
+    window.scene.select_node("lrelu")
+    qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier)
+    answers = []
+
+    def answer(button):
+        def click():
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QMessageBox)
+            answers.append(box.text())
+            box.button(button).click()
+
+        QTimer.singleShot(50, click)
+
+    answer(QMessageBox.Cancel)
+    window.close()
+    assert window.isVisible() and answers and "Save changes" in answers[0]
+    answer(QMessageBox.Discard)
+    window.close()
+    assert not window.isVisible()
