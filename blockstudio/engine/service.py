@@ -62,15 +62,20 @@ def worker_main(conn: Any) -> None:
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    conn.send({"status": "loading"})
     try:
+        conn.send({"status": "loading"})
         import keras  # noqa: F401  - the slow part, done once before saying ready
 
         service = Service()
-    except Exception as exc:  # pragma: no cover - a broken install
+    except (BrokenPipeError, EOFError, OSError):
+        return  # the studio went away while TensorFlow loaded
+    except Exception as exc:  # a broken install: say so instead of dying silently
         conn.send({"status": "error", "message": f"cannot load Keras: {exc}"})
         return
-    conn.send({"status": "ready"})
+    try:
+        conn.send({"status": "ready"})
+    except (BrokenPipeError, OSError):
+        return
     while True:
         try:
             request = conn.recv()
@@ -83,4 +88,7 @@ def worker_main(conn: Any) -> None:
             reply = {"id": rid, "ok": True, "result": service.handle(kind, request["payload"])}
         except Exception as exc:  # every failure is a reply, never a dead worker
             reply = {"id": rid, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            return

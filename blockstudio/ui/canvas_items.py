@@ -26,6 +26,8 @@ CATEGORY_COLORS = {
     "io": "#4a4f57",
     "core": "#c7476b",
 }
+OVERVIEW = 0.15  # below this zoom the scene draws the graph as two paths instead of items
+FAR = 0.4  # below this zoom, cards are drawn without text and ports are hidden
 BUILD_STATE_COLORS = {"building": "#f2b632", "built": "#34b36b"}
 
 
@@ -88,7 +90,7 @@ class NodeItem(QGraphicsObject):
             | QGraphicsItem.ItemIsSelectable
             | QGraphicsItem.ItemSendsGeometryChanges
         )
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        # no item cache: zoom steps would re-render every cached pixmap (slower at 1,000 nodes)
         self.setPos(*node.position)
         if node.kind != OUTPUT_KIND:
             self.output = PortItem(self, -1)
@@ -151,9 +153,15 @@ class NodeItem(QGraphicsObject):
         return QRectF(-2, -12, NODE_W + 4, NODE_H + 16)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        painter.setRenderHint(QPainter.Antialiasing)
         rect = QRectF(0, 0, NODE_W, NODE_H)
         accent = QColor(CATEGORY_COLORS.get(self.category, "#5f6368"))
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < FAR:
+            # zoomed far out: a plain card in the category colour; text would be unreadable
+            painter.setPen(QPen(QColor("#f28b82") if self.problem_text else accent, 0))
+            painter.setBrush(QColor("#2b2d31"))
+            painter.drawRect(rect)
+            return
+        painter.setRenderHint(QPainter.Antialiasing)
         body = QColor("#2b2d31")
         if self.build_state:
             body = QColor(BUILD_STATE_COLORS[self.build_state]).darker(260)
@@ -246,6 +254,7 @@ class EdgeItem(QGraphicsPathItem):
     def adjust(self) -> None:
         self.prepareGeometryChange()
         a, b = self.endpoints()
+        self._ends = (a, b)
         path = QPainterPath(a)
         dx = max(abs(b.x() - a.x()) * 0.5, 40)
         path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
@@ -270,13 +279,19 @@ class EdgeItem(QGraphicsPathItem):
         return stroker.createStroke(self.path())
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        painter.setRenderHint(QPainter.Antialiasing)
+        far = option.levelOfDetailFromTransform(painter.worldTransform()) < FAR
         color = QColor("#8ab4f8") if self.isSelected() else QColor("#8e9297")
+        if far:  # a straight line reads the same at this size and costs far less
+            painter.setPen(QPen(color, 0))
+            painter.drawLine(*self._ends)
+            return
+        painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(QPen(color, 2.4 if self.isSelected() else 1.8))
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(self.path())
-        a, b = self.endpoints()
-        if self.label and abs(b.x() - a.x()) + abs(b.y() - a.y()) > 12 + 6 * len(self.label):
+        a, b = self._ends
+        long_enough = abs(b.x() - a.x()) + abs(b.y() - a.y()) > 12 + 6 * len(self.label)
+        if self.label and long_enough:
             mid = self.path().pointAtPercent(0.5)
             font = QFont()
             font.setPointSizeF(7.5)

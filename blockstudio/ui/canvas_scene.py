@@ -13,7 +13,7 @@ from blockstudio.core.connect import connection_problem
 from blockstudio.core.document import Edge, Node
 from blockstudio.core.params import effective_params
 from blockstudio.core.validate import block_env
-from blockstudio.ui.canvas_items import EdgeItem, NodeItem, PortItem
+from blockstudio.ui.canvas_items import FAR, OVERVIEW, EdgeItem, NodeItem, PortItem
 from blockstudio.ui.doc_model import DocumentModel
 
 
@@ -28,10 +28,15 @@ class BlockScene(QGraphicsScene):
         self.model = model
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
+        self.edges_of: dict[str, set[EdgeItem]] = {}  # node id → its edges, for cheap redraws
         self._drag_from: PortItem | None = None
         self._drag_path: QGraphicsPathItem | None = None
         self._press_positions: dict[str, QPointF] = {}
         self._syncing = False
+        self.detailed = True
+        self.overview = False
+        self._overview_paths = None
+        model.sigChanged.connect(self._forget_overview)
         self.setBackgroundBrush(QColor("#1b1c1f"))
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         model.sigReset.connect(self.rebuild)
@@ -49,6 +54,7 @@ class BlockScene(QGraphicsScene):
         self.clear()
         self.nodes.clear()
         self.edges.clear()
+        self.edges_of.clear()
         for nid in self.model.doc.nodes:
             self._add_node(nid)
         for edge in self.model.doc.edges:
@@ -66,8 +72,14 @@ class BlockScene(QGraphicsScene):
         self._syncing = False
         self.nodes[nid] = item
         item.refresh_tooltip()
+        if not self.detailed:
+            for port in (*item.inputs, item.output):
+                if port is not None:
+                    port.setVisible(False)
+        item.setVisible(not self.overview)
 
     def _remove_node(self, nid: str) -> None:
+        self.edges_of.pop(nid, None)
         item = self.nodes.pop(nid, None)
         if item is not None:
             self.removeItem(item)
@@ -85,31 +97,40 @@ class BlockScene(QGraphicsScene):
         src, dst = self.nodes.get(edge.src), self.nodes.get(edge.dst)
         if src is None or dst is None:
             return
-        self._sync_ports(edge.dst)
         item = EdgeItem(src, dst, edge.port, edge)
         self.addItem(item)
         self.edges[edge] = item
+        self.edges_of.setdefault(edge.src, set()).add(item)
+        self.edges_of.setdefault(edge.dst, set()).add(item)
+        item.setVisible(not self.overview)
+        self._sync_ports(edge.dst)
         self._label_edge(item)
 
     def _remove_edge(self, edge: Edge) -> None:
         item = self.edges.pop(edge, None)
         if item is not None:
             self.removeItem(item)
+            for nid in (edge.src, edge.dst):
+                self.edges_of.get(nid, set()).discard(item)
         if edge.dst in self.nodes:
             self._sync_ports(edge.dst)
 
     def _sync_ports(self, nid: str) -> None:
-        connected = {e.port for e in self.model.doc.edges if e.dst == nid}
+        mine = self.edges_of.get(nid, set())
+        connected = {e.edge.port for e in mine if e.edge.dst == nid}
         item = self.nodes[nid]
         item.set_input_count(max(connected) + 1 if connected else 0)
-        for edge, e_item in self.edges.items():
-            if nid in (edge.src, edge.dst):
-                e_item.adjust()
+        for e_item in mine:
+            e_item.adjust()
+
+    def _forget_overview(self) -> None:
+        self._overview_paths = None
+        if self.overview:
+            self.update()
 
     def node_moved(self, item: NodeItem) -> None:
-        for edge, e_item in self.edges.items():
-            if item.node_id in (edge.src, edge.dst):
-                e_item.adjust()
+        for e_item in self.edges_of.get(item.node_id, ()):
+            e_item.adjust()
 
     def _label_edge(self, item: EdgeItem) -> None:
         from blockstudio.core.shapes import format_shape
@@ -260,6 +281,46 @@ class BlockScene(QGraphicsScene):
             return False
         self.model.push(c.Connect(doc, Edge(src, dst, port)))
         return True
+
+    def set_detail(self, scale: float) -> None:
+        """Fewer things to draw as the view zooms out.
+
+        Ports show only when they can be aimed at; below ``OVERVIEW`` the items hide and the
+        whole graph is drawn as two cached paths in one call (a thousand separate Python paint
+        calls would take longer than a frame).
+        """
+        detailed, overview = scale >= FAR, scale < OVERVIEW
+        if detailed != self.detailed:
+            self.detailed = detailed
+            for item in self.nodes.values():
+                for port in (*item.inputs, item.output):
+                    if port is not None:
+                        port.setVisible(detailed)
+        if overview != self.overview:
+            self.overview = overview
+            for item in [*self.nodes.values(), *self.edges.values()]:
+                item.setVisible(not overview)
+            self._overview_paths = None
+            self.update()
+
+    def drawForeground(self, painter, rect) -> None:
+        if not self.overview:
+            return
+        if self._overview_paths is None:
+            edges, cards = QPainterPath(), QPainterPath()
+            for e_item in self.edges.values():
+                a, b = e_item._ends
+                edges.moveTo(a)
+                edges.lineTo(b)
+            for item in self.nodes.values():
+                cards.addRect(item.sceneBoundingRect().adjusted(2, 12, -2, -4))
+            self._overview_paths = (edges, cards)
+        edges, cards = self._overview_paths
+        painter.setPen(QPen(QColor("#8e9297"), 0))
+        painter.drawPath(edges)
+        painter.setPen(QPen(QColor("#3d7dd8"), 0))
+        painter.setBrush(QColor("#2b2d31"))
+        painter.drawPath(cards)
 
     def selected_node_ids(self) -> list[str]:
         return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]

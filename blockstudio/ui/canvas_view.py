@@ -23,6 +23,8 @@ class CanvasView(QGraphicsView):
         self.setDragMode(QGraphicsView.RubberBandDrag)
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.DontSavePainterState
+                                  | QGraphicsView.DontAdjustForAntialiasing)
         self.setAcceptDrops(True)
         self.setMinimumSize(400, 300)
         self._panning: QPointF | None = None
@@ -33,6 +35,14 @@ class CanvasView(QGraphicsView):
         if not 0.05 <= current * factor <= 5:
             return
         self.scale(factor, factor)
+        self._detail_changed()
+
+    def _detail_changed(self) -> None:
+        self.scene().set_detail(self.transform().m11())
+
+    def resetTransform(self) -> None:
+        super().resetTransform()
+        self._detail_changed()
 
     def fit_all(self) -> None:
         rect = self.scene().itemsBoundingRect().adjusted(-40, -40, 40, 40)
@@ -42,6 +52,7 @@ class CanvasView(QGraphicsView):
                 self.resetTransform()
                 self.scale(1.2, 1.2)
                 self.centerOn(rect.center())
+            self._detail_changed()
 
     def wheelEvent(self, event) -> None:
         self.zoom(event.angleDelta().y() / 120)

@@ -63,6 +63,8 @@ class DocumentModel(QObject):
         self._infer_timer = QTimer(self, singleShot=True, interval=40)
         self._infer_timer.timeout.connect(self._request_inference)
         self._pending_infer: int | None = None
+        self._settle = QTimer(self, singleShot=True, interval=0)
+        self._settle.timeout.connect(self.flush)
         self.engine: Any = None  # EngineBridge, set by the window
         self._revalidate()
 
@@ -115,7 +117,14 @@ class DocumentModel(QObject):
         self._changed()
 
     def _changed(self) -> None:
+        # many events arrive per gesture (a layout moves every node): validate once per batch
         self.revision += 1
+        if not self._settle.isActive():
+            self._settle.start()
+
+    def flush(self) -> None:
+        """Validate now and tell the views (normally done once the current events are handled)."""
+        self._settle.stop()
         self._revalidate()
         self._infer_timer.start()
         self.sigChanged.emit()

@@ -64,7 +64,7 @@ def test_connect_two_ports_with_the_mouse_and_undo(make_window, qtbot):
     window = make_window()
     dense_id = window.add_kind("ReLU", QPointF(400, 400))
     item = window.scene.nodes[dense_id]
-    window.view.centerOn(item)
+    window.view.resetTransform()  # 1:1, where ports are shown and can be aimed at
     src = window.scene.nodes["norm2"].output
     window.view.centerOn(QPointF((src.scenePos().x() + item.scenePos().x()) / 2, 300))
     drag(qtbot, window, src.scenePos(), item.inputs[0].scenePos())
@@ -217,3 +217,20 @@ def test_closing_with_unsaved_changes_asks_first(make_window, qtbot):
     answer(QMessageBox.Discard)
     window.close()
     assert not window.isVisible()
+
+
+def test_a_thousand_nodes_open_and_zoom_between_overview_and_detail(make_window, qtbot):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from synthetic import big_document
+
+    window = make_window(big_document(1000))
+    qtbot.keyClick(window, Qt.Key_L, Qt.ControlModifier)  # auto layout, then fit all
+    assert len(window.scene.nodes) == 1000
+    assert window.undo_action.text() == "&Undo Auto layout"
+    assert window.scene.overview and not window.scene.nodes["n10"].isVisible()
+    window.view.resetTransform()
+    assert not window.scene.overview and window.scene.nodes["n10"].isVisible()
+    assert window.scene.nodes["n10"].inputs[0].isVisible()
