@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from blockstudio.core.project import document_to_json, load_document
 from blockstudio.ui.canvas_view import KIND_MIME
-from tests.ui.conftest import wait_for_engine
+from tests.ui.helpers import wait_for_engine
 
 
 def view_point(window, scene_pos: QPointF) -> QPoint:
