@@ -213,6 +213,16 @@ class _RefSite:
     key: str
 
 
+def _ref_sites(doc: Document, name: str) -> list[_RefSite]:
+    """Every node param that follows block parameter ``name``."""
+    return [
+        _RefSite(n.id, k)
+        for n in doc.nodes.values()
+        for k, v in n.params.items()
+        if isinstance(v, ParamRef) and v.param == name
+    ]
+
+
 class EditBlockParam(Command):
     """Replace a block parameter; a rename also repoints every node param that refers to it."""
 
@@ -220,12 +230,7 @@ class EditBlockParam(Command):
         self.name, self.new = name, new
         self.index = next(i for i, p in enumerate(doc.params) if p.name == name)
         self.old = copy.deepcopy(doc.params[self.index])
-        self.sites = [
-            _RefSite(n.id, k)
-            for n in doc.nodes.values()
-            for k, v in n.params.items()
-            if isinstance(v, ParamRef) and v.param == name
-        ]
+        self.sites = _ref_sites(doc, name)
         self.text = (
             f"Rename block parameter {name} to {new.name}"
             if new.name != name
@@ -253,12 +258,7 @@ class RemoveBlockParam(Command):
         self.name = name
         self.index = next(i for i, p in enumerate(doc.params) if p.name == name)
         self.param = copy.deepcopy(doc.params[self.index])
-        self.sites = [
-            _RefSite(n.id, k)
-            for n in doc.nodes.values()
-            for k, v in n.params.items()
-            if isinstance(v, ParamRef) and v.param == name
-        ]
+        self.sites = _ref_sites(doc, name)
         self.text = f"Remove block parameter {name}"
 
     def redo(self, doc: Document) -> None:

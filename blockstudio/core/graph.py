@@ -37,28 +37,25 @@ def topological_order(doc: Document) -> tuple[list[str], list[str]]:
 
 
 def reachable_from(doc: Document, start: str) -> set[str]:
-    succ: dict[str, list[str]] = {}
-    for e in doc.edges:
-        succ.setdefault(e.src, []).append(e.dst)
-    seen = {start}
-    stack = [start]
-    while stack:
-        for nxt in succ.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
+    """``start`` and every node its output reaches."""
+    return _walk(doc, start, forward=True)
 
 
 def reaching(doc: Document, target: str) -> set[str]:
-    pred: dict[str, list[str]] = {}
+    """``target`` and every node that feeds it, directly or not."""
+    return _walk(doc, target, forward=False)
+
+
+def _walk(doc: Document, start: str, forward: bool) -> set[str]:
+    step: dict[str, list[str]] = {}
     for e in doc.edges:
-        pred.setdefault(e.dst, []).append(e.src)
-    seen = {target}
-    stack = [target]
+        a, b = (e.src, e.dst) if forward else (e.dst, e.src)
+        step.setdefault(a, []).append(b)
+    seen = {start}
+    stack = [start]
     while stack:
-        for prev in pred.get(stack.pop(), ()):
-            if prev not in seen:
-                seen.add(prev)
-                stack.append(prev)
+        for nxt in step.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
     return seen
