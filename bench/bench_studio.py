@@ -47,16 +47,19 @@ def startup(rounds: int = 7) -> None:
     env = dict(os.environ, BLOCKSTUDIO_HOME=str(Path("/tmp/blockstudio-bench-home")))
     bare, studio = [], []
     for i in range(rounds):
-        for name, code, out in (("bare", BARE, bare), ("studio", STUDIO, studio))[:: 1 - 2 * (
-                i % 2)]:
+        for name, code, out in (("bare", BARE, bare), ("studio", STUDIO, studio))[
+            :: 1 - 2 * (i % 2)
+        ]:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-c", code], check=True, env=env)
             out.append(time.perf_counter() - t)
             del name
     b, s = statistics.median(bare), statistics.median(studio)
     print(f"start-up to first paint, {rounds} interleaved runs each (process start included)")
-    print(f"  bare PySide6 + pyqtgraph {b * 1000:7.0f} ms   studio with the U-Net example "
-          f"{s * 1000:7.0f} ms   ratio {s / b:.2f}x")
+    print(
+        f"  bare PySide6 + pyqtgraph {b * 1000:7.0f} ms   studio with the U-Net example "
+        f"{s * 1000:7.0f} ms   ratio {s / b:.2f}x"
+    )
 
 
 def in_process() -> None:
@@ -98,18 +101,27 @@ def in_process() -> None:
     def submit_when_ready() -> None:
         window.engine.submit("trace", {"document": document_to_json(window.model.doc)})
 
-    window.engine.sigStatus.connect(lambda s, d: s == "ready" and not done.get("sent") and (
-        done.__setitem__("sent", True), submit_when_ready()))
+    window.engine.sigStatus.connect(
+        lambda s, d: (
+            s == "ready"
+            and not done.get("sent")
+            and (done.__setitem__("sent", True), submit_when_ready())
+        )
+    )
     t0 = time.perf_counter()
     while not done["trace"] and time.perf_counter() - t0 < 120:
         app.processEvents()
         time.sleep(0.001)
     ticker.stop()
     elapsed = time.perf_counter() - t0
-    print(f"event loop from window shown to first U-Net trace done ({elapsed:.1f} s, TensorFlow "
-          "loading in the worker)")
-    print(f"  longest stall {max(gaps) - 5:.1f} ms beyond the 5 ms tick; "
-          f"99th percentile gap {statistics.quantiles(gaps, n=100)[98]:.1f} ms")
+    print(
+        f"event loop from window shown to first U-Net trace done ({elapsed:.1f} s, TensorFlow "
+        "loading in the worker)"
+    )
+    print(
+        f"  longest stall {max(gaps) - 5:.1f} ms beyond the 5 ms tick; "
+        f"99th percentile gap {statistics.quantiles(gaps, n=100)[98]:.1f} ms"
+    )
 
     big = big_document(1000)
     t = time.perf_counter()
@@ -133,11 +145,21 @@ def in_process() -> None:
         t = time.perf_counter()
         window.model.flush()  # validation + problems + code, run once after the event batch
         settles.append(time.perf_counter() - t)
-    print(f"  one undo (median of 10)           {statistics.median(undos) * 1000:7.2f} ms   "
-          f"then revalidation + code refresh {statistics.median(settles) * 1000:.1f} ms")
-    for label, place in (("fit all", window.view.fit_all), ("1:1", lambda: (
-            window.view.resetTransform(), window.view.zoom(0),
-            window.view.centerOn(window.scene.nodes["n500"])))):
+    print(
+        f"  one undo (median of 10)           {statistics.median(undos) * 1000:7.2f} ms   "
+        f"then revalidation + code refresh {statistics.median(settles) * 1000:.1f} ms"
+    )
+    for label, place in (
+        ("fit all", window.view.fit_all),
+        (
+            "1:1",
+            lambda: (
+                window.view.resetTransform(),
+                window.view.zoom(0),
+                window.view.centerOn(window.scene.nodes["n500"]),
+            ),
+        ),
+    ):
         place()
         zoom_steps(app, window, label)
     window.model.undo_stack.setClean()
@@ -151,8 +173,10 @@ def zoom_steps(app, window, label: str) -> None:
         window.view.zoom(1 if i % 2 else -1)
         window.view.viewport().repaint()
         zooms.append(time.perf_counter() - t)
-    print(f"  zoom step incl. repaint, {label:7s} {statistics.median(zooms) * 1000:7.2f} ms median"
-          f"   max {max(zooms) * 1000:.2f} ms")
+    print(
+        f"  zoom step incl. repaint, {label:7s} {statistics.median(zooms) * 1000:7.2f} ms median"
+        f"   max {max(zooms) * 1000:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ class BlockScene(QGraphicsScene):
         self._press_positions: dict[str, QPointF] = {}
         self._syncing = False
         self.detailed = True
+        self.run_errors: dict[str, str] = {}  # node id → Keras error from the last run
         self.overview = False
         self._overview_paths = None
         model.sigChanged.connect(self._forget_overview)
@@ -162,8 +163,10 @@ class BlockScene(QGraphicsScene):
                 item.update()
 
     def _problem_text(self, nid: str) -> str:
-        problems = [p for p in self.model.problems_of(nid) if p.severity == "error"]
-        return "; ".join(p.message for p in problems)
+        problems = [p.message for p in self.model.problems_of(nid) if p.severity == "error"]
+        if nid in self.run_errors:
+            problems.append(self.run_errors[nid])
+        return "; ".join(problems)
 
     def _params_text(self, node: Node, env: dict) -> str:
         """Parameter count for layers whose weights are known from shapes (conv, dense, norm)."""

@@ -23,8 +23,9 @@ class CanvasView(QGraphicsView):
         self.setDragMode(QGraphicsView.RubberBandDrag)
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
-        self.setOptimizationFlags(QGraphicsView.DontSavePainterState
-                                  | QGraphicsView.DontAdjustForAntialiasing)
+        self.setOptimizationFlags(
+            QGraphicsView.DontSavePainterState | QGraphicsView.DontAdjustForAntialiasing
+        )
         self.setAcceptDrops(True)
         self.setMinimumSize(400, 300)
         self._panning: QPointF | None = None

@@ -80,6 +80,9 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self._wire()
+        from blockstudio.ui.run_actions import RunUI
+
+        self.run_ui = RunUI(self)
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
         self.model.sigChanged.connect(self._schedule_autosave)
@@ -290,6 +293,7 @@ class MainWindow(QMainWindow):
     def _selection_changed(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+        self.run_ui.selection_changed(ids)
 
     # -- files ------------------------------------------------------------------------------
     def _update_title(self, *_args) -> None:

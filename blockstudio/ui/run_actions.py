@@ -1,0 +1,178 @@
+"""The Run menu and toolbar: run, call again, call with another shape, compare, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QToolBar
+
+from blockstudio.core.project import document_to_json
+from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
+from blockstudio.core.validate import block_env
+from blockstudio.ui.run_panel import CompareView, RunController, RunPanel
+
+
+class RunUI(QObject):
+    """Adds the run panel, its actions and the links to the canvas to a main window."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)  # a child of the window: its connections end with it
+        self.w = window
+        self.panel = RunPanel()
+        self.runs = RunController(window.model, window.engine, window.code.style, window)
+        window.bottom.insertTab(0, self.panel, "Timeline")
+        window.bottom.setCurrentWidget(self.panel)
+        self.compare_windows: list[CompareView] = []
+        run_menu = QMenu("&Run", window)
+        window.menuBar().insertMenu(window.menuBar().actions()[-1], run_menu)  # before Help
+        act = window._action
+        self.run_action = act(
+            run_menu, "&Run", self.run, "F5", "Construct the block and call it with the input shape"
+        )
+        self.again_action = act(
+            run_menu,
+            "Call &Again",
+            self.call_again,
+            "F6",
+            "One more call with the same shape: nothing is built",
+        )
+        self.shape_action = act(run_menu, "Call with &Shape…", self.call_with_shape, "F7")
+        self.cancel_action = act(run_menu, "&Cancel Run", self.runs.cancel, "Ctrl+.")
+        self.reset_action = act(run_menu, "Rese&t", self.reset)
+        run_menu.addSeparator()
+        act(run_menu, "Compare &build() vs __init__ style", self.compare_styles)
+        act(run_menu, "Compare in_channels &equal vs different", self.compare_channels)
+        run_menu.addSeparator()
+        act(
+            run_menu, "E&xport Timeline or Trace…", self.export_dialog, QKeySequence("Ctrl+Shift+E")
+        )
+        bar = QToolBar("Run")
+        bar.setObjectName("run_toolbar")
+        for a in (
+            self.run_action,
+            self.again_action,
+            self.shape_action,
+            self.cancel_action,
+            self.reset_action,
+        ):
+            bar.addAction(a)
+        window.addToolBar(bar)
+        self.runs.sigRun.connect(self._show_run)
+        self.runs.sigMessage.connect(lambda m: window.statusBar().showMessage(m, 10000))
+        self.runs.sigBusy.connect(lambda busy: self.cancel_action.setEnabled(busy))
+        self.cancel_action.setEnabled(False)
+        self.panel.sigSelectLayer.connect(self._select_layer)
+        self.panel.sigReplayState.connect(self._replay)
+        self._pending_compare: list = []
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self) -> None:
+        self.runs.run(calls=2)
+
+    def call_again(self) -> None:
+        self.runs.run(calls=self.runs.calls + 1, call_shape=self.runs.call_shape)
+
+    def call_with_shape(self) -> None:
+        doc = self.w.model.doc
+        default = (1, *doc.input_shape[1:-1], max(1, (doc.input_shape[-1] or 2) // 2))
+        text, ok = QInputDialog.getText(
+            self.w,
+            "Call with shape",
+            "Shape of the extra call (a built layer keeps its weights, so Keras may refuse):",
+            text=format_shape(default),
+        )
+        if ok:
+            self.call_shape_text(text)
+
+    def call_shape_text(self, text: str) -> bool:
+        try:
+            shape = parse_shape(text)
+        except ShapeError as exc:
+            self.w.statusBar().showMessage(f"Call with shape: {exc}", 8000)
+            return False
+        self.runs.run(calls=2, call_shape=shape)
+        return True
+
+    def reset(self) -> None:
+        self.panel.set_trace(None)
+        self.w.scene.run_errors = {}
+        self.w.scene.refresh_problems()
+
+    def _show_run(self, trace) -> None:
+        if trace.label.startswith("compare:"):
+            self._pending_compare.append(trace)
+            if len(self._pending_compare) == 2:
+                view = CompareView(*self._pending_compare)
+                self.compare_windows.append(view)
+                view.show()
+                self._pending_compare = []
+            return
+        self.panel.set_trace(trace)
+        errors = {}
+        if trace.error:
+            node = self.w.model.doc.node_by_name(trace.error["layer"])
+            if node is not None:
+                errors[node.id] = f"Keras: {trace.error['message']}"
+        self.w.scene.run_errors = errors
+        self.w.scene.refresh_problems()
+        self.w.bottom.setCurrentWidget(self.panel)
+
+    # -- compare ----------------------------------------------------------------------------
+    def compare_styles(self) -> None:
+        self._pending_compare = []
+        doc = document_to_json(self.w.model.doc)
+        self.runs.run(style="build", doc_json=doc, label="compare: build style")
+        self.runs.run(style="init", doc_json=doc, label="compare: init style")
+
+    def compare_channels(self) -> None:
+        self._pending_compare = []
+        doc = self.w.model.doc
+        out = block_env(doc).get("out_channels") or doc.input_shape[-1]
+        equal, different = doc.copy(), doc.copy()
+        equal.input_shape = (*doc.input_shape[:-1], out)
+        other = doc.input_shape[-1] if doc.input_shape[-1] != out else max(1, out // 2)
+        different.input_shape = (*doc.input_shape[:-1], other)
+        self.runs.run(
+            style="build",
+            doc_json=document_to_json(equal),
+            label=f"compare: in_channels {out} = out_channels",
+        )
+        self.runs.run(
+            style="build",
+            doc_json=document_to_json(different),
+            label=f"compare: in_channels {other} ≠ out_channels {out}",
+        )
+
+    # -- links to the canvas ----------------------------------------------------------------
+    def _select_layer(self, layer: str) -> None:
+        node = self.w.model.doc.node_by_name(layer)
+        if node is not None:
+            self.w.focus_node(node.id)
+
+    def selection_changed(self, ids: list[str]) -> None:
+        name = self.w.model.doc.nodes[ids[0]].name if len(ids) == 1 else None
+        self.panel.timeline.highlight_layer(name)
+
+    def _replay(self, states, weights) -> None:
+        for nid, item in self.w.scene.nodes.items():
+            node = self.w.model.doc.nodes.get(nid)
+            name = node.name if node else ""
+            item.build_state = (states or {}).get(name, "") if states is not None else ""
+            item.weight_count = (weights or {}).get(name, 0)
+            item.update()
+
+    def export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.w,
+            "Export timeline or trace",
+            "trace.json",
+            "Trace JSON (*.json);;Chrome trace for Perfetto (*.trace.json);;PNG (*.png);;"
+            "SVG (*.svg)",
+        )
+        if path:
+            try:
+                self.panel.export(Path(path))
+            except (ValueError, OSError) as exc:
+                self.w.statusBar().showMessage(f"Cannot export: {exc}", 8000)

@@ -1,0 +1,249 @@
+"""Run the block and watch it: controls, the timeline, weights, replay, compare and exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from blockstudio.core.project import document_to_json
+from blockstudio.core.shapes import Shape
+from blockstudio.core.timeline import build_states, compare_runs
+from blockstudio.core.trace import Trace, trace_from_dict, trace_to_chrome, trace_to_json
+from blockstudio.ui.timeline_view import TimelineView
+from blockstudio.ui.weights_table import WeightsTable
+
+SPEEDS = {"0.5×": 0.5, "1×": 1.0, "2×": 2.0, "4×": 4.0}
+
+
+class RunController(QObject):
+    """Asks the engine for traces and keeps the runs of this session."""
+
+    sigRun = Signal(object)  # Trace
+    sigBusy = Signal(bool)
+    sigMessage = Signal(str)
+
+    def __init__(self, model, engine, code_style: QComboBox, parent=None) -> None:
+        super().__init__(parent)
+        self.model, self.engine, self.style_box = model, engine, code_style
+        self.runs: list[Trace] = []
+        self.calls = 2
+        self.call_shape: Shape | None = None
+        self._pending: dict[int, str] = {}
+        engine.sigReply.connect(self._reply)
+
+    def run(
+        self,
+        calls: int = 2,
+        call_shape: Shape | None = None,
+        style: str | None = None,
+        doc_json: str | None = None,
+        values: dict | None = None,
+        label: str = "",
+    ) -> int:
+        self.calls, self.call_shape = calls, call_shape
+        payload = {
+            "document": doc_json or document_to_json(self.model.doc),
+            "style": style or self.style_box.currentText(),
+            "calls": calls,
+            "call_shape": list(call_shape) if call_shape else None,
+            "values": values or {},
+        }
+        rid = self.engine.submit("trace", payload, timeout=300)
+        self._pending[rid] = label
+        self.sigBusy.emit(True)
+        self.sigMessage.emit(
+            "Running…"
+            if self.engine.status == "ready"
+            else "Waiting for the engine (TensorFlow is loading)…"
+        )
+        return rid
+
+    def cancel(self) -> None:
+        for rid in list(self._pending):
+            self.engine.cancel(rid)
+
+    def _reply(self, reply) -> None:
+        if reply.kind != "trace" or reply.id not in self._pending:
+            return
+        label = self._pending.pop(reply.id)
+        self.sigBusy.emit(bool(self._pending))
+        if not reply.ok:
+            self.sigMessage.emit(
+                "Run cancelled." if reply.cancelled else f"Run failed: {reply.error}"
+            )
+            return
+        trace = trace_from_dict(reply.result)
+        trace.label = label or f"run {len(self.runs) + 1} · {trace.style}"
+        self.runs.append(trace)
+        if trace.error:
+            self.sigMessage.emit(f"Keras error in {trace.error['layer']}: {trace.error['message']}")
+        else:
+            self.sigMessage.emit(
+                f"{trace.label}: {len(trace.top_calls())} call(s), "
+                f"{trace.total_params:,} parameters in {reply.seconds:.2f} s"
+            )
+        self.sigRun.emit(trace)
+
+
+class RunPanel(QWidget):
+    """Timeline and weights of the current run, with replay controls and exports."""
+
+    sigSelectLayer = Signal(str)
+    sigReplayState = Signal(object, object)  # states, weight counts (or None to clear)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.timeline = TimelineView()
+        self.weights = WeightsTable()
+        self.trace: Trace | None = None
+        self.play = QPushButton("▶ Play")
+        self.step = QPushButton("Step")
+        self.slider = QSlider(Qt.Horizontal)
+        self.speed = QComboBox()
+        self.speed.addItems(list(SPEEDS))
+        self.speed.setCurrentText("1×")
+        self.position = QLabel()
+        bar = QHBoxLayout()
+        for w in (self.play, self.step):
+            bar.addWidget(w)
+        bar.addWidget(self.slider, 1)
+        bar.addWidget(self.speed)
+        bar.addWidget(self.position)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(self.timeline)
+        split.addWidget(self.weights)
+        split.setSizes([700, 450])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+        self._timer = QTimer(self, interval=120)
+        self._timer.timeout.connect(self._advance)
+        self.play.clicked.connect(self.toggle_play)
+        self.step.clicked.connect(lambda: self.slider.setValue(self.slider.value() + 1))
+        self.slider.valueChanged.connect(self._seek)
+        self.speed.currentTextChanged.connect(
+            lambda t: self._timer.setInterval(int(120 / SPEEDS[t]))
+        )
+        self.timeline.sigEventClicked.connect(self._event_clicked)
+        self.set_trace(None)
+
+    def set_trace(self, trace: Trace | None) -> None:
+        self.trace = trace
+        self._timer.stop()
+        self.play.setText("▶ Play")
+        self.timeline.set_trace(trace)
+        self.weights.set_trace(trace)
+        n = len(trace.events) if trace else 0
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, n)
+        self.slider.setValue(n)
+        self.slider.blockSignals(False)
+        for w in (self.play, self.step, self.slider):
+            w.setEnabled(bool(n))
+        self.position.setText(f"{n}/{n}" if n else "")
+        self.timeline.set_playhead(None)
+        self.sigReplayState.emit(None, None)
+
+    def toggle_play(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.play.setText("▶ Play")
+            return
+        if self.slider.value() >= self.slider.maximum():
+            self.slider.setValue(0)
+        self._timer.start()
+        self.play.setText("⏸ Pause")
+
+    def _advance(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.toggle_play()
+            return
+        self.slider.setValue(self.slider.value() + 1)
+
+    def _seek(self, upto: int) -> None:
+        if self.trace is None:
+            return
+        self.position.setText(f"{upto}/{len(self.trace.events)}")
+        self.timeline.set_playhead(upto - 1 if upto else 0)
+        states, weights = build_states(self.trace, upto)
+        self.sigReplayState.emit(states, weights)
+
+    def _event_clicked(self, index: int) -> None:
+        if self.trace is None:
+            return
+        event = self.trace.events[index]
+        if event.type == "weight":
+            self.weights.select_event(event.id)
+        else:
+            self.weights.select_layer(event.layer)
+        self.sigSelectLayer.emit(event.layer)
+
+    # -- exports ----------------------------------------------------------------------------
+    def export(self, path: Path) -> None:
+        """By suffix: .png / .svg (the timeline), .json (trace), .trace.json / chrome (Perfetto)."""
+        if self.trace is None:
+            raise ValueError("nothing to export: run the block first")
+        name = path.name.lower()
+        if name.endswith(".png"):
+            from pyqtgraph.exporters import ImageExporter
+
+            ImageExporter(self.timeline.plot.plotItem).export(str(path))
+        elif name.endswith(".svg"):
+            # pyqtgraph's SVGExporter fails to parse the paths Qt 6.11 writes; Qt's own
+            # generator renders the same widget faithfully
+            from PySide6.QtCore import QPoint
+            from PySide6.QtGui import QPainter
+            from PySide6.QtSvg import QSvgGenerator
+
+            widget = self.timeline
+            gen = QSvgGenerator()
+            gen.setFileName(str(path))
+            gen.setSize(widget.size())
+            gen.setViewBox(widget.rect())
+            gen.setTitle(f"{self.trace.label} timeline")
+            painter = QPainter(gen)
+            widget.render(painter, QPoint(0, 0))
+            painter.end()
+        elif name.endswith(".chrome.json") or name.endswith(".trace.json"):
+            path.write_text(json.dumps(trace_to_chrome(self.trace), indent=1), encoding="utf-8")
+        else:
+            path.write_text(trace_to_json(self.trace), encoding="utf-8")
+
+
+class CompareView(QWidget):
+    """Two runs side by side on linked axes, with their differences spelled out."""
+
+    def __init__(self, a: Trace, b: Trace, parent=None) -> None:
+        super().__init__(parent, Qt.Window)
+        self.setWindowTitle(f"Compare: {a.label} vs {b.label}")
+        self.left, self.right = TimelineView(), TimelineView()
+        self.left.set_trace(a)
+        self.right.set_trace(b)
+        self.right.plot.setXLink(self.left.plot)
+        self.summary = QPlainTextEdit("\n".join(compare_runs(a, b)), readOnly=True)
+        self.summary.setMaximumHeight(140)
+        titles = QHBoxLayout()
+        titles.addWidget(QLabel(f"<b>{a.label}</b>"), 1)
+        titles.addWidget(QLabel(f"<b>{b.label}</b>"), 1)
+        pair = QHBoxLayout()
+        pair.addWidget(self.left)
+        pair.addWidget(self.right)
+        layout = QVBoxLayout(self)
+        layout.addLayout(titles)
+        layout.addLayout(pair, 1)
+        layout.addWidget(self.summary)
+        self.resize(1300, 700)

@@ -1,0 +1,223 @@
+"""The timeline (pyqtgraph): a flame chart of calls, builds and constructs, with weight markers,
+errors in red, and the cumulative parameter count below it."""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from blockstudio.core.timeline import TimelineLayout, layout_trace
+from blockstudio.core.trace import Trace
+from blockstudio.core.trace_text import event_line
+
+SPAN_STYLE = {"call": ("#3d7dd8", 0.8), "build": ("#f2a93b", 0.55), "construct": ("#5f6368", 0.3)}
+MARK_STYLE = {
+    "weight": ("o", "#34b36b", 9),
+    "construct_init": ("t", "#8ab4f8", 11),
+    "construct_build": ("t", "#f2a93b", 11),
+    "construct_other": ("t", "#9aa0a6", 9),
+    "error": ("x", "#f28b82", 14),
+}
+
+
+class TimelineView(QWidget):
+    """Draws one trace; emits ``sigEventClicked(event index)``."""
+
+    sigEventClicked = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False, background="#1b1c1f", foreground="#c7c9cc")
+        self.order_box = QCheckBox("Event order (equal spacing)")
+        self.info = QLabel()
+        self.info.setStyleSheet("color: #9aa0a6;")
+        top = QHBoxLayout()
+        top.addWidget(self.order_box)
+        top.addStretch(1)
+        top.addWidget(self.info)
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.invertY(True)
+        self.plot.showGrid(x=True, y=False, alpha=0.15)
+        self.plot.getViewBox().setMouseMode(pg.ViewBox.PanMode)
+        self.plot.getViewBox().setLimits(yMin=-1)
+        self.params_plot = pg.PlotWidget()
+        self.params_plot.setMaximumHeight(110)
+        self.params_plot.setMenuEnabled(False)
+        self.params_plot.setXLink(self.plot)
+        self.params_plot.setLabel("left", "params")
+        self.params_plot.getViewBox().setMouseEnabled(y=False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.params_plot)
+        self.playhead = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd24a", width=1.5))
+        self.playhead.setVisible(False)
+        self.plot.addItem(self.playhead, ignoreBounds=True)
+        self.highlight = pg.LinearRegionItem(
+            orientation="horizontal", movable=False, brush=pg.mkBrush(255, 210, 74, 40)
+        )
+        self.highlight.setVisible(False)
+        self.plot.addItem(self.highlight, ignoreBounds=True)
+        self.trace: Trace | None = None
+        self.layout_: TimelineLayout | None = None
+        self.items: dict[str, pg.GraphicsObject] = {}
+        self._lane_x: dict[int, tuple[list[float], list[int]]] = {}
+        self.order_box.toggled.connect(lambda _: self.set_trace(self.trace))
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        self.plot.scene().sigMouseClicked.connect(self._click)
+        self.plot.setLabel("bottom", "time", units="ms")
+
+    # -- drawing ----------------------------------------------------------------------------
+    def set_trace(self, trace: Trace | None) -> None:
+        for item in self.items.values():
+            self.plot.removeItem(item)
+        self.items = {}
+        self.params_plot.clear()
+        self.trace = trace
+        if trace is None or not trace.events:
+            self.layout_ = None
+            self.info.setText("Press Run (F5) to build the block and watch Keras work.")
+            return
+        order = self.order_box.isChecked()
+        lay = self.layout_ = layout_trace(trace, order)
+        self.plot.setLabel("bottom", "event" if order else "time", units=None if order else "ms")
+        x, w, lane = np.array(lay.x), np.array(lay.width), np.array(lay.lane, dtype=float)
+        types = np.array([e.type for e in trace.events])
+        for kind, (color, height) in SPAN_STYLE.items():
+            mask = (types == kind) & (w > 0) if not order else (types == kind)
+            if kind == "construct":
+                mask &= np.array([e.dur is not None for e in trace.events])
+            if not mask.any():
+                continue
+            widths = np.maximum(w[mask], 1e-4 if not order else 0.9)
+            bars = pg.BarGraphItem(
+                x0=x[mask],
+                width=widths,
+                y=lane[mask],
+                height=height,
+                brush=pg.mkBrush(color),
+                pen=pg.mkPen(None),
+            )
+            self.plot.addItem(bars)
+            self.items[f"span_{kind}"] = bars
+        failed = np.array([bool(e.data.get("failed")) for e in trace.events])
+        if failed.any():
+            bars = pg.BarGraphItem(
+                x0=x[failed],
+                width=np.maximum(w[failed], 1e-4),
+                y=lane[failed],
+                height=0.8,
+                brush=pg.mkBrush("#a33a32"),
+                pen=pg.mkPen(None),
+            )
+            self.plot.addItem(bars)
+            self.items["span_failed"] = bars
+        for key, (symbol, color, size) in MARK_STYLE.items():
+            idx = [i for i, e in enumerate(trace.events) if _mark_key(e) == key]
+            if not idx:
+                continue
+            scatter = pg.ScatterPlotItem(
+                x=x[idx],
+                y=lane[idx],
+                symbol=symbol,
+                size=size,
+                brush=pg.mkBrush(color),
+                pen=pg.mkPen("#111111"),
+            )
+            self.plot.addItem(scatter)
+            self.items[f"mark_{key}"] = scatter
+        ticks = [(i, ("  " * ln.depth) + ln.layer) for i, ln in enumerate(lay.lanes)]
+        self.plot.getAxis("left").setTicks([ticks])
+        cx = [p[0] for p in lay.cumulative]
+        cy = [p[1] for p in lay.cumulative]
+        self.params_plot.plot(cx, cy, stepMode=None, pen=pg.mkPen("#34b36b", width=2))
+        self.plot.setYRange(-0.6, len(lay.lanes) - 0.4, padding=0)
+        self.plot.setXRange(0, max(cx[-1], 1e-3), padding=0.02)
+        self._lane_x = {}
+        for i, ln in enumerate(lay.lane):
+            xs, ids = self._lane_x.setdefault(ln, ([], []))
+            xs.append(lay.x[i])
+            ids.append(i)
+        calls = len(trace.top_calls())
+        self.info.setText(
+            f"{len(trace.events)} events · {calls} call(s) · "
+            f"{len(trace.weights)} weights · {trace.total_params:,} params"
+        )
+
+    def event_at(self, x: float, y: float) -> int | None:
+        """The event under (x, lane y): a marker near x, else the innermost span covering x."""
+        if self.layout_ is None or self.trace is None:
+            return None
+        lane = int(round(y))
+        xs, ids = self._lane_x.get(lane, ([], []))
+        if not xs:
+            return None
+        lay = self.layout_
+        view_w = self.plot.getViewBox().viewRange()[0]
+        tolerance = (view_w[1] - view_w[0]) / 150
+        best, best_dist = None, None
+        hi = bisect.bisect_right(xs, x + tolerance)
+        for j in range(hi - 1, -1, -1):
+            i = ids[j]
+            start, width = lay.x[i], lay.width[i]
+            if width <= 0:
+                dist = abs(start - x)
+                if dist <= tolerance and (best_dist is None or dist < best_dist):
+                    best, best_dist = i, dist
+            elif start <= x <= start + width and best is None:
+                best, best_dist = i, tolerance
+            if start + max(width, 0) < x - 10 * tolerance and j < hi - 50:
+                break
+        return best
+
+    def _hover(self, pos) -> None:
+        if self.layout_ is None:
+            return
+        point = self.plot.getViewBox().mapSceneToView(pos)
+        i = self.event_at(point.x(), point.y())
+        self.plot.setToolTip(event_line(self.trace.events[i]) if i is not None else "")
+
+    def _click(self, event) -> None:
+        if self.layout_ is None or event.button() != Qt.LeftButton:
+            return
+        point = self.plot.getViewBox().mapSceneToView(event.scenePos())
+        i = self.event_at(point.x(), point.y())
+        if i is not None:
+            self.sigEventClicked.emit(i)
+
+    def highlight_layer(self, layer: str | None) -> None:
+        if self.layout_ is None or layer is None:
+            self.highlight.setVisible(False)
+            return
+        lanes = [i for i, ln in enumerate(self.layout_.lanes) if ln.layer == layer]
+        if not lanes:
+            self.highlight.setVisible(False)
+            return
+        self.highlight.setRegion((lanes[0] - 0.5, lanes[0] + 0.5))
+        self.highlight.setVisible(True)
+
+    def set_playhead(self, event_index: int | None) -> None:
+        if self.layout_ is None or event_index is None:
+            self.playhead.setVisible(False)
+            return
+        self.playhead.setPos(self.layout_.x[min(event_index, len(self.layout_.x) - 1)])
+        self.playhead.setVisible(True)
+
+
+def _mark_key(e) -> str | None:
+    if e.type == "weight":
+        return "weight"
+    if e.type == "error":
+        return "error"
+    if e.type == "construct" and e.dur is None:
+        where = e.data.get("created_in")
+        return {"__init__": "construct_init", "build": "construct_build"}.get(
+            where, "construct_other"
+        )
+    return None
