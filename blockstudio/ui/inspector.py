@@ -46,6 +46,7 @@ class Inspector(QScrollArea):
         model.sigReset.connect(lambda: self.show_node(None))
         model.sigNodeRemoved.connect(lambda nid: nid == self.node_id and self.show_node(None))
         model.undo_stack.indexChanged.connect(self._refresh)
+        model.sigAnalysis.connect(self._refresh)  # shapes arrive from the engine later
         self.show_node(None)
 
     def _refresh(self, *_: Any) -> None:

@@ -130,7 +130,8 @@ class MainWindow(QMainWindow):
         self.bottom.setCurrentWidget(self.code)
         self.bottom_dock = self._dock("Output", "bottom", self.bottom, Qt.BottomDockWidgetArea)
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 330], Qt.Horizontal)
-        self.resizeDocks([self.bottom_dock], [250], Qt.Vertical)
+        self.resizeDocks([self.bottom_dock], [360], Qt.Vertical)
+        self._engine_state = "stopped"
         self.engine_label = QLabel(STATUS_TEXT["stopped"])
         self.statusBar().addPermanentWidget(self.engine_label)
 
@@ -440,6 +441,9 @@ class MainWindow(QMainWindow):
 
     # -- engine and settings ----------------------------------------------------------------
     def _engine_status(self, status: str, detail: str) -> None:
+        fresh = status == "ready" and self._engine_state in ("stopped", "starting", "loading",
+                                                              "crashed")
+        self._engine_state = status
         text = STATUS_TEXT.get(status, status)
         if detail and status in ("busy", "crashed", "error"):
             text += f": {detail}"
@@ -448,7 +452,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"The engine crashed ({detail}); it is restarting. Your document is safe.", 8000
             )
-        if status == "ready":
+        if fresh:  # a new engine knows nothing yet: ask for the shapes once
             self.model.request_inference_now()
 
     def _restore_settings(self) -> None:

@@ -42,11 +42,11 @@ class TimelineView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.invertY(True)
-        self.plot.showGrid(x=True, y=False, alpha=0.15)
         self.plot.getViewBox().setMouseMode(pg.ViewBox.PanMode)
         self.plot.getViewBox().setLimits(yMin=-1)
         self.params_plot = pg.PlotWidget()
-        self.params_plot.setMaximumHeight(110)
+        self.params_plot.setMaximumHeight(90)
+        self.plot.setMinimumHeight(160)
         self.params_plot.setMenuEnabled(False)
         self.params_plot.setXLink(self.plot)
         self.params_plot.setLabel("left", "params")
@@ -132,8 +132,11 @@ class TimelineView(QWidget):
             )
             self.plot.addItem(scatter)
             self.items[f"mark_{key}"] = scatter
-        ticks = [(i, ("  " * ln.depth) + ln.layer) for i, ln in enumerate(lay.lanes)]
-        self.plot.getAxis("left").setTicks([ticks])
+        # label every lane when they fit; on huge traces every k-th (text is costly to redraw)
+        every = max(1, len(lay.lanes) // 40)
+        ticks = [(i, ("  " * ln.depth) + ln.layer) for i, ln in enumerate(lay.lanes)
+                 if i % every == 0]
+        self.plot.getAxis("left").setTicks([ticks, []])
         cx = [p[0] for p in lay.cumulative]
         cy = [p[1] for p in lay.cumulative]
         self.params_plot.plot(cx, cy, stepMode=None, pen=pg.mkPen("#34b36b", width=2))
