@@ -42,6 +42,7 @@ class RunUI(QObject):
         self.cancel_action = act(run_menu, "&Cancel Run", self.runs.cancel, "Ctrl+.")
         self.reset_action = act(run_menu, "Rese&t", self.reset)
         run_menu.addSeparator()
+        act(run_menu, "Compare &Two Runs…", self.compare_picked)
         act(run_menu, "Compare &build() vs __init__ style", self.compare_styles)
         act(run_menu, "Compare in_channels &equal vs different", self.compare_channels)
         run_menu.addSeparator()
@@ -104,9 +105,7 @@ class RunUI(QObject):
         if trace.label.startswith("compare:"):
             self._pending_compare.append(trace)
             if len(self._pending_compare) == 2:
-                view = CompareView(*self._pending_compare)
-                self.compare_windows.append(view)
-                view.show()
+                self.compare_runs(*self._pending_compare)
                 self._pending_compare = []
             return
         self.panel.set_trace(trace)
@@ -120,6 +119,27 @@ class RunUI(QObject):
         self.w.bottom.setCurrentWidget(self.panel)
 
     # -- compare ----------------------------------------------------------------------------
+    def compare_runs(self, a, b) -> CompareView:
+        view = CompareView(a, b)
+        self.compare_windows.append(view)
+        view.show()
+        return view
+
+    def compare_picked(self) -> None:
+        runs = self.runs.runs
+        if len(runs) < 2:
+            self.w.statusBar().showMessage("Run the block at least twice to compare runs.", 6000)
+            return
+        labels = [r.label for r in runs]
+        first, ok = QInputDialog.getItem(self.w, "Compare runs", "First run:", labels,
+                                         len(labels) - 2, False)
+        if not ok:
+            return
+        second, ok = QInputDialog.getItem(self.w, "Compare runs", "Second run:", labels,
+                                          len(labels) - 1, False)
+        if ok:
+            self.compare_runs(runs[labels.index(first)], runs[labels.index(second)])
+
     def compare_styles(self) -> None:
         self._pending_compare = []
         doc = document_to_json(self.w.model.doc)

@@ -31,6 +31,11 @@ def test_run_call_again_wrong_shape_replay_compare_export(make_window, qtbot, tm
     assert sum(int(r[6].replace(",", "")) for r in rows) == trace.total_params == 57728
     assert "57,728 parameters" in panel.weights.totals.text()
 
+    # event order: equal steps instead of milliseconds
+    panel.timeline.order_box.setChecked(True)
+    assert panel.timeline.layout_.x[:4] == [0.0, 1.0, 2.0, 3.0]
+    panel.timeline.order_box.setChecked(False)
+
     # Call again (F6): one more call, and it builds nothing
     again = run_and_wait(qtbot, window, lambda: qtbot.keyClick(window, Qt.Key_F6))
     calls = again.top_calls()
@@ -91,5 +96,7 @@ def test_run_call_again_wrong_shape_replay_compare_export(make_window, qtbot, tm
         "res_conv: created in build in compare: build style, in __init__ in compare: init"
         in summary
     )
+    picked = window.run_ui.compare_runs(window.run_ui.runs.runs[0], window.run_ui.runs.runs[1])
+    assert "weights: 9 vs 9" in picked.summary.toPlainText()
     for v in window.run_ui.compare_windows:
         v.close()
