@@ -68,7 +68,6 @@ def in_process() -> None:
     from synthetic import big_document
 
     from blockstudio.core.catalog import load_catalog
-    from blockstudio.core.project import document_to_json
     from blockstudio.core.templates import load_template
     from blockstudio.ui.main_window import MainWindow
 
@@ -90,28 +89,16 @@ def in_process() -> None:
     ticker.start()
     window = MainWindow(catalog, load_template("unet-res-block", catalog))
     window.show()
-    done = {"trace": False}
-
-    def on_reply(reply) -> None:
-        if reply.kind == "trace":
-            done["trace"] = True
-
-    window.engine.sigReply.connect(on_reply)
-
-    def submit_when_ready() -> None:
-        window.engine.submit("trace", {"document": document_to_json(window.model.doc)})
-
+    # the user's path: Run as soon as the engine is ready; the reply builds the timeline panel
     window.engine.sigStatus.connect(
-        lambda s, d: (
-            s == "ready"
-            and not done.get("sent")
-            and (done.__setitem__("sent", True), submit_when_ready())
-        )
-    )
+        lambda status, _d: status == "ready" and not window.run_ui.runs.runs
+        and not window.run_ui.runs._pending and window.run_ui.run())
     t0 = time.perf_counter()
-    while not done["trace"] and time.perf_counter() - t0 < 120:
+    while not window.run_ui.runs.runs and time.perf_counter() - t0 < 120:
         app.processEvents()
         time.sleep(0.001)
+    window.run_ui.panel.repaint()  # the timeline drawn, as the user then sees it
+    app.processEvents()
     ticker.stop()
     elapsed = time.perf_counter() - t0
     print(

@@ -441,8 +441,12 @@ class MainWindow(QMainWindow):
 
     # -- engine and settings ----------------------------------------------------------------
     def _engine_status(self, status: str, detail: str) -> None:
-        fresh = status == "ready" and self._engine_state in ("stopped", "starting", "loading",
-                                                              "crashed")
+        fresh = status == "ready" and self._engine_state in (
+            "stopped",
+            "starting",
+            "loading",
+            "crashed",
+        )
         self._engine_state = status
         text = STATUS_TEXT.get(status, status)
         if detail and status in ("busy", "crashed", "error"):

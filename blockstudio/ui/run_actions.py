@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QToolBar
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMenu, QToolBar
 
 from blockstudio.core.project import document_to_json
 from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
 from blockstudio.core.validate import block_env
-from blockstudio.ui.run_panel import CompareView, RunController, RunPanel
+from blockstudio.ui.run_controller import RunController
 
 
 class RunUI(QObject):
     """Adds the run panel, its actions and the links to the canvas to a main window."""
 
+    sigWarm = Signal()  # pyqtgraph imported (from the warm-up thread)
+
     def __init__(self, window) -> None:
         super().__init__(window)  # a child of the window: its connections end with it
         self.w = window
-        self.panel = RunPanel()
+        self._panel = None  # the pyqtgraph timeline, made on first use (see ensure_panel)
+        self.placeholder = QLabel(
+            "Press Run (F5) to construct the block, call it, and watch "
+            "every build() and weight Keras creates."
+        )
+        self.placeholder.setAlignment(Qt.AlignCenter)
+        self.placeholder.setStyleSheet("color: #9aa0a6;")
         self.runs = RunController(window.model, window.engine, window.code.style, window)
-        window.bottom.insertTab(0, self.panel, "Timeline")
-        window.bottom.setCurrentWidget(self.panel)
-        self.compare_windows: list[CompareView] = []
+        window.bottom.insertTab(0, self.placeholder, "Timeline")
+        window.bottom.setCurrentWidget(self.placeholder)
+        self.compare_windows: list = []
         run_menu = QMenu("&Run", window)
         window.menuBar().insertMenu(window.menuBar().actions()[-1], run_menu)  # before Help
         act = window._action
@@ -64,11 +73,38 @@ class RunUI(QObject):
         self.runs.sigMessage.connect(lambda m: window.statusBar().showMessage(m, 10000))
         self.runs.sigBusy.connect(lambda busy: self.cancel_action.setEnabled(busy))
         self.cancel_action.setEnabled(False)
-        self.panel.sigSelectLayer.connect(self._select_layer)
-        self.panel.sigReplayState.connect(self._replay)
+        # pyqtgraph (and NumPy) take ~0.4 s to import: do it off the GUI thread while the user
+        # looks at the window, so the first run does not freeze it
+        # and then build the panel while TensorFlow still loads in the engine
+        self.sigWarm.connect(lambda: self.panel, Qt.QueuedConnection)
+        QTimer.singleShot(0, lambda: threading.Thread(target=self._warm_up, daemon=True).start())
         self._pending_compare: list = []
 
     # -- running ----------------------------------------------------------------------------
+    def _warm_up(self) -> None:
+        import pyqtgraph  # noqa: F401
+
+        import blockstudio.ui.run_panel  # noqa: F401
+
+        self.sigWarm.emit()
+
+    @property
+    def panel(self):
+        """The run panel (timeline, weights, replay), created the first time it is needed."""
+        if self._panel is None:
+            from blockstudio.ui.run_panel import RunPanel
+
+            self._panel = RunPanel()
+            self._panel.sigSelectLayer.connect(self._select_layer)
+            self._panel.sigReplayState.connect(self._replay)
+            index = self.w.bottom.indexOf(self.placeholder)
+            current = self.w.bottom.currentIndex()
+            self.w.bottom.removeTab(index)
+            self.w.bottom.insertTab(index, self._panel, "Timeline")
+            self.w.bottom.setCurrentIndex(current)
+            self.placeholder.deleteLater()
+        return self._panel
+
     def run(self) -> None:
         self.runs.run(calls=2)
 
@@ -97,7 +133,8 @@ class RunUI(QObject):
         return True
 
     def reset(self) -> None:
-        self.panel.set_trace(None)
+        if self._panel is not None:
+            self._panel.set_trace(None)
         self.w.scene.run_errors = {}
         self.w.scene.refresh_problems()
 
@@ -119,7 +156,9 @@ class RunUI(QObject):
         self.w.bottom.setCurrentWidget(self.panel)
 
     # -- compare ----------------------------------------------------------------------------
-    def compare_runs(self, a, b) -> CompareView:
+    def compare_runs(self, a, b):
+        from blockstudio.ui.run_panel import CompareView
+
         view = CompareView(a, b)
         self.compare_windows.append(view)
         view.show()
@@ -131,12 +170,14 @@ class RunUI(QObject):
             self.w.statusBar().showMessage("Run the block at least twice to compare runs.", 6000)
             return
         labels = [r.label for r in runs]
-        first, ok = QInputDialog.getItem(self.w, "Compare runs", "First run:", labels,
-                                         len(labels) - 2, False)
+        first, ok = QInputDialog.getItem(
+            self.w, "Compare runs", "First run:", labels, len(labels) - 2, False
+        )
         if not ok:
             return
-        second, ok = QInputDialog.getItem(self.w, "Compare runs", "Second run:", labels,
-                                          len(labels) - 1, False)
+        second, ok = QInputDialog.getItem(
+            self.w, "Compare runs", "Second run:", labels, len(labels) - 1, False
+        )
         if ok:
             self.compare_runs(runs[labels.index(first)], runs[labels.index(second)])
 
@@ -172,6 +213,8 @@ class RunUI(QObject):
             self.w.focus_node(node.id)
 
     def selection_changed(self, ids: list[str]) -> None:
+        if self._panel is None:
+            return
         name = self.w.model.doc.nodes[ids[0]].name if len(ids) == 1 else None
         self.panel.timeline.highlight_layer(name)
 
@@ -193,6 +236,8 @@ class RunUI(QObject):
         )
         if path:
             try:
+                if self._panel is None:
+                    raise ValueError("nothing to export: run the block first")
                 self.panel.export(Path(path))
             except (ValueError, OSError) as exc:
                 self.w.statusBar().showMessage(f"Cannot export: {exc}", 8000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -18,84 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from blockstudio.core.project import document_to_json
-from blockstudio.core.shapes import Shape
 from blockstudio.core.timeline import build_states, compare_runs
-from blockstudio.core.trace import Trace, trace_from_dict, trace_to_chrome, trace_to_json
+from blockstudio.core.trace import Trace, trace_to_chrome, trace_to_json
 from blockstudio.ui.timeline_view import TimelineView
 from blockstudio.ui.weights_table import WeightsTable
 
 SPEEDS = {"0.5×": 0.5, "1×": 1.0, "2×": 2.0, "4×": 4.0}
-
-
-class RunController(QObject):
-    """Asks the engine for traces and keeps the runs of this session."""
-
-    sigRun = Signal(object)  # Trace
-    sigBusy = Signal(bool)
-    sigMessage = Signal(str)
-
-    def __init__(self, model, engine, code_style: QComboBox, parent=None) -> None:
-        super().__init__(parent)
-        self.model, self.engine, self.style_box = model, engine, code_style
-        self.runs: list[Trace] = []
-        self.calls = 2
-        self.call_shape: Shape | None = None
-        self._pending: dict[int, str] = {}
-        engine.sigReply.connect(self._reply)
-
-    def run(
-        self,
-        calls: int = 2,
-        call_shape: Shape | None = None,
-        style: str | None = None,
-        doc_json: str | None = None,
-        values: dict | None = None,
-        label: str = "",
-    ) -> int:
-        self.calls, self.call_shape = calls, call_shape
-        payload = {
-            "document": doc_json or document_to_json(self.model.doc),
-            "style": style or self.style_box.currentText(),
-            "calls": calls,
-            "call_shape": list(call_shape) if call_shape else None,
-            "values": values or {},
-        }
-        rid = self.engine.submit("trace", payload, timeout=300)
-        self._pending[rid] = label
-        self.sigBusy.emit(True)
-        self.sigMessage.emit(
-            "Running…"
-            if self.engine.status == "ready"
-            else "Waiting for the engine (TensorFlow is loading)…"
-        )
-        return rid
-
-    def cancel(self) -> None:
-        for rid in list(self._pending):
-            self.engine.cancel(rid)
-
-    def _reply(self, reply) -> None:
-        if reply.kind != "trace" or reply.id not in self._pending:
-            return
-        label = self._pending.pop(reply.id)
-        self.sigBusy.emit(bool(self._pending))
-        if not reply.ok:
-            self.sigMessage.emit(
-                "Run cancelled." if reply.cancelled else f"Run failed: {reply.error}"
-            )
-            return
-        trace = trace_from_dict(reply.result)
-        trace.label = label or f"run {len(self.runs) + 1} · {trace.style}"
-        self.runs.append(trace)
-        if trace.error:
-            self.sigMessage.emit(f"Keras error in {trace.error['layer']}: {trace.error['message']}")
-        else:
-            self.sigMessage.emit(
-                f"{trace.label}: {len(trace.top_calls())} call(s), "
-                f"{trace.total_params:,} parameters in {reply.seconds:.2f} s"
-            )
-        self.sigRun.emit(trace)
 
 
 class RunPanel(QWidget):
