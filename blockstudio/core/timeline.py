@@ -9,9 +9,6 @@ from dataclasses import dataclass, field
 
 from blockstudio.core.trace import Trace, TraceEvent
 
-SPAN_TYPES = ("call", "build", "construct")
-MARK_TYPES = ("weight", "construct", "error")
-
 
 @dataclass
 class Lane:
@@ -29,9 +26,6 @@ class TimelineLayout:
     lane: list[int] = field(default_factory=list)
     cumulative: list[tuple[float, int]] = field(default_factory=list)  # (x, params so far)
     order_mode: bool = False
-
-    def events_of_lane(self, trace: Trace, lane: int) -> list[int]:
-        return [i for i, ln in enumerate(self.lane) if ln == lane]
 
 
 def _lanes(trace: Trace) -> tuple[list[Lane], dict[str, int]]:

@@ -12,7 +12,6 @@ from typing import Any
 
 TRACE_FORMAT = "blockstudio.trace"
 TRACE_VERSION = 1
-EVENT_TYPES = ("construct", "build", "weight", "call", "error")
 
 
 @dataclass

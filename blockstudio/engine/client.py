@@ -45,7 +45,6 @@ class _Request:
 
 
 MAX_FAILED_STARTS = 3
-STATUSES = ("stopped", "starting", "loading", "ready", "busy", "crashed", "error")
 
 
 class EngineClient:

@@ -297,12 +297,3 @@ def _split_summary(text: str) -> tuple[str, str]:
     if end == -1:
         return text, ""
     return text[: end + 1], text[end + 2 :]
-
-
-def style_problems(doc: Document, catalog: Catalog) -> list:
-    """Problems that stop code generation (the validation errors), as values."""
-    try:
-        make_plan(doc, catalog)
-    except CodegenError as exc:
-        return exc.problems
-    return []

@@ -33,9 +33,6 @@ class InferenceResult:
     absent_reason: dict[str, str] = field(default_factory=dict)
     spatial_dims: int | None = None
 
-    def edge_shape(self, src: str) -> Shape | None:
-        return self.shapes.get(src)
-
 
 def spatial_dims_of(doc: Document, env: dict[str, Any]) -> int:
     """The block's ``spatial_dims`` parameter, else the input rank minus batch and channels."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import Document
-from blockstudio.core.shapes import Shape, format_shape
+from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import Trace, WeightInfo
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.hooks import Recorder
@@ -111,11 +111,3 @@ def _construct(module: Any, doc: Document, spec: RunSpec, values: dict[str, Any]
     if spec.style == "init" and "in_channels" in cls.__init__.__code__.co_varnames:
         kwargs.setdefault("in_channels", doc.input_shape[-1])
     return cls(**kwargs)
-
-
-def describe_shape(shape: Any) -> str:
-    if isinstance(shape, list) and shape and isinstance(shape[0], list):
-        return "[" + ", ".join(describe_shape(s) for s in shape) + "]"
-    if isinstance(shape, list):
-        return format_shape(tuple(shape))
-    return "?"

@@ -13,7 +13,6 @@ from blockstudio.core.document import (
     Edge,
     Node,
     value_from_json,
-    value_to_json,
 )
 
 NODES_MIME = "application/x-blockstudio-nodes"
@@ -66,6 +65,3 @@ class _LateConnect(c.Connect):
     def __init__(self, edge: Edge, names: Document) -> None:
         self.edge = edge
         self.text = f"Connect {names.nodes[edge.src].name} → {names.nodes[edge.dst].name}"
-
-
-__all__ = ["NODES_MIME", "copy_payload", "paste_commands", "value_to_json"]
