@@ -108,7 +108,8 @@ def load_input(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     return catalog, doc, parse_set(args.set, doc)
 
 
-def _write(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None) -> None:
+    """Write to ``output`` if given, else stdout; a failed write is a usage error."""
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -126,7 +127,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         source = generate_code(doc, catalog, args.style, values)
     except CodegenError as exc:
         raise UsageError(str(exc)) from None
-    _write(source, args.output)
+    write_output(source, args.output)
     return EXIT_OK
 
 

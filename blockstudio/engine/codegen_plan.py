@@ -13,6 +13,7 @@ from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Node, P
 from blockstudio.core.graph import reachable_from, reaching, topological_order
 from blockstudio.core.problems import Problem, errors
 from blockstudio.core.validate import CODEGEN_NAMES, validate
+from blockstudio.engine.pyformat import literal
 
 
 class CodegenError(Exception):
@@ -166,8 +167,6 @@ class RefRenderer:
         return f"self.{param}" if self.attr else param
 
     def value(self, value: Any) -> str:
-        from blockstudio.engine.pyformat import literal
-
         if isinstance(value, ParamRef):
             return self.name(value.param)
         return literal(value)

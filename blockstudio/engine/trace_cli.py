@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from blockstudio.cli import EXIT_FAILED, EXIT_OK, UsageError, _write, load_input
+from blockstudio.cli import EXIT_FAILED, EXIT_OK, UsageError, load_input, write_output
 from blockstudio.core.shapes import ShapeError, parse_shape
 from blockstudio.core.trace import trace_to_chrome, trace_to_json
 from blockstudio.core.trace_text import trace_text
@@ -34,11 +35,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
         text = json.dumps(trace_to_chrome(trace), indent=1) + "\n"
     else:
         text = trace_text(trace)
-    _write(text, args.output)
+    write_output(text, args.output)
     if trace.error:
         e = trace.error
-        import sys
-
         print(
             f"blockstudio trace: Keras error in {e['layer']} ({e['phase']}): {e['message']}",
             file=sys.stderr,
