@@ -1,23 +1,19 @@
-"""The ``blockstudio`` command: open the studio, or export and trace blocks headless.
+"""The ``blockstudio`` command: open the studio, or export, trace and check blocks headless.
 
 Keep imports here light: ``blockstudio --version`` must answer without loading TensorFlow or Qt.
+The commands themselves live in ``blockstudio.commands``; this module parses and dispatches.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
+import os
 import sys
-from pathlib import Path
-from typing import Any
 
 from blockstudio import __version__
+from blockstudio.commands.common import EXIT_OK, EXIT_USAGE, UsageError, document_args
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments or input: printed as one line, exit status 2."""
+COMMANDS = ("open", "templates", "export", "trace", "check")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,109 +22,32 @@ def _parser() -> argparse.ArgumentParser:
         description="Compose Keras blocks, watch build() happen, export clean code.",
     )
     p.add_argument("--version", action="version", version=f"blockstudio {__version__}")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="full error details and TensorFlow's own start-up messages",
+    )
     sub = p.add_subparsers(dest="command")
     o = sub.add_parser("open", help="open the studio (the default)")
     o.add_argument("project", nargs="?", help="a .bsblock project file")
     sub.add_parser("templates", help="list the example blocks")
     e = sub.add_parser("export", help="write a block as Keras Python code")
-    _document_args(e)
+    document_args(e)
     e.add_argument("-o", "--output", help="write here instead of stdout")
     t = sub.add_parser("trace", help="run a block under Keras and show every build() and weight")
-    _document_args(t)
+    document_args(t)
     t.add_argument("--calls", type=int, default=2, help="calls with the input shape (default 2)")
     t.add_argument("--call-shape", help="one more call with this shape, e.g. (1, 64, 64, 16)")
     t.add_argument("--format", choices=("text", "json", "chrome"), default="text")
     t.add_argument("-o", "--output", help="write here instead of stdout")
-    return p
-
-
-def _document_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("project", nargs="?", help="a .bsblock project file")
-    p.add_argument("--template", help="use an example block instead of a file")
-    p.add_argument("--style", choices=("build", "init", "functional"), default="build")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a block parameter (repeatable)",
+    c = sub.add_parser(
+        "check", help="run the lifecycle checkup (build, save/load, weights, training ...)"
     )
-    p.add_argument("--input-shape", help="e.g. (None, 64, 64, 32)")
-
-
-def parse_set(items: list[str], doc: Any) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs as block parameter values, checked against their types."""
-    from blockstudio.core.params import check_block_param
-
-    values: dict[str, Any] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UsageError(f"--set {item!r}: expected NAME=VALUE")
-        param = doc.param(name)
-        if param is None:
-            known = ", ".join(p.name for p in doc.params) or "none"
-            raise UsageError(f"--set {name}: no block parameter {name!r}; known: {known}")
-        try:
-            value = ast.literal_eval(text.strip())
-        except (ValueError, SyntaxError):
-            value = text.strip()  # bare words are text: --set norm_name=batch
-        if param.type == "float" and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        msg = check_block_param(param, value)
-        if msg:
-            raise UsageError(f"--set {name}: {msg}")
-        values[name] = value
-    return values
-
-
-def load_input(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
-    """The catalog, the document (file or template, input shape applied) and --set values."""
-    from blockstudio.core.catalog import load_catalog
-    from blockstudio.core.project import ProjectError, load_document
-    from blockstudio.core.shapes import ShapeError, parse_shape
-    from blockstudio.core.templates import DEFAULT_TEMPLATE, load_template
-
-    catalog = load_catalog()
-    if args.project and args.template:
-        raise UsageError("give a project file or --template, not both")
-    try:
-        if args.project:
-            doc = load_document(Path(args.project), catalog)
-        else:
-            doc = load_template(args.template or DEFAULT_TEMPLATE, catalog)
-    except ProjectError as exc:
-        raise UsageError(str(exc)) from None
-    if args.input_shape:
-        try:
-            doc.input_shape = parse_shape(args.input_shape)
-        except ShapeError as exc:
-            raise UsageError(f"--input-shape: {exc}") from None
-    return catalog, doc, parse_set(args.set, doc)
-
-
-def write_output(text: str, output: str | None) -> None:
-    """Write to ``output`` if given, else stdout; a failed write is a usage error."""
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(text)
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from blockstudio.engine.codegen import CodegenError, generate_code
-
-    catalog, doc, values = load_input(args)
-    try:
-        source = generate_code(doc, catalog, args.style, values)
-    except CodegenError as exc:
-        raise UsageError(str(exc)) from None
-    write_output(source, args.output)
-    return EXIT_OK
+    document_args(c, all_styles=True)
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("-o", "--output", help="write here instead of stdout")
+    return p
 
 
 def cmd_templates(_args: argparse.Namespace) -> int:
@@ -143,39 +62,64 @@ def cmd_templates(_args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    try:
-        from blockstudio.ui.app import run_studio
-    except ImportError as exc:
-        if exc.name and exc.name.startswith("blockstudio.ui"):
-            print(
-                "The studio window is not built yet; use `blockstudio export` or "
-                "`blockstudio trace` meanwhile."
-            )
-            return EXIT_OK
-        raise
+    from blockstudio.ui.app import run_studio
+
     return run_studio(getattr(args, "project", None))
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if (
-        argv
-        and not argv[0].startswith("-")
-        and argv[0] not in {"open", "templates", "export", "trace"}
-    ):
-        argv = ["open", *argv]  # `blockstudio FILE` opens the file
-    parser = _parser()
-    args = parser.parse_args(argv)
-    command = args.command or "open"
-    handlers = {"open": cmd_open, "templates": cmd_templates, "export": cmd_export}
-    if command == "trace":
-        from blockstudio.engine.trace_cli import cmd_trace
+def _quiet_native_stderr() -> None:
+    """Send what TensorFlow's C++ code writes to fd 2 to /dev/null; Python's stderr stays.
 
-        handlers["trace"] = cmd_trace
+    TensorFlow prints absl/CUDA notices on import and on first use that no environment variable
+    silences any more; they would bury the one line a command prints. ``-v`` keeps them.
+    """
     try:
-        return handlers[command](args)
+        sys.stderr.flush()
+        keep = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(keep, "w", buffering=1, encoding="utf-8", errors="replace")
+    except OSError:
+        pass  # no fd 2 to redirect (an embedded interpreter): nothing to quiet
+
+
+def _handler(command: str):
+    if command == "export":
+        from blockstudio.commands.export import cmd_export
+
+        return cmd_export
+    if command == "trace":
+        from blockstudio.commands.trace import cmd_trace
+
+        return cmd_trace
+    if command == "check":
+        from blockstudio.commands.check import cmd_check
+
+        return cmd_check
+    return {"open": cmd_open, "templates": cmd_templates}[command]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from_shell = argv is None
+    argv = sys.argv[1:] if argv is None else argv
+    first = next((a for a in argv if a not in ("-v", "--verbose")), None)
+    if first is not None and not first.startswith("-") and first not in COMMANDS:
+        at = argv.index(first)
+        argv = [*argv[:at], "open", *argv[at:]]  # `blockstudio FILE` opens the file
+    args = _parser().parse_args(argv)
+    command = args.command or "open"
+    if command in ("export", "trace", "check") and not args.verbose and from_shell:
+        _quiet_native_stderr()
+    try:
+        return _handler(command)(args)
     except UsageError as exc:
-        print(f"blockstudio {command}: {exc}", file=sys.stderr)
+        head, _, details = str(exc).partition("\n")
+        if details and not args.verbose:
+            head += " (-v for details)"
+        print(f"blockstudio {command}: {head}", file=sys.stderr)
+        if details and args.verbose:
+            print(details, file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -49,6 +49,8 @@ class KindSpec:
     params: tuple[ParamSpec, ...] = ()
     generic: bool = False
     curated: bool = False
+    builds: bool = True  # the Keras class has its own build(): generated build() must call it
+    same_shape: bool = False  # output shape == input shape (activations, norms, dropouts)
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
@@ -112,6 +114,8 @@ def catalog_from_dict(data: dict[str, Any]) -> Catalog:
             params=params,
             generic=entry.get("generic", False),
             curated=entry.get("curated", False),
+            builds=entry.get("builds", True),
+            same_shape=entry.get("same_shape", False),
         )
     return Catalog(kinds, frozenset(data.get("reserved_names", ())), data.get("keras_version", ""))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from blockstudio.core.catalog import ParamSpec
@@ -34,6 +35,8 @@ def check_value(spec: ParamSpec, value: Any) -> str | None:
     if t == "float":
         if not _is_number(value):
             return f"{spec.name} must be a number, not {_describe(value)}."
+        if not math.isfinite(value):
+            return f"{spec.name} must be a finite number, not {value}."
         return _check_range(spec, value)
     if t == "bool":
         return None if isinstance(value, bool) else f"{spec.name} must be True or False."
@@ -54,7 +57,9 @@ def check_value(spec: ParamSpec, value: Any) -> str | None:
                 return msg
         return None
     if t == "any":
-        return None if _is_literal(value) else f"{spec.name} must be a plain literal."
+        if not _is_literal(value):
+            return f"{spec.name} must be a plain literal."
+        return None if _is_finite(value) else f"{spec.name} must not contain inf or nan."
     return f"{spec.name} has an unknown type {t!r}."
 
 
@@ -64,6 +69,14 @@ def _is_literal(value: Any) -> bool:
     if isinstance(value, tuple):
         return all(_is_literal(v) for v in value)
     return False
+
+
+def _is_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, tuple):
+        return all(_is_finite(v) for v in value)
+    return True
 
 
 def _check_range(spec: ParamSpec, value: float) -> str | None:

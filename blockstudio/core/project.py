@@ -105,6 +105,8 @@ def document_from_json(text: str | bytes, catalog: Catalog) -> Document:
         raise ProjectError(f"not valid JSON at {where}: {msg}") from None
     except ValueError as exc:
         raise ProjectError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProjectError("not a project file: JSON nested far too deeply") from None
     return document_from_data(data, catalog)
 
 
@@ -250,6 +252,9 @@ def _read_param(r: _Reader, p: Any, where: str) -> BlockParam | None:
         r.fail(f"{where}.type", f"unknown type {ptype!r}; expected one of {', '.join(PARAM_TYPES)}")
     if "default" not in p:
         r.fail(f"{where}.default", "missing")
+    elif not _plain_value(p["default"]) or isinstance(p["default"], dict):
+        r.fail(f"{where}.default", "expected a literal (finite numbers, at most 8 levels deep)")
+        return None
     optional = r.get(p, "optional", where, bool, required=False) or False
     choices = r.get(p, "choices", where, list, required=False)
     doc = r.get(p, "doc", where, str, required=False) or ""
@@ -277,7 +282,10 @@ def _read_node(r: _Reader, n: Any, where: str, catalog: Catalog) -> Node | None:
     params = r.get(n, "params", where, dict, required=False) or {}
     for key, value in params.items():
         if not _plain_value(value):
-            r.fail(f"{where}.params.{key}", 'expected a literal or {"$param": name}')
+            r.fail(
+                f"{where}.params.{key}",
+                'expected a literal (finite numbers, at most 8 levels deep) or {"$param": name}',
+            )
     lifecycle = r.get(n, "lifecycle", where, str, required=False) or "init"
     if lifecycle not in LIFECYCLES:
         r.fail(f"{where}.lifecycle", f"expected 'init' or 'build', got {lifecycle!r}")
@@ -301,13 +309,16 @@ def _read_node(r: _Reader, n: Any, where: str, catalog: Catalog) -> Node | None:
     )
 
 
-def _plain_value(value: Any) -> bool:
+MAX_VALUE_DEPTH = 8  # a parameter value is a literal or a tuple of them, never deep
+
+
+def _plain_value(value: Any, depth: int = 0) -> bool:
     if value is None or isinstance(value, str | bool | int):
         return True
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list):
-        return all(_plain_value(v) for v in value)
+        return depth < MAX_VALUE_DEPTH and all(_plain_value(v, depth + 1) for v in value)
     if isinstance(value, dict):
         return set(value) == {"$param"} and isinstance(value["$param"], str)
     return False

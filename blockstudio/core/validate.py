@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
@@ -22,13 +21,12 @@ from blockstudio.core.document import (
     ParamRef,
 )
 from blockstudio.core.graph import reachable_from, reaching, topological_order
+from blockstudio.core.names import RESERVED, is_identifier, name_problem
 from blockstudio.core.params import check_block_param, check_value
 from blockstudio.core.problems import Problem
 
 # Names the generated code itself uses; a node or block parameter with one would clash.
-CODEGEN_NAMES = frozenset(
-    {"self", "inputs", "training", "x", "keras", "kwargs", "config", "input_shape", IN_CHANNELS}
-)
+CODEGEN_NAMES = RESERVED
 
 
 def block_env(doc: Document, values: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -38,10 +36,6 @@ def block_env(doc: Document, values: dict[str, Any] | None = None) -> dict[str, 
         env.update(values)
     env[IN_CHANNELS] = doc.input_shape[-1] if doc.input_shape else None
     return env
-
-
-def is_identifier(name: str) -> bool:
-    return name.isidentifier() and not keyword.iskeyword(name)
 
 
 def validate(doc: Document, catalog: Catalog) -> list[Problem]:
@@ -58,10 +52,9 @@ def validate(doc: Document, catalog: Catalog) -> list[Problem]:
 
 def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
     out: list[Problem] = []
-    if not is_identifier(doc.name):
-        out.append(
-            Problem("bad_name", f"Block name {doc.name!r} is not a valid class name.", param="name")
-        )
+    msg = name_problem(doc.name, "block")
+    if msg:
+        out.append(Problem("bad_name", msg, param="name"))
     if len(doc.input_shape) < 2:
         out.append(
             Problem(
@@ -71,29 +64,17 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
     seen: set[str] = set()
     for p in doc.params:
         where = f"params.{p.name}"
+        name_msg = name_problem(p.name, "param", catalog.reserved_names)
         if not is_identifier(p.name):
-            out.append(
-                Problem(
-                    "bad_name",
-                    f"Block parameter {p.name!r} is not a valid Python name.",
-                    param=where,
-                )
-            )
+            out.append(Problem("bad_name", name_msg or "", param=where))
         elif p.name in seen:
             out.append(
                 Problem(
                     "duplicate_name", f"Block parameter {p.name!r} is defined twice.", param=where
                 )
             )
-        elif p.name in catalog.reserved_names or p.name in CODEGEN_NAMES:
-            out.append(
-                Problem(
-                    "reserved_name",
-                    f"Block parameter {p.name!r} clashes with a name "
-                    "Keras layers or the generated code use.",
-                    param=where,
-                )
-            )
+        elif name_msg:
+            out.append(Problem("reserved_name", name_msg, param=where))
         seen.add(p.name)
         if p.type not in PARAM_TYPES:
             out.append(
@@ -129,8 +110,9 @@ def _check_node(
     def add(code: str, message: str, param: str | None = None) -> None:
         out.append(Problem(code, message, nid, param))
 
+    name_msg = name_problem(node.name, "node", catalog.reserved_names)
     if not is_identifier(node.name):
-        add("bad_name", f"Name {node.name!r} is not a valid Python identifier.", "name")
+        add("bad_name", name_msg or "", "name")
     elif node.name in names:
         add(
             "duplicate_name",
@@ -139,13 +121,8 @@ def _check_node(
         )
     elif node.kind in (INPUT_KIND, OUTPUT_KIND):
         pass  # the ends of the graph are not attributes, so only uniqueness matters
-    elif node.name in catalog.reserved_names or node.name in CODEGEN_NAMES:
-        add(
-            "reserved_name",
-            f"Name {node.name!r} clashes with an attribute of keras.layers.Layer "
-            "or a name the generated code uses; pick another.",
-            "name",
-        )
+    elif name_msg:
+        add("reserved_name", name_msg, "name")
     elif doc.param(node.name) is not None:
         add("reserved_name", f"Name {node.name!r} is also a block parameter.", "name")
     names.setdefault(node.name, nid)

@@ -269,6 +269,10 @@ def _param_entry(kind: str, p: inspect.Parameter, activations: list[Any]) -> dic
     return entry
 
 
+SAME_SHAPE_CATEGORIES = frozenset({"activation", "regularization", "normalization"})
+SAME_SHAPE_KINDS = frozenset({"Identity", "Masking"})
+
+
 def generate() -> dict[str, Any]:
     """The catalog as JSON-ready data, from the Keras that is installed."""
     activations = _activation_names()
@@ -297,6 +301,10 @@ def generate() -> dict[str, Any]:
             entry.update(min_inputs=lo, max_inputs=hi, call=call)
         if name in CURATED:
             entry["curated"] = True
+        # what generated build() code needs: whether build() must be called (the class has its
+        # own build) and whether the output shape is simply the input shape
+        entry["builds"] = cls.build is not keras.layers.Layer.build
+        entry["same_shape"] = category in SAME_SHAPE_CATEGORIES or name in SAME_SHAPE_KINDS
         kinds.append(entry)
     # an instance, so attributes set in __init__ (name, trainable, built ...) count too
     reserved = sorted(n for n in dir(keras.layers.Layer()) if not n.startswith("__"))

@@ -13,6 +13,11 @@ HELPERS: dict[str, str] = {
         return x
     spatial = len(x.shape) - 2
     return keras.ops.pad(x, [(0, 0)] + [(pad, pad)] * spatial + [(0, 0)])''',
+    "padded_shape": '''def _padded_shape(shape, kernel_size, stride):
+    """The shape _symmetric_pad gives: each spatial size grows by 2 * padding."""
+    pad = (kernel_size - stride + 1) // 2
+    sizes = [None if size is None else size + 2 * pad for size in shape[1:-1]]
+    return (shape[0], *sizes, shape[-1])''',
     "Convolution": '''def _conv(
     spatial_dims,
     filters,

@@ -21,8 +21,13 @@ class CodegenError(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
+        first = problems[0]
+        where = first.node_id or "block"
+        if first.param:
+            where += f".{first.param}"
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         lines = "\n".join(f"  {p}" for p in problems[:10])
-        super().__init__(f"the block has {len(problems)} problem(s):\n{lines}")
+        super().__init__(f"{where}: {first.message}{more}\n{lines}")
 
 
 @dataclass

@@ -13,6 +13,8 @@ GENERIC_SPECS: list[dict[str, Any]] = [
     {
         "kind": "Convolution",
         "category": "generic",
+        "builds": True,
+        "same_shape": False,
         "doc": "Conv1D/2D/3D chosen by spatial_dims; 'symmetric' pads (k - s + 1) // 2 per side "
         "as MONAI does.",
         "generic": True,
@@ -33,6 +35,8 @@ GENERIC_SPECS: list[dict[str, Any]] = [
     {
         "kind": "Normalization",
         "category": "generic",
+        "builds": True,
+        "same_shape": True,
         "doc": "Batch, instance, group or layer normalization over the channel axis.",
         "generic": True,
         "curated": True,
@@ -51,6 +55,8 @@ GENERIC_SPECS: list[dict[str, Any]] = [
     {
         "kind": "Pooling",
         "category": "generic",
+        "builds": False,
+        "same_shape": False,
         "doc": "Max or average pooling over spatial_dims axes.",
         "generic": True,
         "curated": True,
@@ -64,6 +70,8 @@ GENERIC_SPECS: list[dict[str, Any]] = [
     {
         "kind": "Dropout",
         "category": "generic",
+        "builds": False,
+        "same_shape": True,
         "doc": "Dropout, or spatial dropout of whole channels over spatial_dims axes.",
         "generic": True,
         "curated": True,

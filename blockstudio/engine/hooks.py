@@ -51,6 +51,7 @@ class Recorder:
         self._builds = 0
         self._seen_errors: set[int] = set()
         self._saved: dict[str, Any] = {}
+        self.variables: list[Any] = []  # every weight made, for a run that ends before a block
 
     # -- events -----------------------------------------------------------------------------
     def _now(self) -> float:
@@ -197,6 +198,7 @@ class Recorder:
         return out
 
     def _weight(self, layer: Any, variable: Any, args: tuple, kwargs: dict) -> None:
+        self.variables.append(variable)
         shape = tuple(int(d) for d in variable.shape)
         init = kwargs.get("initializer", args[1] if len(args) > 1 else None)
         event = self._event(

@@ -2,25 +2,73 @@
 
 from __future__ import annotations
 
-import json
+import math
+import re
 import textwrap
 from typing import Any
+
+from blockstudio.core.names import snake_case
+
+__all__ = ["snake_case", "literal", "call_lines", "docstring_lines", "if_lines"]
 
 LINE = 88  # ruff's default line length: generated code must pass `ruff format --check` as is
 
 
 def literal(value: Any) -> str:
-    """A Python literal for a JSON-like value, with double-quoted strings."""
-    if value is None or isinstance(value, bool):
+    """A Python literal for a JSON-like value, with double-quoted strings.
+
+    Strings are escaped so that any text reads back as itself and never as code; non-finite
+    floats are refused (``inf`` is not a literal, and no Keras argument here takes one).
+    """
+    if value is None or isinstance(value, bool) or isinstance(value, int):
         return repr(value)
-    if isinstance(value, int | float):
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return '"' + escape_text(value, quote=True) + '"'
     if isinstance(value, tuple | list):
         items = ", ".join(literal(v) for v in value)
         return f"({items},)" if len(value) == 1 else f"({items})"
     raise TypeError(f"cannot render {value!r} as a literal")
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_text(text: str, quote: bool = False) -> str:
+    """``text`` as the inside of a Python string: backslashes, unprintables (and ``"``) escaped."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch == '"' and quote:
+            out.append('\\"')
+        elif not ch.isprintable() and ch != " ":
+            code = ord(ch)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def docstring_text(text: str) -> str:
+    """``text`` safe inside a triple-quoted docstring, reading back as exactly ``text``.
+
+    Escapes as :func:`escape_text`, plus every quote that another quote follows and a final
+    quote (and a first one), so no run of three quotes can close the docstring early.
+    """
+    escaped = re.sub(r'"(?=")', '\\\\"', escape_text(text))
+    if escaped.startswith('"'):  # ruff would pad a quote that touches the opening quotes
+        escaped = "\\" + escaped
+    return escaped[:-1] + '\\"' if escaped.endswith('"') else escaped
 
 
 def call_lines(indent: str, head: str, args: list[str], tail: str = "") -> list[str]:
@@ -36,13 +84,25 @@ def call_lines(indent: str, head: str, args: list[str], tail: str = "") -> list[
     # ruff keeps the arguments on one line unless one is a keyword-unpacking or it is too long
     if len(hugged) <= LINE and not any(a.startswith("**") for a in args[:-1]):
         return [f"{indent}{head}(", hugged, f"{indent}){tail}"]
+    if len(args) == 1 and args[0].startswith("[") and args[0].endswith("]"):
+        # a lone list of names that does not fit: ruff puts one item per line inside it
+        items = [a.strip() for a in args[0][1:-1].split(",") if a.strip()]
+        deeper = inner + "    "
+        return [
+            f"{indent}{head}(",
+            f"{inner}[",
+            *[f"{deeper}{a}," for a in items],
+            f"{inner}]",
+            f"{indent}){tail}",
+        ]
     return [f"{indent}{head}(", *[f"{inner}{a}," for a in args], f"{indent}){tail}"]
 
 
 def docstring_lines(indent: str, summary: str, body: list[str] | None = None) -> list[str]:
     """A triple-quoted docstring wrapped to the line length."""
     width = LINE - len(indent)
-    first = textwrap.wrap(summary, width - 3) or [""]
+    summary = docstring_text(summary)
+    first = _wrap(summary, width - 3) or [""]
     if not body and len(first) == 1 and len(indent) + len(first[0]) + 6 <= LINE:
         return [f'{indent}"""{first[0]}"""']
     lines = [f'{indent}"""{first[0]}']
@@ -52,23 +112,10 @@ def docstring_lines(indent: str, summary: str, body: list[str] | None = None) ->
         for raw in para.splitlines():
             lead = len(raw) - len(raw.lstrip())
             hang = "    " if lead else ""  # continuation lines of an Args entry hang under it
-            wrapped = textwrap.wrap(raw.strip(), width - lead, subsequent_indent=hang) or [""]
+            wrapped = _wrap(docstring_text(raw.strip()), width - lead, hang) or [""]
             lines += [f"{indent}{' ' * lead}{w}" if w else "" for w in wrapped]
     lines.append(f'{indent}"""')
     return lines
-
-
-def snake_case(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if (
-            ch.isupper()
-            and i
-            and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower()))
-        ):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 def if_lines(indent: str, keyword: str, cond: str) -> list[str]:
@@ -106,3 +153,10 @@ def if_lines(indent: str, keyword: str, cond: str) -> list[str]:
         body = [f"{inner}{parts[0]}"] + [f"{inner}{op} {p}" for p in parts[1:]]
         return [f"{indent}{keyword} (", *body, f"{indent}):"]
     return [f"{indent}{keyword} (", hugged, f"{indent}):"]
+
+
+def _wrap(text: str, width: int, hang: str = "") -> list[str]:
+    # never split a word: that could cut an escape sequence in two
+    return textwrap.wrap(
+        text, width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
+    )

@@ -23,6 +23,7 @@ class RunSpec:
     """What to run: the style, block parameter values and the calls to make."""
 
     style: str = "build"
+    weights: str = "eager"  # or "lazy": sub-layers get their weights on the first call
     values: dict[str, Any] | None = None
     calls: int = 2
     call_shape: Shape | None = None  # one more call with this shape (e.g. other channels)
@@ -41,7 +42,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     """
     spec = spec or RunSpec()
     keras.backend.clear_session()
-    source = generate_code(doc, catalog, spec.style, spec.values)
+    source = generate_code(doc, catalog, spec.style, spec.values, weights=spec.weights)
     module = load_generated(source, spec.style)
     values = dict(spec.values or {})
     trace = Trace(
@@ -50,7 +51,8 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
         tuple(doc.input_shape),
         values,
         keras_version=keras.__version__,
-        label=f"{doc.name} · {spec.style}",
+        label=f"{doc.name} · {spec.style}"
+        + (" · lazy" if spec.weights == "lazy" and spec.style != "functional" else ""),
     )
     rng = np.random.default_rng(spec.seed)
     shapes = [_batch_one(doc.input_shape)] * spec.calls
@@ -86,12 +88,13 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
                 "exception": last.data["exception"],
             }
     trace.events = rec.events
-    if block is not None:
-        trace.weights = [
-            WeightInfo(w.path, tuple(int(d) for d in w.shape), str(w.dtype), bool(w.trainable))
-            for w in block.weights
-        ]
-        trace.total_params = sum(w.params for w in trace.weights)
+    # the block's own list when there is a block; else what was made before the error
+    made = block.weights if block is not None else rec.variables
+    trace.weights = [
+        WeightInfo(w.path, tuple(int(d) for d in w.shape), str(w.dtype), bool(w.trainable))
+        for w in made
+    ]
+    trace.total_params = sum(w.params for w in trace.weights)
     return trace
 
 

@@ -46,8 +46,11 @@ def test_build_style_creates_projection_in_build(unet, catalog):
 
 
 def test_init_style_takes_in_channels(unet, catalog):
+    source = generate_code(unet, catalog, "init", weights="lazy")
+    assert "def build(" not in source  # the seed's version: nothing to do before the first call
     source = generate_code(unet, catalog, "init")
-    assert "def build(" not in source
+    build = source.split("def build(self, input_shape):")[1].split("def call(")[0]
+    assert "self.conv1.build(x_shape)" in build and "self.res_conv = " not in build
     assert "in_channels=32," in source
     assert "if in_channels != out_channels or stride != 1:" in source
 

@@ -6,7 +6,14 @@ import argparse
 import json
 import sys
 
-from blockstudio.cli import EXIT_FAILED, EXIT_OK, UsageError, load_input, write_output
+from blockstudio.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    check_output,
+    load_input,
+    write_output,
+)
 from blockstudio.core.shapes import ShapeError, parse_shape
 from blockstudio.core.trace import trace_to_chrome, trace_to_json
 from blockstudio.core.trace_text import trace_text
@@ -15,6 +22,7 @@ from blockstudio.engine.tracer import RunSpec, run_trace
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
+    check_output(args)
     catalog, doc, values = load_input(args)
     if args.calls < 1:
         raise UsageError("--calls must be at least 1")
@@ -24,7 +32,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
             call_shape = parse_shape(args.call_shape)
         except ShapeError as exc:
             raise UsageError(f"--call-shape: {exc}") from None
-    spec = RunSpec(style=args.style, values=values, calls=args.calls, call_shape=call_shape)
+    spec = RunSpec(
+        style=args.style,
+        values=values,
+        calls=args.calls,
+        call_shape=call_shape,
+        weights=args.weights,
+    )
     try:
         trace = run_trace(doc, catalog, spec)
     except CodegenError as exc:

@@ -1,0 +1,95 @@
+"""The part of generated ``build()`` that builds every sub-layer (Keras's build() contract).
+
+After ``block.build(input_shape)`` every weight must exist, as after the first call; Keras's own
+composite layers (``MultiHeadAttention``) build their children in ``build()`` for the same reason:
+``load_weights`` and ``set_weights`` into a block that was only built need them. The statements
+walk the forward pass with shapes instead of tensors: each sub-layer is built on its input shape,
+and ``compute_output_shape`` gives the next one, written only where a later build needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from blockstudio.core.document import Node
+from blockstudio.engine.codegen_plan import Plan
+from blockstudio.engine.pyformat import call_lines, if_lines
+
+WEIGHTS = ("eager", "lazy")
+I1 = "    "
+
+
+def shape_var(var: str) -> str:
+    return "input_shape" if var == "inputs" else f"{var}_shape"
+
+
+class BuildWriter:
+    """Writes the build statements for one plan.
+
+    ``layer_of(node)`` is the expression of a node's layer (``self.conv1``); ``pad_args(node)``
+    the rendered (kernel_size, stride) of its symmetric padding, or None.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        layer_of: Callable[[Node], str],
+        pad_args: Callable[[Node], list[str] | None],
+    ) -> None:
+        self.plan, self.layer_of, self.pad_args = plan, layer_of, pad_args
+        self.needs_out = self._needed_outputs()
+
+    def builds_here(self, node: Node) -> bool:
+        return node.shares is None and self.plan.spec(node).builds
+
+    def _needed_outputs(self) -> dict[str, bool]:
+        """Whether each node's output shape is read by a later build (walked backwards)."""
+        plan = self.plan
+        consumers: dict[str, list[Node]] = {}
+        for node in plan.order:
+            for src in plan.inputs[node.id]:
+                consumers.setdefault(src, []).append(node)
+        needs_out: dict[str, bool] = {}
+        needs_in: dict[str, bool] = {}
+        for node in reversed(plan.order):
+            needs_out[node.id] = any(needs_in[c.id] for c in consumers.get(node.id, []))
+            needs_in[node.id] = self.builds_here(node) or needs_out[node.id]
+        return needs_out
+
+    def lines(self, indent: str) -> list[str]:
+        out: list[str] = []
+        plan = self.plan
+        for node in plan.order:
+            var = shape_var(plan.var[node.id])
+            srcs = [shape_var(plan.var[s]) for s in plan.inputs[node.id]]
+            if node.condition is None:
+                out += self.node_lines(node, var, srcs, indent)
+                continue
+            if node.id in plan.chain_head and self.needs_out[node.id]:
+                out.append(f"{indent}{var} = {srcs[0]}")  # the value when the layer is absent
+                srcs = [var]
+            body = self.node_lines(node, var, srcs, indent + I1)
+            if body:
+                out += if_lines(indent, "if", f"{self.layer_of(node)} is not None") + body
+        return out
+
+    def node_lines(self, node: Node, var: str, srcs: list[str], indent: str) -> list[str]:
+        owner = self.plan.owner(node)
+        spec = self.plan.spec(owner)
+        layer = self.layer_of(owner)
+        out: list[str] = []
+        pad = self.pad_args(owner)
+        if pad is not None:
+            out += call_lines(indent, f"{var} = _padded_shape", [srcs[0], *pad])
+            srcs = [var]
+        if spec.call == "list":
+            args = [f"[{', '.join(srcs)}]"]
+        else:
+            args = srcs
+        if self.builds_here(node):
+            out += call_lines(indent, f"{layer}.build", args)
+        if self.needs_out[node.id] and not spec.same_shape:
+            out += call_lines(indent, f"{var} = {layer}.compute_output_shape", args)
+        elif self.needs_out[node.id] and srcs[0] != var:
+            out.append(f"{indent}{var} = {srcs[0]}")
+        return out
