@@ -173,8 +173,15 @@ def _check_node(
         msg = check_value(pspec, value)
         if msg:
             add("bad_param", msg, key)
+    if node.shares is not None and node.params:
+        add(
+            "bad_shares",
+            "A node that shares a layer has no parameters of its own; the shared layer's "
+            f"are used (remove: {', '.join(sorted(node.params))}).",
+            "shares",
+        )
     for pspec in spec.params:
-        if pspec.required and pspec.name not in node.params:
+        if node.shares is None and pspec.required and pspec.name not in node.params:
             add("missing_param", f"{node.kind} needs a value for {pspec.name}.", pspec.name)
     if node.condition is not None:
         if node.kind in (INPUT_KIND, OUTPUT_KIND):

@@ -8,6 +8,7 @@ inside :class:`Recorder` and removed on exit, so untraced code runs untouched.
 from __future__ import annotations
 
 import functools
+import linecache
 import math
 import re
 import sys
@@ -38,6 +39,31 @@ def _initializer_name(init: Any) -> str:
     if isinstance(init, str):
         return init
     return type(init).__name__
+
+
+_SUBLAYER_USE = re.compile(r"self\.(\w+)(?:\.build|\.compute_output_shape)?\(")
+
+
+def _blamed_sublayer(exc: BaseException, layer: Any) -> Any:
+    """The sub-layer whose statement raised, when ``layer``'s own generated code raised.
+
+    An error in the input padding of ``res_conv`` happens in the block's ``call()`` before
+    ``res_conv`` is called; the statement that raised names the sub-layer it was preparing.
+    """
+    frame_self, line = None, ""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith("<blockstudio_generated_"):
+            if tb.tb_frame.f_locals.get("self") is layer:  # a method of the block itself
+                frame_self = layer
+                line = linecache.getline(code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    if frame_self is not layer:
+        return layer
+    match = _SUBLAYER_USE.search(line)
+    sub = getattr(layer, match.group(1), None) if match else None
+    return sub if isinstance(sub, Layer) else layer
 
 
 class Recorder:
@@ -101,6 +127,7 @@ class Recorder:
         if seen:
             return
         message = " ".join(_ANSI.sub("", str(exc)).split()) or type(exc).__name__
+        layer = _blamed_sublayer(exc, layer)
         self._event("error", layer, phase=phase, exception=type(exc).__name__, message=message)
 
     # -- installing -------------------------------------------------------------------------

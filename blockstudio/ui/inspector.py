@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 from blockstudio.core import commands as c
 from blockstudio.core.conditions import ConditionError, check_names
 from blockstudio.core.document import BlockParam
+from blockstudio.core.names import name_problem
 from blockstudio.core.params import check_block_param
 from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
-from blockstudio.core.validate import block_env, is_identifier
+from blockstudio.core.validate import block_env
 from blockstudio.ui.doc_model import DocumentModel
 from blockstudio.ui.param_editor import ParamEditor, parse_text, show_value
 
@@ -105,20 +106,30 @@ class Inspector(QScrollArea):
             form.addRow("Only if", cond)
         shape = model.shapes.get(nid)
         form.addRow("Output", QLabel(format_shape(shape) if shape else "unknown"))
+        owner = node
         if node.shares:
             target = model.doc.nodes.get(node.shares)
             form.addRow("Shares", QLabel(target.name if target else node.shares))
-            return
+            if target is None:
+                return
+            owner = target  # a sharer has no params of its own: show the layer's, read-only
         if spec is None or not spec.params:
             return
         params_form = QFormLayout()
-        header = QLabel("<b>Parameters</b>")
+        shared = owner is not node
+        header = QLabel(
+            f"<b>Parameters</b> of {owner.name} (shared layer, edit them there)"
+            if shared
+            else "<b>Parameters</b>"
+        )
+        header.setWordWrap(True)
         layout.addWidget(header)
         layout.addLayout(params_form)
         for pspec in spec.params:
-            value = node.params.get(pspec.name, pspec.default)
+            value = owner.params.get(pspec.name, pspec.default)
             links = [p.name for p in model.doc.params]
             editor = ParamEditor(pspec, value, links)
+            editor.setEnabled(not shared)
             editor.sigCommit.connect(self._set_param)
             editor.sigError.connect(lambda _n, msg: self._say(msg))
             self.editors[pspec.name] = editor
@@ -131,9 +142,9 @@ class Inspector(QScrollArea):
         if node is None or text == node.name:
             return
         taken = {n.name for n in self.model.doc.nodes.values() if n.id != node.id}
-        if not is_identifier(text) or text in taken:
-            why = "is already used" if text in taken else "is not a valid Python name"
-            self._say(f"Name {text!r} {why}.")
+        why = name_problem(text, "node", self.model.catalog.reserved_names)
+        if why or text in taken:
+            self._say(why or f"Name {text!r} is already used.")
             line.setText(node.name)
             return
         self.model.push(c.SetNodeField(self.model.doc, node.id, "name", text))
@@ -223,8 +234,9 @@ class Inspector(QScrollArea):
         text = line.text().strip()
         if text == self.model.doc.name:
             return
-        if not is_identifier(text):
-            self._say(f"{text!r} is not a valid class name.")
+        why = name_problem(text, "block")
+        if why:
+            self._say(why)
             line.setText(self.model.doc.name)
             return
         self.model.push(c.SetBlockField(self.model.doc, "name", text))
@@ -260,8 +272,9 @@ class Inspector(QScrollArea):
         new = BlockParam(old.name, old.type, old.default, old.optional, old.choices, old.doc)
         if item.column() == 0:
             text = item.text().strip()
-            if not is_identifier(text) or (text != old.name and doc.param(text)):
-                self._say(f"Block parameter name {text!r} is not valid or already used.")
+            why = name_problem(text, "param", self.model.catalog.reserved_names)
+            if why or (text != old.name and doc.param(text)):
+                self._say(why or f"Block parameter name {text!r} is already used.")
                 self._refresh_later()
                 return
             new.name = text

@@ -391,6 +391,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Cannot export: fix the problems first.", 6000)
             self.bottom.setCurrentWidget(self.problems)
             return False
+        project = self.model.path
+        if project is not None and Path(path).resolve() == Path(project).resolve():
+            QMessageBox.warning(
+                self,
+                "Cannot export",
+                f"{path} is this block's project file; exporting there would destroy it. "
+                "Choose a .py file.",
+            )
+            return False
         try:
             path.write_text(self.code.source, encoding="utf-8")
         except OSError as exc:
