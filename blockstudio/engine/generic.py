@@ -140,3 +140,51 @@ def keras_layer_for(kind: str, params: dict[str, Any], spatial_dims: int) -> tup
         cls = f"SpatialDropout{spatial_dims}D" if params["spatial"] else "Dropout"
         return cls, {"rate": params["rate"]}
     raise KeyError(f"not a generic kind: {kind}")
+
+
+# Keras classes whose compute_output_shape, after the input-spec check every call makes, gives
+# exactly what a call gives (tests/engine/test_inference_vs_keras.py proves it kind by kind);
+# the value says for which constructor arguments. Every other class is checked by a real call
+# on symbolic inputs with a throwaway layer, which is slower because it builds.
+def _one_group(kwargs: dict[str, Any]) -> bool:
+    return kwargs.get("groups", 1) == 1
+
+
+_TRUSTED: dict[str, Any] = {
+    **{f"Conv{d}D": _one_group for d in (1, 2, 3)},
+    **{f"Conv{d}DTranspose": True for d in (1, 2, 3)},
+    **{f"{p}Pooling{d}D": True for p in ("Max", "Average") for d in (1, 2, 3)},
+    **{
+        f"{p}{d}D": True
+        for p in ("ZeroPadding", "UpSampling", "Cropping", "SpatialDropout")
+        for d in (1, 2, 3)
+    },
+    "GroupNormalization": lambda kwargs: kwargs.get("groups") == -1,
+    **dict.fromkeys(
+        (
+            "BatchNormalization",
+            "LayerNormalization",
+            "LeakyReLU",
+            "ReLU",
+            "ELU",
+            "Activation",
+            "Dropout",
+            "Dense",
+            "Flatten",
+            "Identity",
+            "Softmax",
+            "Add",
+            "Subtract",
+            "Multiply",
+            "Average",
+            "Maximum",
+            "Minimum",
+        ),
+        True,
+    ),
+}
+
+
+def trusts_output_shape(cls_name: str, kwargs: dict[str, Any]) -> bool:
+    rule = _TRUSTED.get(cls_name)
+    return bool(rule(kwargs)) if callable(rule) else bool(rule)

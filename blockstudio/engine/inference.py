@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import keras
+from keras.src.layers.input_spec import assert_input_compatibility
 
 from blockstudio.core.catalog import Catalog, KindSpec
 from blockstudio.core.conditions import ConditionError, evaluate_condition
@@ -20,7 +21,13 @@ from blockstudio.core.params import effective_params
 from blockstudio.core.problems import Problem
 from blockstudio.core.shapes import Shape, format_shape
 from blockstudio.core.validate import block_env
-from blockstudio.engine.generic import GENERIC_KINDS, keras_layer_for, symmetric_padding
+from blockstudio.engine.generic import (
+    GENERIC_KINDS,
+    keras_layer_for,
+    symmetric_padding,
+    trusts_output_shape,
+    uses_spatial_dims,
+)
 
 
 @dataclass
@@ -62,12 +69,19 @@ class ShapeInference:
         self.catalog = catalog
         self._layers: dict[Any, Any] = {}
         self._shapes: dict[Any, Shape | str] = {}
+        self._inputs: dict[str, list[str]] = {}
 
     def run(self, doc: Document, values: dict[str, Any] | None = None) -> InferenceResult:
         env = block_env(doc, values)
         result = InferenceResult(spatial_dims=spatial_dims_of(doc, env))
         order, _cyclic = topological_order(doc)
-        uses_generic = any(n.kind in GENERIC_KINDS for n in doc.nodes.values())
+        # only kinds whose Keras class depends on spatial_dims need the rank to match it: a
+        # generic Dropout or Normalization also serves an MLP's 2-D tensors
+        uses_generic = any(
+            n.kind in GENERIC_KINDS
+            and uses_spatial_dims(n.kind, {"spatial": n.params.get("spatial", False)})
+            for n in doc.nodes.values()
+        )
         if uses_generic and len(doc.input_shape) != result.spatial_dims + 2:
             result.problems.append(
                 Problem(
@@ -82,6 +96,7 @@ class ShapeInference:
         inputs: dict[str, list[str]] = {}
         for e in sorted(doc.edges, key=lambda e: e.port):
             inputs.setdefault(e.dst, []).append(e.src)
+        self._inputs = inputs
         for nid in order:
             node = doc.nodes[nid]
             self._infer_node(doc, node, inputs.get(nid, []), env, result)
@@ -126,7 +141,15 @@ class ShapeInference:
         params = effective_params(spec.params, owner.params, env)
         if any(p.required and p.name not in params for p in spec.params):
             return
-        out = self.output_shape(spec, params, result.spatial_dims or 2, in_shapes)
+        dims = result.spatial_dims or 2
+        if node.shares is not None:
+            owner_in = [result.shapes.get(s) for s in self._inputs.get(owner.id, [])]
+            if owner_in and None not in owner_in and owner_in != in_shapes:
+                problem = _reapply(spec, params, dims, owner_in, in_shapes)
+                if problem:
+                    result.problems.append(Problem("shape_error", problem, nid))
+                    return
+        out = self.output_shape(spec, params, dims, in_shapes)
         if isinstance(out, str):
             result.problems.append(Problem("shape_error", out, nid))
         else:
@@ -156,26 +179,83 @@ class ShapeInference:
                         "gives negative symmetric padding; use a larger kernel or smaller "
                         "stride."
                     )
-                in_shapes = [_pad_shape(in_shapes[0], pad)]
+                in_shapes = [padded_shape(in_shapes[0], pad)]
         else:
             cls_name, kwargs = spec.kind, params
         layer_key = (cls_name, _freeze(kwargs))
+        if not trusts_output_shape(cls_name, kwargs):
+            return _symbolic_call(spec, cls_name, kwargs, in_shapes)
         layer = self._layers.get(layer_key)
         try:
             if layer is None:
                 layer = getattr(keras.layers, cls_name)(**kwargs)
                 self._layers[layer_key] = layer
-            arg = in_shapes if spec.multi_input else in_shapes[0]
+            if layer.input_spec is not None:
+                # the checks Keras makes on every call (rank, axes), without building anything
+                symbolic = [keras.KerasTensor(s) for s in in_shapes]
+                assert_input_compatibility(
+                    layer.input_spec, symbolic if spec.multi_input else symbolic[0], layer.name
+                )
             if spec.call == "args":
                 shape = layer.compute_output_shape(*in_shapes)
             else:
-                shape = layer.compute_output_shape(arg)
-        except Exception as exc:  # Keras raises many types; each is shown as its message
-            return f"{spec.kind}: {_keras_message(exc)}"
-        if isinstance(shape, list | tuple) and shape and isinstance(shape[0], list | tuple):
-            shape = shape[0]  # layers with several outputs: the first is what flows on
-        return tuple(None if d is None else int(d) for d in shape)
+                shape = layer.compute_output_shape(in_shapes if spec.multi_input else in_shapes[0])
+        except Exception:
+            # compute_output_shape can refuse what a call accepts: the call decides
+            return _symbolic_call(spec, cls_name, kwargs, in_shapes)
+        return _first_shape(shape)
 
 
-def _pad_shape(shape: Shape, pad: int) -> Shape:
+def _reapply(
+    spec: KindSpec, params: dict[str, Any], dims: int, first: list[Shape], again: list[Shape]
+) -> str | None:
+    """Keras's message if a layer built on ``first`` refuses to be called again on ``again``."""
+    if spec.generic:
+        cls_name, kwargs = keras_layer_for(spec.kind, params, dims)
+    else:
+        cls_name, kwargs = spec.kind, params
+    try:
+        layer = getattr(keras.layers, cls_name)(**kwargs)
+        for shapes in (first, again):
+            xs = [keras.KerasTensor(s) for s in shapes]
+            layer(*xs) if spec.call == "args" else layer(xs if spec.multi_input else xs[0])
+    except Exception as exc:
+        return f"shared {spec.kind} built on {format_shape(first[0])} cannot take " + (
+            f"{format_shape(again[0])}: {_keras_message(exc)}"
+        )
+    return None
+
+
+def _first_shape(shape: Any) -> Shape:
+    if isinstance(shape, list | tuple) and shape and isinstance(shape[0], list | tuple):
+        shape = shape[0]  # layers with several outputs: the first is what flows on
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _symbolic_call(
+    spec: KindSpec, cls_name: str, kwargs: dict, in_shapes: list[Shape]
+) -> Shape | str:
+    """What a real call on symbolic inputs gives: Keras's own checks, build included.
+
+    The layer is a throwaway: building it makes variables, so this path is kept for the
+    kinds and params whose ``compute_output_shape`` is not the whole truth.
+    """
+    try:
+        layer = getattr(keras.layers, cls_name)(**kwargs)
+        xs = [keras.KerasTensor(s) for s in in_shapes]
+        if spec.call == "args":
+            out = layer(*xs)
+        elif spec.multi_input:
+            out = layer(xs)
+        else:
+            out = layer(xs[0])
+    except Exception as exc:  # Keras raises many types; each is shown as its message
+        return f"{spec.kind}: {_keras_message(exc)}"
+    if isinstance(out, list | tuple):
+        out = out[0]
+    return tuple(None if d is None else int(d) for d in out.shape)
+
+
+def padded_shape(shape: Shape, pad: int) -> Shape:
+    """``shape`` after zero-padding every spatial axis by ``pad`` on each side."""
     return (shape[0], *[None if d is None else d + 2 * pad for d in shape[1:-1]], shape[-1])
