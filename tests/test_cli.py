@@ -1,4 +1,6 @@
 import subprocess
+
+import pytest
 import sys
 import time
 
@@ -72,3 +74,92 @@ def test_trace_cli_formats_and_exit_codes(tmp_path):
     assert "Keras error in conv1" in out.stderr
     out = run("trace", "--calls", "0")
     assert out.returncode == 2 and "--calls must be at least 1" in out.stderr
+
+
+def test_output_that_is_the_input_is_refused_and_the_project_survives(tmp_path, unet, capsys):
+    from blockstudio.core.project import save_document
+
+    path = tmp_path / "p.bsblock"
+    save_document(unet, path)
+    before = path.read_bytes()
+    for command in ("export", "trace"):
+        for target in (str(path), str(tmp_path / "." / "p.bsblock")):
+            assert main([command, str(path), "-o", target]) == 2
+            assert "is the input file" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_non_finite_values_are_refused(tmp_path, unet, capsys):
+    assert main(["export", "--set", "negative_slope=1e999"]) == 2
+    assert "negative_slope must be a finite number" in capsys.readouterr().err
+    from blockstudio.core.project import save_document
+
+    unet.params[5].default = float("inf")
+    path = tmp_path / "inf.bsblock"
+    with pytest.raises(ValueError):  # JSON cannot hold inf: no file is written with one
+        save_document(unet, path)
+    assert not path.exists()
+    text = '{"format": "blockstudio.block", "version": 1, "document": {"name": "B", "params": '
+    path.write_text(text + '[{"name": "a", "type": "float", "default": 1e999}]}}')
+    assert main(["-v", "export", str(path)]) == 2
+    assert "params[0].default: expected a literal (finite numbers" in capsys.readouterr().err
+
+
+def test_deeply_nested_project_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "deep.bsblock"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["export", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "nested far too deeply" in err and "Traceback" not in err
+
+
+def test_export_refuses_shapes_keras_refuses(tmp_path, unet, capsys):
+    from blockstudio.core.document import Edge, Node
+    from blockstudio.core.project import save_document
+
+    # GroupNormalization with 5 groups over 64 channels: Keras refuses it when building
+    unet.params[4].choices = None
+    unet.nodes["norm1"].params = {"norm": "group", "groups": 5}
+    path = tmp_path / "groups.bsblock"
+    save_document(unet, path)
+    assert main(["export", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "shape error in norm1" in err and "groups" in err
+    # an Add of 8 and 12 channels
+    unet2 = unet.copy()
+    unet2.nodes["norm1"].params = {"norm": "instance"}
+    unet2.nodes["d"] = Node("d", "Dense", "dense8", {"units": 8})
+    unet2.nodes["e"] = Node("e", "Dense", "dense12", {"units": 12})
+    unet2.nodes["m"] = Node("m", "Add", "merge")
+    unet2.edges += [Edge("input", "d"), Edge("input", "e"), Edge("d", "m"), Edge("e", "m", 1)]
+    unet2.edges = [e for e in unet2.edges if e.dst != "output"] + [Edge("m", "output")]
+    path2 = tmp_path / "add.bsblock"
+    save_document(unet2, path2)
+    assert main(["export", str(path2)]) == 2
+    assert "shape error in merge" in capsys.readouterr().err
+
+
+def test_empty_input_shape_is_an_error_not_ignored(capsys):
+    assert main(["export", "--input-shape", ""]) == 2
+    assert "--input-shape" in capsys.readouterr().err
+
+
+def test_errors_are_one_line_unless_verbose(tmp_path, unet, capsys):
+    from blockstudio.core.project import save_document
+
+    unet.nodes["conv1"].params["kernel_size"] = -1
+    unet.nodes["conv2"].params["kernel_size"] = -1
+    path = tmp_path / "bad.bsblock"
+    save_document(unet, path)
+    assert main(["export", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "(+1 more)" in err and "-v for details" in err
+    assert main(["-v", "export", str(path)]) == 2
+    assert capsys.readouterr().err.count("kernel_size must be at least 1") >= 2
+
+
+def test_trace_stderr_is_one_line_without_tensorflow_noise():
+    out = run("trace", "--call-shape", "(1, 64, 64, 16)")
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1, out.stderr
+    assert out.stderr.startswith("blockstudio trace: Keras error in conv1")

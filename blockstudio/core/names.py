@@ -35,6 +35,8 @@ BUILTINS_USED = frozenset(
     {"super", "getattr", "len", "ValueError", "isinstance", "int", "tuple", "list", "None"}
 )
 RESERVED = GENERATED_LOCALS | HELPER_FUNCTIONS | BUILTINS_USED
+# Single letters that read as 1 and 0; linters (E741-E743) refuse them as names.
+AMBIGUOUS = frozenset({"l", "O", "I"})
 
 
 def is_identifier(name: str) -> bool:
@@ -72,6 +74,8 @@ def name_problem(
             f"{what} {name!r} starts with '_'; such names are kept for Keras internals and the "
             "generated helpers."
         )
+    if name in AMBIGUOUS or (role == "block" and snake_case(name) in AMBIGUOUS):
+        return f"{what} {name!r} is too easily read as 1 or 0; pick a longer name."
     if role == "block":
         fname = snake_case(name)
         if name in RESERVED or fname in RESERVED or fname.startswith("_"):

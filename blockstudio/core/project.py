@@ -38,6 +38,7 @@ class ProjectError(Exception):
         head = f"{self.path}: {self.message}" if self.path else self.message
         if not self.defects:
             return head
+        head += f" (first: {self.defects[0][0]}: {self.defects[0][1]})"
         lines = [f"  {where}: {what}" for where, what in self.defects[:20]]
         more = len(self.defects) - 20
         if more > 0:

@@ -27,7 +27,10 @@ def literal(value: Any) -> str:
             raise ValueError(f"{value!r} is not a finite number")
         return repr(value)
     if isinstance(value, str):
-        return '"' + escape_text(value, quote=True) + '"'
+        # ruff's choice: double quotes unless single quotes need fewer escapes
+        if value.count('"') > value.count("'"):
+            return "'" + escape_text(value, quote="'") + "'"
+        return '"' + escape_text(value, quote='"') + '"'
     if isinstance(value, tuple | list):
         items = ", ".join(literal(v) for v in value)
         return f"({items},)" if len(value) == 1 else f"({items})"
@@ -37,14 +40,14 @@ def literal(value: Any) -> str:
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def escape_text(text: str, quote: bool = False) -> str:
-    """``text`` as the inside of a Python string: backslashes, unprintables (and ``"``) escaped."""
+def escape_text(text: str, quote: str = "") -> str:
+    """``text`` as the inside of a Python string: backslashes, unprintables, ``quote`` escaped."""
     out = []
     for ch in text:
         if ch in _ESCAPES:
             out.append(_ESCAPES[ch])
-        elif ch == '"' and quote:
-            out.append('\\"')
+        elif quote and ch == quote:
+            out.append("\\" + ch)
         elif not ch.isprintable() and ch != " ":
             code = ord(ch)
             out.append(
@@ -103,8 +106,12 @@ def docstring_lines(indent: str, summary: str, body: list[str] | None = None) ->
     width = LINE - len(indent)
     summary = docstring_text(summary)
     first = _wrap(summary, width - 3) or [""]
-    if not body and len(first) == 1 and len(indent) + len(first[0]) + 6 <= LINE:
-        return [f'{indent}"""{first[0]}"""']
+    if not body and len(first) == 1:
+        if len(indent) + len(first[0]) + 6 <= LINE:
+            return [f'{indent}"""{first[0]}"""']
+        # ruff joins a one-line docstring with its closing quotes whatever the length, so a
+        # summary that fits only without them is wrapped onto two lines
+        first = _wrap(summary, max(len(summary) - 1, 1)) or [""]
     lines = [f'{indent}"""{first[0]}']
     lines += [f"{indent}{line}" for line in first[1:]]
     for para in body or []:
