@@ -8,6 +8,7 @@ inside :class:`Recorder` and removed on exit, so untraced code runs untouched.
 from __future__ import annotations
 
 import functools
+import inspect
 import linecache
 import math
 import re
@@ -140,9 +141,13 @@ class Recorder:
         orig_add_weight = self._saved["add_weight"]
 
         @functools.wraps(orig_init)
-        def init_hook(layer, *args, **kwargs):
-            orig_init(layer, *args, **kwargs)
-            rec._constructed(layer)
+        def init_hook(self, *args, **kwargs):
+            orig_init(self, *args, **kwargs)
+            rec._constructed(self)
+
+        # Keras's Operation.__new__ records a layer's config from the signature *and* the
+        # argspec of __init__; both must describe the original, or saving breaks
+        init_hook.__signature__ = inspect.signature(orig_init)
 
         @functools.wraps(orig_call)
         def call_hook(layer, *args, **kwargs):

@@ -72,7 +72,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
                 adopt=spec.style != "functional",
             )
             try:
-                block = _construct(module, doc, spec, values)
+                block = construct_block(module, doc, spec.style, values)
             finally:
                 rec.close_span(span)
             phase = "call"
@@ -106,11 +106,12 @@ class _Named:
         self.path = ""
 
 
-def _construct(module: Any, doc: Document, spec: RunSpec, values: dict[str, Any]) -> Any:
-    if spec.style == "functional":
+def construct_block(module: Any, doc: Document, style: str, values: dict[str, Any]) -> Any:
+    """A fresh block from generated code (in functional style, the model ``build_model`` makes)."""
+    if style == "functional":
         return module.build_model(tuple(doc.input_shape[1:]), **values)
     cls = getattr(module, doc.name)
     kwargs = dict(values)
-    if spec.style == "init" and "in_channels" in cls.__init__.__code__.co_varnames:
+    if style == "init" and "in_channels" in cls.__init__.__code__.co_varnames:
         kwargs.setdefault("in_channels", doc.input_shape[-1])
     return cls(**kwargs)

@@ -1,0 +1,55 @@
+"""``blockstudio check``: the lifecycle checkup as a matrix of scenarios × styles."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from blockstudio.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    check_output,
+    load_input,
+    shape_problems,
+    write_output,
+)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from blockstudio.core.checkup import matrix_text
+    from blockstudio.engine.checkup import run_checkup
+    from blockstudio.engine.codegen import CodegenError, generate_code
+
+    check_output(args)
+    catalog, doc, values = load_input(args)
+    styles = ("build", "init", "functional") if args.style == "all" else (args.style,)
+    try:
+        for style in styles:
+            generate_code(doc, catalog, style, values, weights=args.weights)
+    except CodegenError as exc:
+        raise UsageError(str(exc)) from None
+    shape_problems(doc, catalog, values)
+
+    def progress(result, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(
+                f"\r{done}/{total} {result.style}: {result.scenario:<16}", end="", file=sys.stderr
+            )
+
+    results = run_checkup(doc, catalog, styles, args.weights, values, progress=progress)
+    if sys.stderr.isatty():
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    if args.format == "json":
+        payload = {
+            "block": doc.name,
+            "weights": args.weights,
+            "results": [{k: v for k, v in r.to_dict().items() if k != "events"} for r in results],
+        }
+        text = json.dumps(payload, indent=1) + "\n"
+    else:
+        head = f"{doc.name} checkup ({args.weights} weights), input {doc.input_shape}\n\n"
+        text = head + matrix_text(results)
+    write_output(text, args.output)
+    return EXIT_OK if all(r.status == "pass" for r in results) else EXIT_FAILED

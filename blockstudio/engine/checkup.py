@@ -1,0 +1,154 @@
+"""The checkup: run a block through what people do with a layer, with the real Keras.
+
+Each scenario runs the exported code itself in a fresh Keras session with the tracer on; Keras's
+warnings are captured (not hidden) and its exceptions become the cell's message. The scenario
+bodies live in :mod:`blockstudio.engine.checkup_scenarios`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from blockstudio.core.catalog import Catalog
+from blockstudio.core.checkup import SCENARIO_KEYS, CheckResult
+from blockstudio.core.document import Document
+from blockstudio.engine.codegen import generate_code
+from blockstudio.engine.hooks import Recorder
+from blockstudio.engine.loader import load_generated
+from blockstudio.engine.tracer import construct_block
+
+CLASS_STYLES = ("build", "init")
+
+
+class Subject:
+    """The block under check: how to make a fresh one, its input shape and a sample input."""
+
+    def __init__(
+        self, doc: Document, module: Any, style: str, weights: str, values: dict[str, Any]
+    ) -> None:
+        self.doc, self.module, self.style, self.weights = doc, module, style, weights
+        self.values = dict(values)
+        self.shape = tuple(doc.input_shape)
+        rng = np.random.default_rng(0)
+        self.x = rng.normal(size=(2, *[1 if d is None else d for d in self.shape[1:]]))
+        self.x = self.x.astype("float32")
+        self.reference: list[tuple[str, tuple[int, ...]]] = []
+        self.tmp = Path(".")
+
+    def make(self) -> Any:
+        return construct_block(self.module, self.doc, self.style, self.values)
+
+    def build_shape(self) -> tuple:
+        return (None, *self.shape[1:])
+
+
+def relative_weights(layer: Any) -> list[tuple[str, tuple[int, ...]]]:
+    """(path below the block, shape) of each weight: auto-numbered block names do not count."""
+    return [(w.path.split("/", 1)[-1], tuple(int(d) for d in w.shape)) for w in layer.weights]
+
+
+def keras_message(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def run_scenario(
+    doc: Document,
+    catalog: Catalog,
+    scenario: str,
+    style: str,
+    weights: str = "eager",
+    values: dict[str, Any] | None = None,
+    source: str | None = None,
+) -> CheckResult:
+    """One cell: ``scenario`` for ``style`` / ``weights``, in a fresh Keras session."""
+    from blockstudio.engine.checkup_scenarios import SCENARIO_FUNCS
+
+    if scenario not in SCENARIO_FUNCS:
+        raise ValueError(f"unknown scenario {scenario!r}; use one of {', '.join(SCENARIO_KEYS)}")
+    values = dict(values or {})
+    source = source or generate_code(doc, catalog, style, values, weights=weights)
+    keras.backend.clear_session()
+    subject = Subject(doc, load_generated(source, style), style, weights, values)
+    reference = subject.make()
+    reference(subject.x)
+    subject.reference = relative_weights(reference)
+    keras.backend.clear_session()
+    result = CheckResult(
+        scenario, style, weights, "pass", "", expected_weights=len(subject.reference)
+    )
+    start = time.perf_counter()
+    with (
+        tempfile.TemporaryDirectory(prefix="blockstudio-check-") as tmp,
+        warnings.catch_warnings(record=True) as caught,
+        Recorder() as rec,
+    ):
+        warnings.simplefilter("always")
+        subject.tmp = Path(tmp)
+        try:
+            status, reason, message, count = SCENARIO_FUNCS[scenario](subject, rec)
+        except Exception as exc:  # Keras's exception is the result of the cell
+            status, reason, message, count = "fail", first_sentence(keras_message(exc)), "", None
+            message = f"{type(exc).__name__}: {keras_message(exc)}"
+    result.seconds = time.perf_counter() - start
+    result.events = rec.events
+    result.status, result.reason, result.message, result.weight_count = (
+        status,
+        reason,
+        message,
+        count,
+    )
+    said = _keras_warnings(caught)
+    if said:
+        result.message = "\n".join([*([message] if message else []), *said])
+        if result.status == "pass":
+            result.status = "warning"
+            result.reason = f"Keras warns: {first_sentence(said[0])}"
+    return result
+
+
+def _keras_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    """What Keras said to the user; library-internal deprecations are not about the block."""
+    out = []
+    for w in caught:
+        if issubclass(w.category, DeprecationWarning | PendingDeprecationWarning):
+            continue
+        text = " ".join(str(w.message).split())
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def run_checkup(
+    doc: Document,
+    catalog: Catalog,
+    styles: tuple[str, ...] = CLASS_STYLES,
+    weights: str = "eager",
+    values: dict[str, Any] | None = None,
+    scenarios: list[str] | None = None,
+    progress: Callable[[CheckResult, int, int], None] | None = None,
+) -> list[CheckResult]:
+    """Every scenario for every style: the matrix, in order."""
+    scenarios = scenarios or SCENARIO_KEYS
+    results: list[CheckResult] = []
+    total = len(scenarios) * len(styles)
+    for style in styles:
+        source = generate_code(doc, catalog, style, values, weights=weights)
+        for key in scenarios:
+            result = run_scenario(doc, catalog, key, style, weights, values, source)
+            results.append(result)
+            if progress:
+                progress(result, len(results), total)
+    return results
