@@ -14,7 +14,7 @@ from blockstudio.core.project import document_from_json
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import trace_to_dict
 
-KINDS = ("infer", "code", "trace", "ping")
+KINDS = ("infer", "code", "trace", "check", "ping")
 
 
 class Service:
@@ -42,7 +42,13 @@ class Service:
         if kind == "code":
             from blockstudio.engine.codegen import generate_code
 
-            return generate_code(doc, self.catalog, payload.get("style", "build"), values)
+            return generate_code(
+                doc,
+                self.catalog,
+                payload.get("style", "build"),
+                values,
+                weights=payload.get("weights", "eager"),
+            )
         if kind == "trace":
             from blockstudio.engine.tracer import RunSpec, run_trace
 
@@ -51,9 +57,22 @@ class Service:
                 style=payload.get("style", "build"),
                 values=values,
                 calls=payload.get("calls", 2),
+                weights=payload.get("weights", "eager"),
                 call_shape=tuple(call_shape) if call_shape else None,
             )
             return trace_to_dict(run_trace(doc, self.catalog, spec))
+        if kind == "check":
+            from blockstudio.engine.checkup import run_scenario
+
+            result = run_scenario(
+                doc,
+                self.catalog,
+                payload["scenario"],
+                payload.get("style", "build"),
+                payload.get("weights", "eager"),
+                values,
+            )
+            return result.to_dict()
         raise ValueError(f"unknown request kind {kind!r}")
 
 

@@ -123,12 +123,21 @@ class CodePanel(QWidget):
             "init: every sub-layer is made in __init__\n"
             "functional: a function plus build_model()"
         )
+        self.weights = QComboBox()
+        self.weights.addItems(["eager", "lazy"])
+        self.weights.setToolTip(
+            "eager: build() builds every sub-layer, so all weights exist after build()\n"
+            "(Keras's contract; load_weights into a built block works)\n"
+            "lazy: sub-layers get their weights on the first call, as in the seed"
+        )
         self.status = QLabel()
         copy, export = QPushButton("Copy"), QPushButton("Export…")
         export.setToolTip("Write the code to a .py file (Ctrl+E)")
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Style"))
         bar.addWidget(self.style)
+        bar.addWidget(QLabel("Weights"))
+        bar.addWidget(self.weights)
         bar.addWidget(self.status, 1)
         bar.addWidget(copy)
         bar.addWidget(export)
@@ -147,13 +156,19 @@ class CodePanel(QWidget):
         self._timer.timeout.connect(self.regenerate)
         model.sigChanged.connect(self._timer.start)
         self.style.currentTextChanged.connect(self.regenerate)
+        self.weights.currentTextChanged.connect(self.regenerate)
         copy.clicked.connect(self.copy)
         export.clicked.connect(self.sigExport.emit)
         self.regenerate()
 
     def regenerate(self) -> None:
         try:
-            source = generate_code(self.model.doc, self.model.catalog, self.style.currentText())
+            source = generate_code(
+                self.model.doc,
+                self.model.catalog,
+                self.style.currentText(),
+                weights=self.weights.currentText(),
+            )
         except CodegenError as exc:
             self.status.setText(
                 f"<span style='color:#f28b82'>{len(exc.problems)} problem(s): "

@@ -30,9 +30,19 @@ class RunUI(QObject):
         )
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setStyleSheet("color: #9aa0a6;")
-        self.runs = RunController(window.model, window.engine, window.code.style, window)
+        self.runs = RunController(
+            window.model, window.engine, window.code.style, window.code.weights, window
+        )
         window.bottom.insertTab(0, self.placeholder, "Timeline")
         window.bottom.setCurrentWidget(self.placeholder)
+        from blockstudio.ui.checkup_panel import CheckupPanel
+
+        self.checkup = CheckupPanel(
+            window.model, window.engine, window.code.style, window.code.weights, window
+        )
+        window.bottom.insertTab(1, self.checkup, "Checkup")
+        self.checkup.sigShowTrace.connect(self._show_checkup_trace)
+        self.checkup.sigMessage.connect(lambda m: window.statusBar().showMessage(m, 10000))
         self.compare_windows: list = []
         run_menu = QMenu("&Run", window)
         window.menuBar().insertMenu(window.menuBar().actions()[-1], run_menu)  # before Help
@@ -53,6 +63,7 @@ class RunUI(QObject):
         run_menu.addSeparator()
         act(run_menu, "Compare &Two Runs…", self.compare_picked)
         act(run_menu, "Compare &build() vs __init__ style", self.compare_styles)
+        act(run_menu, "Compare &eager vs lazy weights", self.compare_weights)
         act(run_menu, "Compare in_channels &equal vs different", self.compare_channels)
         run_menu.addSeparator()
         act(
@@ -138,6 +149,10 @@ class RunUI(QObject):
         self.w.scene.run_errors = {}
         self.w.scene.refresh_problems()
 
+    def _show_checkup_trace(self, trace) -> None:
+        """A checkup cell's events on the Timeline (the Checkup tab stays in front)."""
+        self.panel.set_trace(trace)
+
     def _show_run(self, trace) -> None:
         if trace.label.startswith("compare:"):
             self._pending_compare.append(trace)
@@ -186,6 +201,14 @@ class RunUI(QObject):
         doc = document_to_json(self.w.model.doc)
         self.runs.run(style="build", doc_json=doc, label="compare: build style")
         self.runs.run(style="init", doc_json=doc, label="compare: init style")
+
+    def compare_weights(self) -> None:
+        """The same style with eager and lazy weights: where the weights appear."""
+        self._pending_compare = []
+        doc = document_to_json(self.w.model.doc)
+        style = self.w.code.style.currentText()
+        self.runs.run(style=style, doc_json=doc, weights="eager", label="compare: eager weights")
+        self.runs.run(style=style, doc_json=doc, weights="lazy", label="compare: lazy weights")
 
     def compare_channels(self) -> None:
         self._pending_compare = []

@@ -17,9 +17,12 @@ class RunController(QObject):
     sigBusy = Signal(bool)
     sigMessage = Signal(str)
 
-    def __init__(self, model, engine, code_style: QComboBox, parent=None) -> None:
+    def __init__(
+        self, model, engine, code_style: QComboBox, weights: QComboBox, parent=None
+    ) -> None:
         super().__init__(parent)
         self.model, self.engine, self.style_box = model, engine, code_style
+        self.weights_box = weights
         self.runs: list[Trace] = []
         self.calls = 2
         self.call_shape: Shape | None = None
@@ -34,6 +37,7 @@ class RunController(QObject):
         doc_json: str | None = None,
         values: dict | None = None,
         label: str = "",
+        weights: str | None = None,
     ) -> int:
         self.calls, self.call_shape = calls, call_shape
         payload = {
@@ -42,6 +46,7 @@ class RunController(QObject):
             "calls": calls,
             "call_shape": list(call_shape) if call_shape else None,
             "values": values or {},
+            "weights": weights or self.weights_box.currentText(),
         }
         rid = self.engine.submit("trace", payload, timeout=300)
         self._pending[rid] = label
