@@ -1,0 +1,130 @@
+"""The checkup against Keras itself: its verdicts and numbers are what Keras reports."""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from blockstudio.core.checkup import SCENARIO_KEYS, matrix_text
+from blockstudio.core.document import Document, Edge, Node
+from blockstudio.engine.checkup import run_checkup, run_scenario
+from blockstudio.engine.codegen import generate_code
+from blockstudio.engine.loader import load_generated
+from tests.docgen import documents
+
+EXAMPLES = 60 if os.environ.get("CI") else 15
+
+
+@pytest.fixture
+def small_unet(unet):
+    unet.input_shape = (None, 8, 8, 4)
+    return unet
+
+
+@pytest.mark.parametrize("style", ["build", "init"])
+def test_eager_unet_passes_all_eleven(small_unet, catalog, style):
+    results = run_checkup(small_unet, catalog, (style,), "eager")
+    assert [r.scenario for r in results] == SCENARIO_KEYS
+    failed = {r.scenario: r.reason for r in results if r.status != "pass"}
+    assert failed == {}
+    # the numbers are Keras's: weights after build() equal block.weights after a call
+    module = load_generated(generate_code(small_unet, catalog, style), style)
+    block = module.UnetResBlock(**({"in_channels": 4} if style == "init" else {}))
+    block(np.zeros((1, 8, 8, 4), "float32"))
+    by_key = {r.scenario: r for r in results}
+    assert by_key["build"].weight_count == by_key["build"].expected_weights == len(block.weights)
+    assert f"{block.count_params():,} after" in by_key["summary"].reason
+    assert "call #2 built none" in by_key["calls"].reason
+    assert "Keras refuses in conv1" in by_key["other_channels"].reason
+
+
+@pytest.mark.parametrize("style", ["build", "init"])
+def test_lazy_unet_shows_what_breaks(small_unet, catalog, style):
+    scenarios = ["build", "weights", "keras_file"]
+    results = {
+        r.scenario: r for r in run_checkup(small_unet, catalog, (style,), "lazy", None, scenarios)
+    }
+    assert results["build"].status == "warning" and results["build"].weight_count == 0
+    assert "0 of 9 weights exist after build()" in results["build"].reason
+    w = results["weights"]
+    assert w.status == "fail"
+    assert "expecting 0 weights" in w.message  # Keras's own set_weights message
+    assert "load_weights loaded 0 of 9 weights without a word" in w.reason  # caught by outputs
+    if style == "init":  # Keras's warning about a build() that builds nothing
+        assert results["keras_file"].status == "warning"
+        assert "does not have a `build()` method implemented" in results["keras_file"].message
+    else:
+        assert results["keras_file"].status == "pass"
+
+
+def _mlp() -> Document:
+    doc = Document("TinyMlp", (None, 8))
+    doc.nodes = {
+        "in": Node("in", "Input", "input"),
+        "d1": Node("d1", "Dense", "dense1", {"units": 16}),
+        "act": Node("act", "ReLU", "act"),  # weightless: Keras marks it built in __init__
+        "d2": Node("d2", "Dense", "dense2", {"units": 4}),
+        "out": Node("out", "Output", "output"),
+    }
+    doc.edges = [Edge("in", "d1"), Edge("d1", "act"), Edge("act", "d2"), Edge("d2", "out")]
+    return doc
+
+
+def _conv_pool() -> Document:
+    doc = Document("ConvPool", (None, 12, 12, 3))
+    doc.nodes = {
+        "in": Node("in", "Input", "input"),
+        "c": Node("c", "Convolution", "conv", {"filters": 8}),
+        "n": Node("n", "Normalization", "norm", {"norm": "batch"}),
+        "a": Node("a", "LeakyReLU", "act"),
+        "p": Node("p", "Pooling", "pool"),
+        "out": Node("out", "Output", "output"),
+    }
+    doc.edges = [Edge("in", "c"), Edge("c", "n"), Edge("n", "a"), Edge("a", "p"), Edge("p", "out")]
+    return doc
+
+
+@pytest.mark.parametrize("make_doc", [_mlp, _conv_pool], ids=["mlp-relu", "conv-batchnorm-pool"])
+def test_other_blocks_pass_with_eager_weights(make_doc, catalog):
+    doc = make_doc()
+    results = run_checkup(doc, catalog, ("build",), "eager")
+    assert {r.scenario: r.reason for r in results if r.status != "pass"} == {}
+    module = load_generated(generate_code(doc, catalog, "build"), "build")
+    block = getattr(module, doc.name)()
+    block(np.zeros((1, *doc.input_shape[1:]), "float32"))
+    build = next(r for r in results if r.scenario == "build")
+    assert build.weight_count == len(block.weights)
+    train = next(r for r in results if r.scenario == "train")
+    assert f"all {len(block.trainable_weights)} trainable weights changed" in train.reason
+
+
+def test_a_scenario_records_its_trace_and_the_matrix_reads(small_unet, catalog):
+    r = run_scenario(small_unet, catalog, "build", "build", "eager")
+    builds = [e.layer for e in r.events if e.type == "build"]
+    assert builds[0] == "unet_res_block" and {"conv1", "res_conv"} <= set(builds)
+    assert r.seconds > 0
+    text = matrix_text([r])
+    assert "build(input_shape)" in text and "PASS" in text and "1 of 1 passed" in text
+
+
+@settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(documents())
+def test_eager_build_makes_every_weight_a_call_makes(catalog, doc):
+    for style in ("build", "init"):
+        keras.backend.clear_session()
+        module = load_generated(generate_code(doc, catalog, style), style)
+        kwargs = {}
+        if style == "init" and "in_channels" in module.RandomBlock.__init__.__code__.co_varnames:
+            kwargs = {"in_channels": doc.input_shape[-1]}
+        built, called = module.RandomBlock(**kwargs), module.RandomBlock(**kwargs)
+        built.build(doc.input_shape)
+        called(np.zeros((1, *doc.input_shape[1:]), "float32"))
+
+        def rel(layer):
+            return [(w.path.split("/", 1)[1], tuple(w.shape)) for w in layer.weights]
+
+        assert rel(built) == rel(called), style
