@@ -91,8 +91,13 @@ def in_process() -> None:
     window.show()
     # the user's path: Run as soon as the engine is ready; the reply builds the timeline panel
     window.engine.sigStatus.connect(
-        lambda status, _d: status == "ready" and not window.run_ui.runs.runs
-        and not window.run_ui.runs._pending and window.run_ui.run())
+        lambda status, _d: (
+            status == "ready"
+            and not window.run_ui.runs.runs
+            and not window.run_ui.runs._pending
+            and window.run_ui.run()
+        )
+    )
     t0 = time.perf_counter()
     while not window.run_ui.runs.runs and time.perf_counter() - t0 < 120:
         app.processEvents()

@@ -72,19 +72,20 @@ def run_scenario(
     weights: str = "eager",
     values: dict[str, Any] | None = None,
     source: str | None = None,
+    reference: list[tuple[str, tuple[int, ...]]] | None = None,
 ) -> CheckResult:
-    """One cell: ``scenario`` for ``style`` / ``weights``, in a fresh Keras session."""
+    """One cell: ``scenario`` for ``style`` / ``weights``, in a fresh Keras session.
+
+    ``reference`` is the block's weights after a call (computed here when not given).
+    """
     from blockstudio.engine.checkup_scenarios import SCENARIO_FUNCS
 
     if scenario not in SCENARIO_FUNCS:
         raise ValueError(f"unknown scenario {scenario!r}; use one of {', '.join(SCENARIO_KEYS)}")
     values = dict(values or {})
     source = source or generate_code(doc, catalog, style, values, weights=weights)
-    keras.backend.clear_session()
     subject = Subject(doc, load_generated(source, style), style, weights, values)
-    reference = subject.make()
-    reference(subject.x)
-    subject.reference = relative_weights(reference)
+    subject.reference = reference if reference is not None else reference_weights(subject)
     keras.backend.clear_session()
     result = CheckResult(
         scenario, style, weights, "pass", "", expected_weights=len(subject.reference)
@@ -119,6 +120,14 @@ def run_scenario(
     return result
 
 
+def reference_weights(subject: Subject) -> list[tuple[str, tuple[int, ...]]]:
+    """The weights a fresh block has after its first call: what every scenario compares to."""
+    keras.backend.clear_session()
+    block = subject.make()
+    block(subject.x)
+    return relative_weights(block)
+
+
 def _keras_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     """What Keras said to the user; library-internal deprecations are not about the block."""
     out = []
@@ -146,8 +155,10 @@ def run_checkup(
     total = len(scenarios) * len(styles)
     for style in styles:
         source = generate_code(doc, catalog, style, values, weights=weights)
+        module = load_generated(source, style)
+        reference = reference_weights(Subject(doc, module, style, weights, dict(values or {})))
         for key in scenarios:
-            result = run_scenario(doc, catalog, key, style, weights, values, source)
+            result = run_scenario(doc, catalog, key, style, weights, values, source, reference)
             results.append(result)
             if progress:
                 progress(result, len(results), total)
