@@ -85,7 +85,7 @@ def build() -> Document:
             conv(1, R("stride")),
             "build",
             PROJECTION,
-            position=(600, 220),
+            position=(600, 150),
         ),
         Node(
             "res_drop",
@@ -94,7 +94,7 @@ def build() -> Document:
             dict(drop),
             "build",
             f"({PROJECTION}) and dropout is not None",
-            position=(800, 220),
+            position=(800, 150),
         ),
         Node(
             "res_norm",
@@ -103,11 +103,11 @@ def build() -> Document:
             dict(norm),
             "build",
             PROJECTION,
-            position=(1000, 220),
+            position=(1000, 150),
         ),
-        Node("add", "Add", "add", position=(1600, 110)),
-        Node("lrelu_out", "LeakyReLU", "lrelu_out", shares="lrelu", position=(1800, 110)),
-        Node("output", "Output", "output", position=(2000, 110)),
+        Node("add", "Add", "add", position=(1600, 75)),
+        Node("lrelu_out", "LeakyReLU", "lrelu_out", shares="lrelu", position=(1800, 75)),
+        Node("output", "Output", "output", position=(2000, 75)),
     ]
     for n in nodes:
         doc.nodes[n.id] = n

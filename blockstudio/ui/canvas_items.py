@@ -27,7 +27,9 @@ CATEGORY_COLORS = {
     "core": "#c7476b",
 }
 OVERVIEW = 0.15  # below this zoom the scene draws the graph as two paths instead of items
-FAR = 0.4  # below this zoom, cards are drawn without text and ports are hidden
+FAR = 0.3  # below this zoom, cards are drawn without text and ports are hidden
+COMPACT = 0.95  # below this zoom, cards show name and shape in text of a fixed screen size
+NAME_PX, SHAPE_PX = 12.0, 11.0  # on-screen text sizes in compact cards (>= 10 px, readable)
 BUILD_STATE_COLORS = {"building": "#f2b632", "built": "#34b36b"}
 
 
@@ -149,6 +151,8 @@ class NodeItem(QGraphicsObject):
             lines.append(f"<span style='color:#d93025'>{self.problem_text}</span>")
         self.setToolTip("<br>".join(lines))
 
+    _lod_hint = 1.0
+
     def boundingRect(self) -> QRectF:
         return QRectF(-2, -12, NODE_W + 4, NODE_H + 16)
 
@@ -162,6 +166,10 @@ class NodeItem(QGraphicsObject):
             painter.drawRect(rect)
             return
         painter.setRenderHint(QPainter.Antialiasing)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < COMPACT:
+            self._paint_compact(painter, rect, accent, lod)
+            return
         body = QColor("#2b2d31")
         if self.build_state:
             body = QColor(BUILD_STATE_COLORS[self.build_state]).darker(260)
@@ -204,6 +212,51 @@ class NodeItem(QGraphicsObject):
         painter.drawText(QRectF(14, 54, NODE_W - 20, 14), Qt.AlignLeft | Qt.AlignVCenter, footer)
         self._paint_badges(painter, small)
 
+    def _frame(self, painter: QPainter, rect: QRectF, accent: QColor, width: float) -> None:
+        body = QColor("#2b2d31")
+        if self.build_state:
+            body = QColor(BUILD_STATE_COLORS[self.build_state]).darker(260)
+        border = QColor("#8ab4f8") if self.isSelected() else QColor("#44474c")
+        if self.lane_highlight:
+            border = QColor("#ffd24a")
+        if self.problem_text:
+            border = QColor("#f28b82")
+        pen = QPen(border, width)
+        if self.absent_reason:
+            pen.setStyle(Qt.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(body)
+        painter.drawRoundedRect(rect, 8, 8)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(accent)
+        painter.drawRect(QRectF(0, 0, 6 / max(self._lod_hint, 0.5), NODE_H))
+
+    def _paint_compact(self, painter: QPainter, rect: QRectF, accent: QColor, lod: float) -> None:
+        """Zoomed out to see a whole block: name and shape only, in text that stays readable.
+
+        Text is sized in screen pixels (NAME_PX, SHAPE_PX) and shrinks only if the card is too
+        narrow; the shape drops the batch axis (``64×64×32``), the full one is in the tooltip.
+        """
+        self._lod_hint = lod
+        self._frame(painter, rect, accent, 1.5 / lod if self.isSelected() else 1.0 / lod)
+        pad = 8 / lod if lod > 0.6 else 10
+        width = NODE_W - pad - 4
+        name = self.name + (" ↺" if self.shares else "")
+        shape = compact_shape(self.shape_text)
+        title = QFont()
+        title.setBold(True)
+        _fit_font(title, NAME_PX / lod, name, width)
+        small = QFont()
+        _fit_font(small, SHAPE_PX / lod, shape, width)
+        dim = bool(self.absent_reason)
+        painter.setFont(title)
+        painter.setPen(QColor("#9aa0a6" if dim else "#e8eaed"))
+        half = NODE_H / 2
+        painter.drawText(QRectF(pad, 2, width, half - 1), Qt.AlignLeft | Qt.AlignBottom, name)
+        painter.setFont(small)
+        painter.setPen(QColor("#80868b" if dim else "#c7c9cc"))
+        painter.drawText(QRectF(pad, half + 1, width, half - 3), Qt.AlignLeft | Qt.AlignTop, shape)
+
     def _paint_badges(self, painter: QPainter, font: QFont) -> None:
         badges: list[tuple[str, str]] = []
         if self.kind not in (INPUT_KIND, OUTPUT_KIND):
@@ -232,6 +285,25 @@ class NodeItem(QGraphicsObject):
         if change == QGraphicsItem.ItemPositionHasChanged and self.scene() is not None:
             self.scene().node_moved(self)
         return super().itemChange(change, value)
+
+
+def compact_shape(text: str) -> str:
+    """``(None, 64, 64, 32)`` → ``64×64×32``: the per-sample shape, short enough for a card."""
+    inner = text.strip().strip("()")
+    parts = [p.strip() for p in inner.split(",") if p.strip()]
+    if parts and parts[0] == "None":
+        parts = parts[1:]
+    return "×".join(parts) if parts and all(p.isdigit() or p == "None" for p in parts) else text
+
+
+def _fit_font(font: QFont, px: float, text: str, width: float) -> None:
+    """Set ``font`` to ``px`` pixels, or smaller so that ``text`` fits ``width``."""
+    from PySide6.QtGui import QFontMetricsF
+
+    font.setPixelSize(max(1, round(px)))
+    wide = QFontMetricsF(font).horizontalAdvance(text)
+    if wide > width > 0:
+        font.setPixelSize(max(1, int(px * width / wide)))
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -291,7 +363,8 @@ class EdgeItem(QGraphicsPathItem):
         painter.drawPath(self.path())
         a, b = self._ends
         long_enough = abs(b.x() - a.x()) + abs(b.y() - a.y()) > 12 + 6 * len(self.label)
-        if self.label and long_enough:
+        compact = option.levelOfDetailFromTransform(painter.worldTransform()) < COMPACT
+        if self.label and long_enough and not compact:  # cards show the shapes when compact
             mid = self.path().pointAtPercent(0.5)
             font = QFont()
             font.setPointSizeF(7.5)

@@ -66,7 +66,14 @@ class CheckupPanel(QWidget):
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        # one line per cell so all eleven rows show at once; the full text is in the details
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.ElideRight)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setStyleSheet(
+            "QTableWidget::item:selected { border: 2px solid #8ab4f8; color: white; }"
+        )
         for row, (_key, _t, what) in enumerate(SCENARIOS):
             self.table.verticalHeaderItem(row).setToolTip(what)
         self.details = QPlainTextEdit(readOnly=True)
@@ -78,7 +85,7 @@ class CheckupPanel(QWidget):
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.details)
-        split.setSizes([300, 90])
+        split.setSizes([300, 80])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)

@@ -101,9 +101,10 @@ class MainWindow(QMainWindow):
         screen = QGuiApplication.primaryScreen()
         avail = screen.availableGeometry() if screen else None
         if avail is not None and avail.width() > 800:
-            self.resize(int(avail.width() * 0.94), int(avail.height() * 0.92))
+            self.setGeometry(avail)  # the whole screen until the user picks a size (remembered)
         else:
             self.resize(1400, 900)
+        width = avail.width() if avail is not None else 1400
         self.recovery_bar = QFrame()
         self.recovery_bar.setStyleSheet("QFrame { background: #3c3416; color: #fdd663; }")
         bar = QHBoxLayout(self.recovery_bar)
@@ -129,8 +130,13 @@ class MainWindow(QMainWindow):
         self.bottom.addTab(self.code, "Code")
         self.bottom.setCurrentWidget(self.code)
         self.bottom_dock = self._dock("Output", "bottom", self.bottom, Qt.BottomDockWidgetArea)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 330], Qt.Horizontal)
-        self.resizeDocks([self.bottom_dock], [360], Qt.Vertical)
+        # the canvas gets the most room: side docks take a share of the width, within bounds
+        side = [
+            min(max(int(width * f), lo), hi) for f, lo, hi in ((0.13, 170, 230), (0.2, 260, 340))
+        ]
+        self.resizeDocks([self.palette_dock, self.inspector_dock], side, Qt.Horizontal)
+        height = avail.height() if avail is not None else 900
+        self.resizeDocks([self.bottom_dock], [int(height * 0.36)], Qt.Vertical)
         self._engine_state = "stopped"
         self.engine_label = QLabel(STATUS_TEXT["stopped"])
         self.statusBar().addPermanentWidget(self.engine_label)

@@ -97,7 +97,10 @@ class RunUI(QObject):
 
         import blockstudio.ui.run_panel  # noqa: F401
 
-        self.sigWarm.emit()
+        try:
+            self.sigWarm.emit()
+        except RuntimeError:
+            pass  # the window closed while pyqtgraph loaded: nothing left to warm up
 
     @property
     def panel(self):

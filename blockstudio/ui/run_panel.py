@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -54,10 +55,23 @@ class RunPanel(QWidget):
         split.addWidget(self.timeline)
         split.addWidget(self.weights)
         split.setSizes([700, 450])
+        # before a run: say what to do instead of showing empty axes and an empty table
+        self.empty = QLabel(
+            "No run yet.\n\nPress Run (F5) to construct the block and call it twice: the "
+            "timeline shows every build() and add_weight, the table every weight Keras creates.\n"
+            "Or open the Checkup tab to put the block through save/load, set_weights, training "
+            "and compiled calls."
+        )
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #9aa0a6; font-size: 13px; padding: 24px;")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(split)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.pages, 1)
         self._timer = QTimer(self, interval=120)
         self._timer.timeout.connect(self._advance)
         self.play.clicked.connect(self.toggle_play)
@@ -71,6 +85,7 @@ class RunPanel(QWidget):
 
     def set_trace(self, trace: Trace | None) -> None:
         self.trace = trace
+        self.pages.setCurrentIndex(1 if trace is not None else 0)
         self._timer.stop()
         self.play.setText("▶ Play")
         self.timeline.set_trace(trace)
