@@ -118,8 +118,7 @@ def _chain_order(doc: Document, live: set[str]) -> list[str]:
 def _name_variables(plan: Plan, input_id: str) -> None:
     """Give every output a variable: a chain of single-consumer nodes reuses one variable.
 
-    The first chain is ``x``; the others take the common prefix of their node names (``res``
-    for res_conv, res_norm), else the head node's name.
+    The first chain is ``x``; the others are named by :func:`_chain_name`.
     """
     consumers: dict[str, int] = {}
     for srcs in plan.inputs.values():
@@ -151,10 +150,13 @@ def _name_variables(plan: Plan, input_id: str) -> None:
 
 
 def _chain_name(chain: list[Node]) -> str:
+    """What the chain's tensor holds: the common prefix of its nodes (``res`` for res_conv,
+    res_norm), else the output of its one node (``b_conv_out``): never the node's own name,
+    which in functional code is the layer."""
     prefix = os.path.commonprefix([n.name for n in chain]).rstrip("_0123456789")
     if len(chain) > 1 and len(prefix) >= 2 and prefix.isidentifier():
         return prefix
-    return chain[0].name
+    return f"{chain[-1].name}_out"
 
 
 class RefRenderer:

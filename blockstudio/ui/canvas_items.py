@@ -239,15 +239,7 @@ class NodeItem(QGraphicsObject):
         """
         self._lod_hint = lod
         self._frame(painter, rect, accent, 1.5 / lod if self.isSelected() else 1.0 / lod)
-        pad = 8 / lod if lod > 0.6 else 10
-        width = NODE_W - pad - 4
-        name = self.name + (" ↺" if self.shares else "")
-        shape = compact_shape(self.shape_text)
-        title = QFont()
-        title.setBold(True)
-        _fit_font(title, NAME_PX / lod, name, width)
-        small = QFont()
-        _fit_font(small, SHAPE_PX / lod, shape, width)
+        (title, name), (small, shape), pad, width = self.compact_text(lod)
         dim = bool(self.absent_reason)
         painter.setFont(title)
         painter.setPen(QColor("#9aa0a6" if dim else "#e8eaed"))
@@ -256,6 +248,19 @@ class NodeItem(QGraphicsObject):
         painter.setFont(small)
         painter.setPen(QColor("#80868b" if dim else "#c7c9cc"))
         painter.drawText(QRectF(pad, half + 1, width, half - 3), Qt.AlignLeft | Qt.AlignTop, shape)
+
+    def compact_text(self, lod: float) -> tuple[tuple[QFont, str], tuple[QFont, str], float, float]:
+        """Fonts and texts of a compact card at zoom ``lod``: (name), (shape), padding, width."""
+        pad = 8 / lod if lod > 0.6 else 10
+        width = NODE_W - pad - 4
+        name = self.name  # the ↺ of a shared layer shows when zoomed in (and in the tooltip)
+        shape = compact_shape(self.shape_text)
+        title = QFont()
+        title.setBold(True)
+        _fit_font(title, NAME_PX / lod, name, width)
+        small = QFont()
+        _fit_font(small, SHAPE_PX / lod, shape, width)
+        return (title, name), (small, shape), pad, width
 
     def _paint_badges(self, painter: QPainter, font: QFont) -> None:
         badges: list[tuple[str, str]] = []

@@ -144,3 +144,28 @@ def test_static_spatial_dims_names_keras_classes(unet, catalog):
         'keras.layers.BatchNormalization(\n            epsilon=1e-05, momentum=0.9, name="norm1"'
         in source
     )
+
+
+def test_build_reads_as_an_expert_writes_it(unet, catalog):
+    source = generate_code(unet, catalog, "build")
+    build = source.split("def build(self, input_shape):")[1].split("def call(")[0]
+    condition = "if in_channels != self.out_channels or self.stride != 1:"
+    assert build.count(condition) == 1  # res_conv, res_drop and res_norm under one if
+    assert "            if self.dropout is not None:" in build  # nested, not repeated
+    assert "in_channels != self.out_channels or self.stride != 1) and" not in build
+
+
+def test_branch_tensors_are_named_after_what_they_hold(unet, catalog):
+    b = Node("b", "Convolution", "b_conv", {"filters": 64, "kernel_size": 1})
+    unet.nodes["b"] = b
+    unet.nodes["m"] = Node("m", "Add", "merge")
+    unet.edges = [e for e in unet.edges if e.dst != "output"]
+    unet.edges += [
+        Edge("input", "b"),
+        Edge("lrelu_out", "m"),
+        Edge("b", "m", 1),
+        Edge("m", "output"),
+    ]
+    source = generate_code(unet, catalog, "functional")
+    assert "b_conv_out = b_conv(inputs)" in source
+    assert "b_conv2" not in source
