@@ -31,6 +31,10 @@ def dark_palette(app: QApplication) -> None:
         (QPalette.PlaceholderText, QColor("#80868b")),
     ]:
         pal.setColor(role, color)
+    # disabled controls must look disabled on the dark palette too
+    muted = QColor("#6f7378")
+    for role in (QPalette.ButtonText, QPalette.Text, QPalette.WindowText):
+        pal.setColor(QPalette.Disabled, role, muted)
     app.setPalette(pal)
 
 

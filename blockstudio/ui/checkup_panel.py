@@ -70,22 +70,26 @@ class CheckupPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.ElideRight)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setDefaultSectionSize(21)
         self.table.setStyleSheet(
             "QTableWidget::item:selected { border: 2px solid #8ab4f8; color: white; }"
         )
         for row, (_key, _t, what) in enumerate(SCENARIOS):
             self.table.verticalHeaderItem(row).setToolTip(what)
         self.details = QPlainTextEdit(readOnly=True)
+        self.details.setLineWrapMode(QPlainTextEdit.WidgetWidth)
         self.details.setPlaceholderText(
             "Press Check Style or Check All Styles: each scenario runs the exported code with "
             "the real Keras in a fresh session. Click a cell for Keras's full message and its "
             "trace on the Timeline."
         )
-        split = QSplitter(Qt.Vertical)
+        # details beside the matrix, so all eleven rows fit the panel's height
+        split = QSplitter(Qt.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.details)
-        split.setSizes([300, 80])
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([900, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)

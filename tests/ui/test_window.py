@@ -234,3 +234,27 @@ def test_a_thousand_nodes_open_and_zoom_between_overview_and_detail(make_window,
     window.view.resetTransform()
     assert not window.scene.overview and window.scene.nodes["n10"].isVisible()
     assert window.scene.nodes["n10"].inputs[0].isVisible()
+
+
+def test_export_never_overwrites_the_project_file(make_window, qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    path = tmp_path / "block.bsblock"
+    assert window.save_to(path)
+    before = path.read_bytes()
+    seen = []
+
+    def close_warning():
+        box = QApplication.activeModalWidget()
+        seen.append(box.text() if box else "")
+        if box:
+            box.accept()
+
+    QTimer.singleShot(200, close_warning)
+    assert window.export_code(path) is False
+    assert "would destroy it" in seen[0]
+    assert path.read_bytes() == before
+    assert window.export_code(tmp_path / "block.py")
+    assert "class UnetResBlock" in (tmp_path / "block.py").read_text()
