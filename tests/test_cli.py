@@ -1,8 +1,8 @@
 import subprocess
-
-import pytest
 import sys
 import time
+
+import pytest
 
 from blockstudio.cli import main
 

@@ -151,8 +151,6 @@ class NodeItem(QGraphicsObject):
             lines.append(f"<span style='color:#d93025'>{self.problem_text}</span>")
         self.setToolTip("<br>".join(lines))
 
-    _lod_hint = 1.0
-
     def boundingRect(self) -> QRectF:
         return QRectF(-2, -12, NODE_W + 4, NODE_H + 16)
 
@@ -170,25 +168,7 @@ class NodeItem(QGraphicsObject):
         if lod < COMPACT:
             self._paint_compact(painter, rect, accent, lod)
             return
-        body = QColor("#2b2d31")
-        if self.build_state:
-            body = QColor(BUILD_STATE_COLORS[self.build_state]).darker(260)
-        border = QColor("#8ab4f8") if self.isSelected() else QColor("#44474c")
-        if self.lane_highlight:
-            border = QColor("#ffd24a")
-        if self.problem_text:
-            border = QColor("#f28b82")
-        pen = QPen(border, 2.2 if (self.isSelected() or self.problem_text) else 1.2)
-        if self.absent_reason:
-            pen.setStyle(Qt.DashLine)
-        painter.setPen(pen)
-        painter.setBrush(body)
-        painter.drawRoundedRect(rect, 8, 8)
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(accent)
-        strip = QPainterPath()
-        strip.addRoundedRect(QRectF(0, 0, 6, NODE_H), 3, 3)
-        painter.drawPath(strip)
+        self._frame(painter, rect, accent, 2.2 if (self.isSelected() or self.problem_text) else 1.2)
         title = QFont()
         title.setPointSizeF(9.5)
         title.setBold(True)
@@ -212,7 +192,10 @@ class NodeItem(QGraphicsObject):
         painter.drawText(QRectF(14, 54, NODE_W - 20, 14), Qt.AlignLeft | Qt.AlignVCenter, footer)
         self._paint_badges(painter, small)
 
-    def _frame(self, painter: QPainter, rect: QRectF, accent: QColor, width: float) -> None:
+    def _frame(
+        self, painter: QPainter, rect: QRectF, accent: QColor, width: float, strip_w: float = 6
+    ) -> None:
+        """The card: body by build state, border by selection / lane / problem, category strip."""
         body = QColor("#2b2d31")
         if self.build_state:
             body = QColor(BUILD_STATE_COLORS[self.build_state]).darker(260)
@@ -229,7 +212,9 @@ class NodeItem(QGraphicsObject):
         painter.drawRoundedRect(rect, 8, 8)
         painter.setPen(Qt.NoPen)
         painter.setBrush(accent)
-        painter.drawRect(QRectF(0, 0, 6 / max(self._lod_hint, 0.5), NODE_H))
+        strip = QPainterPath()
+        strip.addRoundedRect(QRectF(0, 0, strip_w, NODE_H), 3, 3)
+        painter.drawPath(strip)
 
     def _paint_compact(self, painter: QPainter, rect: QRectF, accent: QColor, lod: float) -> None:
         """Zoomed out to see a whole block: name and shape only, in text that stays readable.
@@ -237,8 +222,8 @@ class NodeItem(QGraphicsObject):
         Text is sized in screen pixels (NAME_PX, SHAPE_PX) and shrinks only if the card is too
         narrow; the shape drops the batch axis (``64×64×32``), the full one is in the tooltip.
         """
-        self._lod_hint = lod
-        self._frame(painter, rect, accent, 1.5 / lod if self.isSelected() else 1.0 / lod)
+        pen = 1.5 / lod if self.isSelected() else 1.0 / lod
+        self._frame(painter, rect, accent, pen, strip_w=6 / max(lod, 0.5))
         (title, name), (small, shape), pad, width = self.compact_text(lod)
         dim = bool(self.absent_reason)
         painter.setFont(title)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import keras
 import numpy as np
 
@@ -57,3 +60,20 @@ def randomize(doc, lookup, seed=0):
             if "variance" in var.name:
                 values = np.abs(values) + 0.5
             var.assign(values)
+
+
+def ruff_problems(source: str, tmp_path, ignore: str = "") -> str:
+    """What ``ruff check`` (E, F, W, I, B, UP) and ``ruff format --check`` say about ``source``."""
+    path = tmp_path / "generated.py"
+    path.write_text(source, encoding="utf-8")
+    check = ["check", "--isolated", "--select", "E,F,W,I,B,UP"]
+    if ignore:
+        check += ["--ignore", ignore]
+    out = []
+    for args in (check, ["format", "--isolated", "--check", "--diff"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "ruff", *args, str(path)], capture_output=True, text=True
+        )
+        if run.returncode:
+            out.append(run.stdout + run.stderr)
+    return "\n".join(out)

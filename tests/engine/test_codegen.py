@@ -8,23 +8,7 @@ import pytest
 
 from blockstudio.core.document import Edge, Node
 from blockstudio.engine.codegen import STYLES, CodegenError, generate_code
-from tests.engine.helpers import build_block, copy_weights, randomize
-
-
-def ruff_problems(source: str, tmp_path) -> str:
-    path = tmp_path / "generated.py"
-    path.write_text(source)
-    out = []
-    for args in (
-        ["check", "--isolated", "--select", "E,F,W,I,B,UP"],
-        ["format", "--isolated", "--check", "--diff"],
-    ):
-        run = subprocess.run(
-            [sys.executable, "-m", "ruff", *args, str(path)], capture_output=True, text=True
-        )
-        if run.returncode:
-            out.append(run.stdout + run.stderr)
-    return "\n".join(out)
+from tests.engine.helpers import build_block, copy_weights, randomize, ruff_problems
 
 
 @pytest.mark.parametrize("style", STYLES)

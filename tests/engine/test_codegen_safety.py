@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import ast
 import os
-import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +17,7 @@ from blockstudio.core.templates import load_template
 from blockstudio.core.validate import validate
 from blockstudio.engine.codegen import STYLES, CodegenError, generate_code
 from blockstudio.engine.loader import load_generated
+from tests.engine.helpers import ruff_problems
 
 CATALOG = load_catalog()
 EXAMPLES = 100 if os.environ.get("CI") else 30
@@ -63,19 +62,7 @@ def _shape(source: str) -> str:
 
 def _ruff(source: str, tmp_path) -> str:
     """ruff's findings; E501 aside, as text of any length cannot fit 88 columns."""
-    path = tmp_path / "generated.py"
-    path.write_text(source, encoding="utf-8")
-    problems = []
-    for args in (
-        ["check", "--isolated", "--select", "E,F,W,I,B,UP", "--ignore", "E501"],
-        ["format", "--isolated", "--check", "--diff"],
-    ):
-        run = subprocess.run(
-            [sys.executable, "-m", "ruff", *args, str(path)], capture_output=True, text=True
-        )
-        if run.returncode:
-            problems.append(run.stdout + run.stderr)
-    return "\n".join(problems)
+    return ruff_problems(source, tmp_path, ignore="E501")
 
 
 @pytest.mark.parametrize("text", NASTY)

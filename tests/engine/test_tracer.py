@@ -139,3 +139,14 @@ def test_json_round_trip_and_chrome_structure(unet, catalog, tmp_path):
             parent = by_id[e.parent]
             assert parent.ts <= e.ts + 1e-6 and e.end <= parent.end + 1e-6
     assert len(spans) == len([e for e in trace.events if e.dur is not None])
+
+
+def test_a_padding_error_is_blamed_on_the_sublayer_and_weights_are_kept(unet, catalog):
+    unet.input_shape = (None, 8, 8, 4)
+    # stride 3 with the 1x1 projection: MONAI's padding (1 - 3 + 1) // 2 is negative
+    trace = run_trace(unet, catalog, RunSpec(values={"stride": 3}, calls=1))
+    assert trace.error is not None and trace.error["layer"] == "res_conv"
+    assert "Paddings must be non-negative" in trace.error["message"]
+    built = {w.path.split("/")[1] for w in trace.weights}
+    assert {"conv1", "res_conv"} <= built  # eager build() made them before the call failed
+    assert f"{len(trace.weights)} weights" in trace_text(trace) and len(trace.weights) > 0
