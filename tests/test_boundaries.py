@@ -52,3 +52,18 @@ def test_importing_core_and_codegen_loads_neither_keras_nor_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_import_contracts_hold():
+    """The layers and forbidden imports in pyproject.toml, checked by import-linter."""
+    root = PKG.parent
+    run = subprocess.run(
+        [sys.executable, "-m", "importlinter.cli", "lint-imports"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    if "No module named" in run.stderr:  # older entry point layout
+        run = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 kept, 0 broken" in run.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import sys
 from pathlib import Path
@@ -44,17 +43,9 @@ def document_args(p: argparse.ArgumentParser, all_styles: bool = False) -> None:
     p.add_argument("--input-shape", help="e.g. (None, 64, 64, 32)")
 
 
-def parse_literal(text: str) -> Any:
-    """A Python literal from user text (never evaluated code); bare words are text."""
-    try:
-        return ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return text.strip()  # --set norm_name=batch
-
-
 def parse_set(items: list[str], doc: Any) -> dict[str, Any]:
     """``NAME=VALUE`` pairs as block parameter values, checked against their types."""
-    from blockstudio.core.params import check_block_param
+    from blockstudio.core.params import check_block_param, parse_text
 
     values: dict[str, Any] = {}
     for item in items:
@@ -66,9 +57,7 @@ def parse_set(items: list[str], doc: Any) -> dict[str, Any]:
         if param is None:
             known = ", ".join(p.name for p in doc.params) or "none"
             raise UsageError(f"--set {name}: no block parameter {name!r}; known: {known}")
-        value = parse_literal(text)
-        if param.type == "float" and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
+        value = parse_text(text, param.type, name, lenient=True)
         msg = check_block_param(param, value)
         if msg:
             raise UsageError(f"--set {name}: {msg}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -290,30 +289,6 @@ class Macro(Command):
     def undo(self, doc: Document) -> None:
         for c in reversed(self.children):
             c.undo(doc)
-
-
-def remove_nodes(doc: Document, node_ids: Iterable[str]) -> Macro:
-    """One step that deletes several nodes; commands are built as they run, against live state."""
-    ids = [nid for nid in doc.nodes if nid in set(node_ids)]
-    names = ", ".join(doc.nodes[n].name for n in ids)
-    return _LazyMacro(f"Delete {names}", [lambda d, n=n: RemoveNode(d, n) for n in ids])
-
-
-class _LazyMacro(Macro):
-    """A macro whose children are created at first redo (each needs the state before it)."""
-
-    def __init__(self, text: str, factories: list) -> None:
-        super().__init__(text, [])
-        self._factories = factories
-
-    def redo(self, doc: Document) -> None:
-        if not self.children:
-            for make in self._factories:
-                cmd = make(doc)
-                cmd.redo(doc)
-                self.children.append(cmd)
-            return
-        super().redo(doc)
 
 
 def _show(value: Any) -> str:

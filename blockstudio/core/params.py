@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 from typing import Any
 
@@ -123,3 +124,28 @@ def effective_params(
         elif not spec.required:
             out[spec.name] = spec.default
     return out
+
+
+def parse_text(text: str, type_: str, name: str = "value", lenient: bool = False) -> Any:
+    """A value typed as text for a parameter of ``type_``: Python literals only, never eval.
+
+    ``""`` and ``None`` are None; a ``str`` parameter takes the text as it is. Text that is not a
+    literal is an error, unless the type takes any text (choice, any) or ``lenient`` (the CLI's
+    ``--set norm_name=batch``), when it is kept as text for the type check to judge.
+    """
+    text = text.strip()
+    if text in ("", "None"):
+        return None
+    if type_ == "str" and not lenient:
+        return text
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        if lenient or type_ in ("choice", "any", "str"):
+            return text
+        raise ValueError(f"{name}: {text!r} is not a value") from None
+    if isinstance(value, list):
+        value = tuple(value)
+    if type_ == "float" and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    return value

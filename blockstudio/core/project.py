@@ -53,9 +53,12 @@ def document_to_json(doc: Document) -> str:
 
 
 def save_document(doc: Document, path: str | os.PathLike[str]) -> None:
-    """Write atomically: a temp file beside the target, fsync, then rename over it."""
-    target = Path(path)
-    data = document_to_json(doc).encode("utf-8")
+    """Write the project file atomically (see :func:`write_atomic`)."""
+    write_atomic(Path(path), document_to_json(doc).encode("utf-8"))
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """A temp file beside the target, fsync, then rename over it: never a half-written file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -103,10 +103,6 @@ class EngineClient:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._queue) + (1 if self._inflight else 0)
-
     def shutdown(self, timeout: float = 5.0) -> None:
         self._running = False
         self._wake()

@@ -202,28 +202,43 @@ class _Generator:
         return out
 
     def call_body(self, refs: RefRenderer, indent: str, layer_of) -> list[str]:
-        """The forward pass: one statement per node, ``is not None`` guards for conditionals."""
+        """The forward pass: one statement per node, ``is not None`` guards for conditionals.
+
+        In functional style, consecutive nodes under the same condition share one ``if`` (with
+        ``and`` parts nested), as in build().
+        """
         out: list[str] = []
         plan = self.plan
         created: set[str] = set()
-        for node in plan.order:
+        order = plan.order
+        i = 0
+        while i < len(order):
+            node = order[i]
             var = plan.var[node.id]
             srcs = [plan.var[s] for s in plan.inputs[node.id]]
-            head = node.id in plan.chain_head
             layer = layer_of(plan.owner(node))
+            if node.condition is not None and self.style == "functional":
+                first = conjuncts(node.condition)[:1]
+                j = i + 1
+                while j < len(order) and order[j].condition:
+                    if conjuncts(order[j].condition)[:1] != first:
+                        break
+                    j += 1
+                group = order[i:j]
+                for n in group:  # the value a chain holds when its first layer is absent
+                    if n.id in plan.chain_head:
+                        out.append(f"{indent}{plan.var[n.id]} = {plan.var[plan.inputs[n.id][0]]}")
+                items = [(n, conjuncts(n.condition or "")) for n in group]
+                out += self._functional_group(items, refs, indent, layer_of)
+                i = j
+                continue
             if node.condition is not None:
-                if head:
+                if node.id in plan.chain_head:
                     out.append(f"{indent}{var} = {srcs[0]}")
                     srcs = [var]
-                guard = (
-                    f"{layer} is not None"
-                    if self.style != "functional"
-                    else refs.condition(node.condition)
-                )
-                out += if_lines(indent, "if", guard)
-                if self.style == "functional":
-                    out += self.assign_layer(node, refs, indent + I1, f"{layer} = ")
+                out += if_lines(indent, "if", f"{layer} is not None")
                 out += self.apply(node, layer, srcs, var, refs, indent + I1)
+                i += 1
                 continue
             owner = plan.owner(node)
             if self.style == "functional" and owner.id not in created:
@@ -231,7 +246,36 @@ class _Generator:
                 created.add(owner.id)
                 out += self.assign_layer(owner, refs, indent, f"{layer} = ")
             out += self.apply(node, layer, srcs, var, refs, indent)
+            i += 1
         out.append(f"{indent}return {plan.var[plan.output_src]}")
+        return out
+
+    def _functional_group(
+        self, items: list[tuple[Node, list[str]]], refs: RefRenderer, indent: str, layer_of
+    ) -> list[str]:
+        """Create and apply conditional nodes under nested ``if``s of their shared conditions."""
+        plan = self.plan
+        out: list[str] = []
+        i = 0
+        while i < len(items):
+            node, conds = items[i]
+            if not conds:
+                var = plan.var[node.id]
+                srcs = [plan.var[s] for s in plan.inputs[node.id]]
+                if node.id in plan.chain_head:
+                    srcs = [var]
+                layer = layer_of(node)
+                out += self.assign_layer(node, refs, indent, f"{layer} = ")
+                out += self.apply(node, layer, srcs, var, refs, indent)
+                i += 1
+                continue
+            j = i + 1
+            while j < len(items) and items[j][1][:1] == conds[:1]:
+                j += 1
+            out += if_lines(indent, "if", refs.condition(conds[0]))
+            inner = [(n, c[1:]) for n, c in items[i:j]]
+            out += self._functional_group(inner, refs, indent + I1, layer_of)
+            i = j
         return out
 
     def apply(

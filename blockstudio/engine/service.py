@@ -14,8 +14,6 @@ from blockstudio.core.project import document_from_json
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import trace_to_dict
 
-KINDS = ("infer", "code", "trace", "check", "ping")
-
 
 class Service:
     """Answers requests; keeps the shape-inference cache warm between them."""

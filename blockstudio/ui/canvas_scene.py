@@ -32,7 +32,6 @@ class BlockScene(QGraphicsScene):
         self._drag_from: PortItem | None = None
         self._drag_path: QGraphicsPathItem | None = None
         self._press_positions: dict[str, QPointF] = {}
-        self._syncing = False
         self.detailed = True
         self.run_errors: dict[str, str] = {}  # node id → Keras error from the last run
         self.overview = False
@@ -68,9 +67,7 @@ class BlockScene(QGraphicsScene):
         spec = self.model.catalog.get(node.kind)
         category = spec.category if spec else "other"
         item = NodeItem(node, category, spec.max_inputs if spec else 1)
-        self._syncing = True
         self.addItem(item)
-        self._syncing = False
         self.nodes[nid] = item
         item.refresh_tooltip()
         if not self.detailed:
@@ -89,9 +86,7 @@ class BlockScene(QGraphicsScene):
         item = self.nodes.get(nid)
         if item is None:
             return
-        self._syncing = True
         item.update_from(self.model.doc.nodes[nid])
-        self._syncing = False
         self._sync_ports(nid)
 
     def _add_edge(self, edge: Edge) -> None:

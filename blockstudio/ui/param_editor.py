@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -18,28 +17,14 @@ from PySide6.QtWidgets import (
 from blockstudio.core.catalog import ParamSpec
 from blockstudio.core.document import ParamRef
 from blockstudio.core.params import check_value
+from blockstudio.core.params import parse_text as parse_value
 
 LINK_NONE = "—"
 
 
 def parse_text(spec: ParamSpec, text: str) -> Any:
     """Turn typed text into a value for ``spec`` (literals only, never eval)."""
-    text = text.strip()
-    if text in ("", "None"):
-        return None
-    if spec.type == "str":
-        return text
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        if spec.type in ("choice", "any"):
-            return text
-        raise ValueError(f"{spec.name}: {text!r} is not a value") from None
-    if isinstance(value, list):
-        value = tuple(value)
-    if spec.type == "float" and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    return value
+    return parse_value(text, spec.type, spec.name)
 
 
 def show_value(value: Any) -> str:

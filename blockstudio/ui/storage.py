@@ -10,7 +10,12 @@ from PySide6.QtCore import QSettings, QStandardPaths
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import Document
-from blockstudio.core.project import ProjectError, document_from_json, document_to_json
+from blockstudio.core.project import (
+    ProjectError,
+    document_from_json,
+    document_to_json,
+    write_atomic,
+)
 
 RECOVERY_FILE = "recovery.json"
 MAX_RECENT = 8
@@ -48,14 +53,8 @@ def add_recent(path: Path) -> None:
 
 def write_recovery(doc: Document, path: Path | None) -> None:
     """Write the unsaved document next to the settings (atomically, like a project file)."""
-    target = state_dir() / RECOVERY_FILE
-    tmp = target.with_suffix(".tmp")
     payload = {"path": str(path) if path else None, "document": document_to_json(doc)}
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    write_atomic(state_dir() / RECOVERY_FILE, json.dumps(payload).encode("utf-8"))
 
 
 def read_recovery(catalog: Catalog) -> tuple[Document, Path | None] | None:
