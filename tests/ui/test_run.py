@@ -100,3 +100,25 @@ def test_run_call_again_wrong_shape_replay_compare_export(make_window, qtbot, tm
     assert "weights: 9 vs 9" in picked.summary.toPlainText()
     for v in window.run_ui.compare_windows:
         v.close()
+
+
+def test_compare_eager_and_lazy_weights_shows_where_weights_are_made(make_window, qtbot):
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    window.run_ui.compare_weights()
+    qtbot.waitUntil(lambda: len(window.run_ui.compare_windows) == 1, timeout=90000)
+    by_label = {t.label: t for t in window.run_ui.runs.runs}
+    eager, lazy = by_label["compare: eager weights"], by_label["compare: lazy weights"]
+
+    def parent_of_conv1_build(trace):
+        events = {e.id: e for e in trace.events}
+        build = next(e for e in trace.events if e.type == "build" and e.layer == "conv1")
+        parent = events[build.parent]
+        return parent.type, parent.layer
+
+    # eager: the block's build() builds conv1; lazy: conv1 builds when the block's call reaches it
+    assert parent_of_conv1_build(eager) == ("build", "unet_res_block")
+    assert parent_of_conv1_build(lazy) == ("call", "conv1")
+    assert len(eager.weights) == len(lazy.weights) == 9
+    for v in window.run_ui.compare_windows:
+        v.close()
