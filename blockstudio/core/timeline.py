@@ -99,20 +99,22 @@ def _last_descendant(trace: Trace) -> dict[int, int]:
 
 
 def build_states(trace: Trace, upto: int) -> tuple[dict[str, str], dict[str, int]]:
-    """For replay: each layer's state after the first ``upto`` events ("building" / "built")
-    and how many weights it has so far."""
+    """For replay: each node's state after the first ``upto`` events ("building" / "built")
+    and how many weights it has so far, by node id (events of the block itself are left out)."""
     state: dict[str, str] = {}
     weights: dict[str, int] = {}
     open_builds: list[TraceEvent] = []
     for e in trace.events[:upto]:
         while open_builds and e.ts >= open_builds[-1].end:
             done = open_builds.pop()
-            state[done.layer] = "built"
+            if done.node:
+                state[done.node] = "built"
         if e.type == "build":
-            state[e.layer] = "building"
+            if e.node:
+                state[e.node] = "building"
             open_builds.append(e)
-        elif e.type == "weight":
-            weights[e.layer] = weights.get(e.layer, 0) + 1
+        elif e.type == "weight" and e.node:
+            weights[e.node] = weights.get(e.node, 0) + 1
     return state, weights
 
 

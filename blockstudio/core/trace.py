@@ -19,9 +19,10 @@ class TraceEvent:
     """One thing Keras did.
 
     ``type``: construct | build | weight | call | error. ``layer`` is the Keras layer name (the
-    node name for sub-layers), ``path`` Keras's layer/variable path, ``parent`` the id of the
-    enclosing span, ``dur`` None for instant events. ``data`` holds what the type adds (shapes,
-    weight details, call index, message).
+    node name for sub-layers) and ``node`` that node's id, which survives a rename. ``path`` is
+    Keras's layer/variable path, ``parent`` the id of the enclosing span, ``dur`` None for
+    instant events. ``data`` holds what the type adds (shapes, weight details, call index,
+    message).
     """
 
     id: int
@@ -34,6 +35,7 @@ class TraceEvent:
     path: str = ""
     cls: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    node: str | None = None  # id of the document node whose layer this is (None: the block)
 
     @property
     def end(self) -> float:

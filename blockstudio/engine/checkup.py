@@ -23,7 +23,7 @@ from blockstudio.core.document import Document
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.hooks import Recorder
 from blockstudio.engine.loader import load_generated
-from blockstudio.engine.tracer import construct_block
+from blockstudio.engine.tracer import construct_block, tag_nodes
 
 CLASS_STYLES = ("build", "init")
 
@@ -105,6 +105,7 @@ def run_scenario(
             message = f"{type(exc).__name__}: {keras_message(exc)}"
     result.seconds = time.perf_counter() - start
     result.events = rec.events
+    tag_nodes(result.events, doc)
     result.status, result.reason, result.message, result.weight_count = (
         status,
         reason,

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from blockstudio.core.catalog import Catalog
-from blockstudio.core.document import Document
+from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import Trace, WeightInfo
 from blockstudio.engine.codegen import generate_code
@@ -88,6 +88,9 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
                 "exception": last.data["exception"],
             }
     trace.events = rec.events
+    ids = tag_nodes(trace.events, doc)
+    if trace.error is not None:
+        trace.error["node"] = ids.get(trace.error["layer"])
     # the block's own list when there is a block; else what was made before the error
     made = block.weights if block is not None else rec.variables
     trace.weights = [
@@ -96,6 +99,16 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     ]
     trace.total_params = sum(w.params for w in trace.weights)
     return trace
+
+
+def tag_nodes(events: list, doc: Document) -> dict[str, str]:
+    """Give each event the id of its document node: generated code names every sub-layer after
+    its node, so the Keras layer name maps back; runs stay with their nodes through renames.
+    Returns the name → id map used."""
+    ids = {n.name: n.id for n in doc.nodes.values() if n.kind not in (INPUT_KIND, OUTPUT_KIND)}
+    for event in events:
+        event.node = ids.get(event.layer)
+    return ids
 
 
 class _Named:

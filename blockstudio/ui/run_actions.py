@@ -109,7 +109,7 @@ class RunUI(QObject):
             from blockstudio.ui.run_panel import RunPanel
 
             self._panel = RunPanel()
-            self._panel.sigSelectLayer.connect(self._select_layer)
+            self._panel.sigSelectNode.connect(self._select_node)
             self._panel.sigReplayState.connect(self._replay)
             index = self.w.bottom.indexOf(self.placeholder)
             current = self.w.bottom.currentIndex()
@@ -165,10 +165,9 @@ class RunUI(QObject):
             return
         self.panel.set_trace(trace)
         errors = {}
-        if trace.error:
-            node = self.w.model.doc.node_by_name(trace.error["layer"])
-            if node is not None:
-                errors[node.id] = f"Keras: {trace.error['message']}"
+        nid = (trace.error or {}).get("node")
+        if nid in self.w.model.doc.nodes:
+            errors[nid] = f"Keras: {trace.error['message']}"
         self.w.scene.run_errors = errors
         self.w.scene.refresh_problems()
         self.w.bottom.setCurrentWidget(self.panel)
@@ -233,23 +232,24 @@ class RunUI(QObject):
         )
 
     # -- links to the canvas ----------------------------------------------------------------
-    def _select_layer(self, layer: str) -> None:
-        node = self.w.model.doc.node_by_name(layer)
-        if node is not None:
-            self.w.focus_node(node.id)
+    def _select_node(self, nid: str) -> None:
+        if nid in self.w.model.doc.nodes:
+            self.w.focus_node(nid)
 
     def selection_changed(self, ids: list[str]) -> None:
         if self._panel is None:
             return
-        name = self.w.model.doc.nodes[ids[0]].name if len(ids) == 1 else None
-        self.panel.timeline.highlight_layer(name)
+        trace = self.panel.trace
+        # the lane of the node's layer as it was named in that run (nodes may be renamed since)
+        layer = None
+        if trace is not None and len(ids) == 1:
+            layer = next((e.layer for e in trace.events if e.node == ids[0]), None)
+        self.panel.timeline.highlight_layer(layer)
 
     def _replay(self, states, weights) -> None:
         for nid, item in self.w.scene.nodes.items():
-            node = self.w.model.doc.nodes.get(nid)
-            name = node.name if node else ""
-            item.build_state = (states or {}).get(name, "") if states is not None else ""
-            item.weight_count = (weights or {}).get(name, 0)
+            item.build_state = (states or {}).get(nid, "") if states is not None else ""
+            item.weight_count = (weights or {}).get(nid, 0)
             item.update()
 
     def export_dialog(self) -> None:

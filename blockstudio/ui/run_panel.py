@@ -30,7 +30,7 @@ SPEEDS = {"0.5×": 0.5, "1×": 1.0, "2×": 2.0, "4×": 4.0}
 class RunPanel(QWidget):
     """Timeline and weights of the current run, with replay controls and exports."""
 
-    sigSelectLayer = Signal(str)
+    sigSelectNode = Signal(str)  # node id of a clicked event's layer
     sigReplayState = Signal(object, object)  # states, weight counts (or None to clear)
 
     def __init__(self, parent=None) -> None:
@@ -133,7 +133,8 @@ class RunPanel(QWidget):
             self.weights.select_event(event.id)
         else:
             self.weights.select_layer(event.layer)
-        self.sigSelectLayer.emit(event.layer)
+        if event.node:
+            self.sigSelectNode.emit(event.node)
 
     # -- exports ----------------------------------------------------------------------------
     def export(self, path: Path) -> None:

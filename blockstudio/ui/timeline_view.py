@@ -59,6 +59,7 @@ class TimelineView(QWidget):
         self.playhead = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffd24a", width=1.5))
         self.playhead.setVisible(False)
         self.plot.addItem(self.playhead, ignoreBounds=True)
+        self.highlighted: str | None = None  # the layer whose lane is banded
         self.highlight = pg.LinearRegionItem(
             orientation="horizontal", movable=False, brush=pg.mkBrush(255, 210, 74, 40)
         )
@@ -196,6 +197,8 @@ class TimelineView(QWidget):
             self.sigEventClicked.emit(i)
 
     def highlight_layer(self, layer: str | None) -> None:
+        """Band the lane of ``layer`` (None or an unknown layer: no band)."""
+        self.highlighted = None
         if self.layout_ is None or layer is None:
             self.highlight.setVisible(False)
             return
@@ -203,6 +206,7 @@ class TimelineView(QWidget):
         if not lanes:
             self.highlight.setVisible(False)
             return
+        self.highlighted = layer
         self.highlight.setRegion((lanes[0] - 0.5, lanes[0] + 0.5))
         self.highlight.setVisible(True)
 

@@ -122,3 +122,26 @@ def test_compare_eager_and_lazy_weights_shows_where_weights_are_made(make_window
     assert len(eager.weights) == len(lazy.weights) == 9
     for v in window.run_ui.compare_windows:
         v.close()
+
+
+def test_renaming_a_node_after_a_run_keeps_its_run(make_window, qtbot):
+    from blockstudio.core import commands as c
+
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    trace = run_and_wait(qtbot, window, lambda: window.run_ui.call_shape_text("(1, 64, 64, 16)"))
+    assert trace.error["node"] == "conv1"
+    assert {e.node for e in trace.of_type("weight")} >= {"conv1", "norm1", "res_conv"}
+    window.model.push(c.SetNodeField(window.model.doc, "conv1", "name", "first_conv"))
+    # the Keras error stays on the renamed node
+    window.run_ui._show_run(trace)
+    qtbot.waitUntil(lambda: "Keras:" in window.scene.nodes["conv1"].problem_text)
+    # replay lights up the renamed node, by id
+    panel = window.run_ui.panel
+    panel.slider.setValue(0)
+    panel.slider.setValue(len(trace.events))
+    assert window.scene.nodes["conv1"].build_state == "built"
+    assert window.scene.nodes["conv1"].weight_count == 1
+    # selecting it highlights the lane of the layer as it was named in that run
+    window.scene.select_node("conv1")
+    qtbot.waitUntil(lambda: panel.timeline.highlighted == "conv1", timeout=3000)
