@@ -81,6 +81,7 @@ class RunUI(QObject):
             bar.addAction(a)
         window.addToolBar(bar)
         self.runs.sigRun.connect(self._show_run)
+        self.runs.sigCompare.connect(self.compare_runs)
         self.runs.sigMessage.connect(lambda m: window.statusBar().showMessage(m, 10000))
         self.runs.sigBusy.connect(lambda busy: self.cancel_action.setEnabled(busy))
         self.cancel_action.setEnabled(False)
@@ -89,7 +90,6 @@ class RunUI(QObject):
         # and then build the panel while TensorFlow still loads in the engine
         self.sigWarm.connect(lambda: self.panel, Qt.QueuedConnection)
         QTimer.singleShot(0, lambda: threading.Thread(target=self._warm_up, daemon=True).start())
-        self._pending_compare: list = []
 
     # -- running ----------------------------------------------------------------------------
     def _warm_up(self) -> None:
@@ -157,12 +157,6 @@ class RunUI(QObject):
         self.panel.set_trace(trace)
 
     def _show_run(self, trace) -> None:
-        if trace.label.startswith("compare:"):
-            self._pending_compare.append(trace)
-            if len(self._pending_compare) == 2:
-                self.compare_runs(*self._pending_compare)
-                self._pending_compare = []
-            return
         self.panel.set_trace(trace)
         errors = {}
         nid = (trace.error or {}).get("node")
@@ -199,36 +193,44 @@ class RunUI(QObject):
             self.compare_runs(runs[labels.index(first)], runs[labels.index(second)])
 
     def compare_styles(self) -> None:
-        self._pending_compare = []
         doc = document_to_json(self.w.model.doc)
-        self.runs.run(style="build", doc_json=doc, label="compare: build style")
-        self.runs.run(style="init", doc_json=doc, label="compare: init style")
+        self.runs.compare(
+            {"style": "build", "doc_json": doc, "label": "compare: build style"},
+            {"style": "init", "doc_json": doc, "label": "compare: init style"},
+        )
 
     def compare_weights(self) -> None:
         """The same style with eager and lazy weights: where the weights appear."""
-        self._pending_compare = []
         doc = document_to_json(self.w.model.doc)
         style = self.w.code.style.currentText()
-        self.runs.run(style=style, doc_json=doc, weights="eager", label="compare: eager weights")
-        self.runs.run(style=style, doc_json=doc, weights="lazy", label="compare: lazy weights")
+        self.runs.compare(
+            {
+                "style": style,
+                "doc_json": doc,
+                "weights": "eager",
+                "label": "compare: eager weights",
+            },
+            {"style": style, "doc_json": doc, "weights": "lazy", "label": "compare: lazy weights"},
+        )
 
     def compare_channels(self) -> None:
-        self._pending_compare = []
         doc = self.w.model.doc
         out = block_env(doc).get("out_channels") or doc.input_shape[-1]
         equal, different = doc.copy(), doc.copy()
         equal.input_shape = (*doc.input_shape[:-1], out)
         other = doc.input_shape[-1] if doc.input_shape[-1] != out else max(1, out // 2)
         different.input_shape = (*doc.input_shape[:-1], other)
-        self.runs.run(
-            style="build",
-            doc_json=document_to_json(equal),
-            label=f"compare: in_channels {out} = out_channels",
-        )
-        self.runs.run(
-            style="build",
-            doc_json=document_to_json(different),
-            label=f"compare: in_channels {other} ≠ out_channels {out}",
+        self.runs.compare(
+            {
+                "style": "build",
+                "doc_json": document_to_json(equal),
+                "label": f"compare: in_channels {out} = out_channels",
+            },
+            {
+                "style": "build",
+                "doc_json": document_to_json(different),
+                "label": f"compare: in_channels {other} ≠ out_channels {out}",
+            },
         )
 
     # -- links to the canvas ----------------------------------------------------------------

@@ -14,6 +14,7 @@ class RunController(QObject):
     """Asks the engine for traces and keeps the runs of this session."""
 
     sigRun = Signal(object)  # Trace
+    sigCompare = Signal(object, object)  # the two traces of a comparison, in the order asked
     sigBusy = Signal(bool)
     sigMessage = Signal(str)
 
@@ -26,7 +27,10 @@ class RunController(QObject):
         self.runs: list[Trace] = []
         self.calls = 2
         self.call_shape: Shape | None = None
-        self._pending: dict[int, str] = {}
+        # request → label and, for a comparison, (comparison, slot 0 or 1)
+        self._pending: dict[int, tuple[str, tuple[int, int] | None]] = {}
+        self._pairs: dict[int, list] = {}  # comparison → its two slots, filled as replies come
+        self._next_pair = 0
         engine.sigReply.connect(self._reply)
 
     def run(
@@ -38,6 +42,7 @@ class RunController(QObject):
         values: dict | None = None,
         label: str = "",
         weights: str | None = None,
+        pair: tuple[int, int] | None = None,
     ) -> int:
         self.calls, self.call_shape = calls, call_shape
         payload = {
@@ -49,7 +54,7 @@ class RunController(QObject):
             "weights": weights or self.weights_box.currentText(),
         }
         rid = self.engine.submit("trace", payload, timeout=300)
-        self._pending[rid] = label
+        self._pending[rid] = (label, pair)
         self.sigBusy.emit(True)
         self.sigMessage.emit(
             "Running…"
@@ -58,6 +63,16 @@ class RunController(QObject):
         )
         return rid
 
+    def compare(self, first: dict, second: dict) -> int:
+        """Run two variants (keyword arguments of :meth:`run`) and emit ``sigCompare`` once both
+        are back; a comparison is data here, not a label convention."""
+        pair = self._next_pair
+        self._next_pair += 1
+        self._pairs[pair] = [None, None]
+        self.run(**first, pair=(pair, 0))
+        self.run(**second, pair=(pair, 1))
+        return pair
+
     def cancel(self) -> None:
         for rid in list(self._pending):
             self.engine.cancel(rid)
@@ -65,9 +80,11 @@ class RunController(QObject):
     def _reply(self, reply) -> None:
         if reply.kind != "trace" or reply.id not in self._pending:
             return
-        label = self._pending.pop(reply.id)
+        label, pair = self._pending.pop(reply.id)
         self.sigBusy.emit(bool(self._pending))
         if not reply.ok:
+            if pair is not None:
+                self._pairs.pop(pair[0], None)  # half a comparison is no comparison
             self.sigMessage.emit(
                 "Run cancelled." if reply.cancelled else f"Run failed: {reply.error}"
             )
@@ -82,4 +99,13 @@ class RunController(QObject):
                 f"{trace.label}: {len(trace.top_calls())} call(s), "
                 f"{trace.total_params:,} parameters in {reply.seconds:.2f} s"
             )
-        self.sigRun.emit(trace)
+        if pair is None:
+            self.sigRun.emit(trace)
+            return
+        slots = self._pairs.get(pair[0])
+        if slots is None:
+            return
+        slots[pair[1]] = trace
+        if None not in slots:
+            del self._pairs[pair[0]]
+            self.sigCompare.emit(*slots)
