@@ -169,8 +169,8 @@ class ShapeInference:
     def _compute(
         self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
     ) -> Shape | str:
+        cls_name, kwargs = keras_class(spec, params, spatial_dims)
         if spec.generic:
-            cls_name, kwargs = keras_layer_for(spec.kind, params, spatial_dims)
             if spec.kind == "Convolution" and params["padding"] == "symmetric":
                 pad = symmetric_padding(params["kernel_size"], params["strides"])
                 if pad < 0:
@@ -180,8 +180,6 @@ class ShapeInference:
                         "stride."
                     )
                 in_shapes = [padded_shape(in_shapes[0], pad)]
-        else:
-            cls_name, kwargs = spec.kind, params
         layer_key = (cls_name, _freeze(kwargs))
         if not trusts_output_shape(cls_name, kwargs):
             return _symbolic_call(spec, cls_name, kwargs, in_shapes)
@@ -206,19 +204,30 @@ class ShapeInference:
         return _first_shape(shape)
 
 
+def keras_class(spec: KindSpec, params: dict[str, Any], dims: int) -> tuple[str, dict]:
+    """The Keras class name and constructor arguments a kind stands for."""
+    if spec.generic:
+        return keras_layer_for(spec.kind, params, dims)
+    return spec.kind, params
+
+
+def _call(spec: KindSpec, layer: Any, shapes: list[Shape]) -> Any:
+    """Call ``layer`` on symbolic inputs of ``shapes``, the way the kind passes its inputs."""
+    xs = [keras.KerasTensor(s) for s in shapes]
+    if spec.call == "args":
+        return layer(*xs)
+    return layer(xs if spec.multi_input else xs[0])
+
+
 def _reapply(
     spec: KindSpec, params: dict[str, Any], dims: int, first: list[Shape], again: list[Shape]
 ) -> str | None:
     """Keras's message if a layer built on ``first`` refuses to be called again on ``again``."""
-    if spec.generic:
-        cls_name, kwargs = keras_layer_for(spec.kind, params, dims)
-    else:
-        cls_name, kwargs = spec.kind, params
+    cls_name, kwargs = keras_class(spec, params, dims)
     try:
         layer = getattr(keras.layers, cls_name)(**kwargs)
-        for shapes in (first, again):
-            xs = [keras.KerasTensor(s) for s in shapes]
-            layer(*xs) if spec.call == "args" else layer(xs if spec.multi_input else xs[0])
+        _call(spec, layer, first)
+        _call(spec, layer, again)
     except Exception as exc:
         return f"shared {spec.kind} built on {format_shape(first[0])} cannot take " + (
             f"{format_shape(again[0])}: {_keras_message(exc)}"
@@ -241,19 +250,10 @@ def _symbolic_call(
     kinds and params whose ``compute_output_shape`` is not the whole truth.
     """
     try:
-        layer = getattr(keras.layers, cls_name)(**kwargs)
-        xs = [keras.KerasTensor(s) for s in in_shapes]
-        if spec.call == "args":
-            out = layer(*xs)
-        elif spec.multi_input:
-            out = layer(xs)
-        else:
-            out = layer(xs[0])
+        out = _call(spec, getattr(keras.layers, cls_name)(**kwargs), in_shapes)
     except Exception as exc:  # Keras raises many types; each is shown as its message
         return f"{spec.kind}: {_keras_message(exc)}"
-    if isinstance(out, list | tuple):
-        out = out[0]
-    return tuple(None if d is None else int(d) for d in out.shape)
+    return _first_shape([o.shape for o in out] if isinstance(out, list | tuple) else out.shape)
 
 
 def padded_shape(shape: Shape, pad: int) -> Shape:
