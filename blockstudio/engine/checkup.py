@@ -71,20 +71,22 @@ def run_scenario(
     style: str,
     weights: str = "eager",
     values: dict[str, Any] | None = None,
-    source: str | None = None,
+    module: Any = None,
     reference: list[tuple[str, tuple[int, ...]]] | None = None,
 ) -> CheckResult:
     """One cell: ``scenario`` for ``style`` / ``weights``, in a fresh Keras session.
 
-    ``reference`` is the block's weights after a call (computed here when not given).
+    ``module`` is the loaded generated code and ``reference`` the block's weights after a call;
+    both are made here when not given (run_checkup makes them once per style).
     """
     from blockstudio.engine.checkup_scenarios import SCENARIO_FUNCS
 
     if scenario not in SCENARIO_FUNCS:
         raise ValueError(f"unknown scenario {scenario!r}; use one of {', '.join(SCENARIO_KEYS)}")
     values = dict(values or {})
-    source = source or generate_code(doc, catalog, style, values, weights=weights)
-    subject = Subject(doc, load_generated(source, style), style, weights, values)
+    if module is None:
+        module = load_generated(generate_code(doc, catalog, style, values, weights=weights), style)
+    subject = Subject(doc, module, style, weights, values)
     subject.reference = reference if reference is not None else reference_weights(subject)
     keras.backend.clear_session()
     result = CheckResult(
@@ -159,7 +161,7 @@ def run_checkup(
         module = load_generated(source, style)
         reference = reference_weights(Subject(doc, module, style, weights, dict(values or {})))
         for key in scenarios:
-            result = run_scenario(doc, catalog, key, style, weights, values, source, reference)
+            result = run_scenario(doc, catalog, key, style, weights, values, module, reference)
             results.append(result)
             if progress:
                 progress(result, len(results), total)
