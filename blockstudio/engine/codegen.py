@@ -177,17 +177,24 @@ class _Generator:
         as a person would write it, instead of repeating ``A`` per layer.
         """
         items = [(n, conjuncts(n.condition) if n.condition else []) for n in nodes]
-        return self._create_items(items, refs, indent, preset_none)
 
-    def _create_items(
-        self, items: list[tuple[Node, list[str]]], refs: RefRenderer, indent: str, preset: bool
-    ) -> list[str]:
+        def create(node: Node, at: str) -> list[str]:
+            return self.assign_layer(node, refs, at, f"self.{node.name} = ")
+
+        return self._nested(items, refs, indent, create, preset_none)
+
+    def _nested(self, items, refs: RefRenderer, indent: str, leaf, preset: bool = False):
+        """``leaf(node, indent)`` for each node, consecutive nodes whose conditions start alike
+        under one ``if`` of that part, the rest of each condition nested inside.
+
+        ``preset`` sets each guarded attribute to None first (``__init__``: absent is None).
+        """
         out: list[str] = []
         i = 0
         while i < len(items):
             node, conds = items[i]
             if not conds:
-                out += self.assign_layer(node, refs, indent, f"self.{node.name} = ")
+                out += leaf(node, indent)
                 i += 1
                 continue
             j = i + 1
@@ -197,7 +204,7 @@ class _Generator:
             if preset:
                 out += [f"{indent}self.{n.name} = None" for n, _ in group]
             out += if_lines(indent, "if", refs.condition(conds[0]))
-            out += self._create_items([(n, c[1:]) for n, c in group], refs, indent + I1, False)
+            out += self._nested([(n, c[1:]) for n, c in group], refs, indent + I1, leaf)
             i = j
         return out
 
@@ -255,28 +262,18 @@ class _Generator:
     ) -> list[str]:
         """Create and apply conditional nodes under nested ``if``s of their shared conditions."""
         plan = self.plan
-        out: list[str] = []
-        i = 0
-        while i < len(items):
-            node, conds = items[i]
-            if not conds:
-                var = plan.var[node.id]
-                srcs = [plan.var[s] for s in plan.inputs[node.id]]
-                if node.id in plan.chain_head:
-                    srcs = [var]
-                layer = layer_of(node)
-                out += self.assign_layer(node, refs, indent, f"{layer} = ")
-                out += self.apply(node, layer, srcs, var, refs, indent)
-                i += 1
-                continue
-            j = i + 1
-            while j < len(items) and items[j][1][:1] == conds[:1]:
-                j += 1
-            out += if_lines(indent, "if", refs.condition(conds[0]))
-            inner = [(n, c[1:]) for n, c in items[i:j]]
-            out += self._functional_group(inner, refs, indent + I1, layer_of)
-            i = j
-        return out
+
+        def create_and_apply(node: Node, at: str) -> list[str]:
+            var = plan.var[node.id]
+            srcs = [plan.var[s] for s in plan.inputs[node.id]]
+            if node.id in plan.chain_head:
+                srcs = [var]  # set before the if: the value when the layer is absent
+            layer = layer_of(node)
+            return self.assign_layer(node, refs, at, f"{layer} = ") + self.apply(
+                node, layer, srcs, var, refs, at
+            )
+
+        return self._nested(items, refs, indent, create_and_apply)
 
     def apply(
         self, node: Node, layer: str, srcs: list[str], var: str, refs: RefRenderer, indent: str
