@@ -151,6 +151,8 @@ class NodeItem(QGraphicsObject):
             lines.append(f"<span style='color:#d93025'>{self.problem_text}</span>")
         self.setToolTip("<br>".join(lines))
 
+    _compact_cache: tuple | None = None  # (zoom, name, shape) → compact_text's result
+
     def boundingRect(self) -> QRectF:
         return QRectF(-2, -12, NODE_W + 4, NODE_H + 16)
 
@@ -235,7 +237,13 @@ class NodeItem(QGraphicsObject):
         painter.drawText(QRectF(pad, half + 1, width, half - 3), Qt.AlignLeft | Qt.AlignTop, shape)
 
     def compact_text(self, lod: float) -> tuple[tuple[QFont, str], tuple[QFont, str], float, float]:
-        """Fonts and texts of a compact card at zoom ``lod``: (name), (shape), padding, width."""
+        """Fonts and texts of a compact card at zoom ``lod``: (name), (shape), padding, width.
+
+        Kept per card for the last zoom and texts: measuring text is the cost of a repaint.
+        """
+        key = (lod, self.name, self.shape_text)
+        if self._compact_cache is not None and self._compact_cache[0] == key:
+            return self._compact_cache[1]
         pad = 8 / lod if lod > 0.6 else 10
         width = NODE_W - pad - 4
         name = self.name  # the ↺ of a shared layer shows when zoomed in (and in the tooltip)
@@ -245,7 +253,9 @@ class NodeItem(QGraphicsObject):
         _fit_font(title, NAME_PX / lod, name, width)
         small = QFont()
         _fit_font(small, SHAPE_PX / lod, shape, width)
-        return (title, name), (small, shape), pad, width
+        result = (title, name), (small, shape), pad, width
+        self._compact_cache = (key, result)
+        return result
 
     def _paint_badges(self, painter: QPainter, font: QFont) -> None:
         badges: list[tuple[str, str]] = []
