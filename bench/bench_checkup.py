@@ -25,7 +25,7 @@ from blockstudio.core.templates import load_template
 from blockstudio.engine.checkup import run_checkup
 cat = load_catalog()
 doc = load_template("unet-res-block", cat)
-doc.input_shape = parse_shape("{SHAPE}")
+doc.set_block_field("input_shape", parse_shape("{SHAPE}"))
 t = time.perf_counter()
 results = run_checkup(doc, cat, ("build", "init"), "eager")
 json.dump({{"wall": time.perf_counter() - t,

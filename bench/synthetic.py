@@ -12,7 +12,7 @@ def big_document(n_nodes: int = 1000, channels: int = 8) -> Document:
         (None, 16, 16, channels),
         [BlockParam("spatial_dims", "int", 2), BlockParam("width", "int", channels)],
     )
-    doc.nodes["in"] = Node("in", "Input", "input", position=(0.0, 0.0))
+    doc.add_node(Node("in", "Input", "input", position=(0.0, 0.0)))
     prev, skip, i = "in", "in", 0
     while len(doc.nodes) < n_nodes - 1:
         stage = i // 4
@@ -23,15 +23,14 @@ def big_document(n_nodes: int = 1000, channels: int = 8) -> Document:
             ("Add", {}),
         ][i % 4]
         nid = f"n{i}"
-        doc.nodes[nid] = Node(
-            nid, kind, f"{kind.lower()}_{i}", params, position=(180.0 * i, 120.0 * (stage % 3))
-        )
-        doc.edges.append(Edge(prev, nid, 0))
+        position = (180.0 * i, 120.0 * (stage % 3))
+        doc.add_node(Node(nid, kind, f"{kind.lower()}_{i}", params, position=position))
+        doc.add_edge(Edge(prev, nid, 0))
         if kind == "Add":
-            doc.edges.append(Edge(skip, nid, 1))
+            doc.add_edge(Edge(skip, nid, 1))
             skip = nid
         prev = nid
         i += 1
-    doc.nodes["out"] = Node("out", "Output", "output", position=(180.0 * (i + 1), 0.0))
-    doc.edges.append(Edge(prev, "out"))
+    doc.add_node(Node("out", "Output", "output", position=(180.0 * (i + 1), 0.0)))
+    doc.add_edge(Edge(prev, "out"))
     return doc

@@ -44,7 +44,7 @@ def documents(draw, max_nodes: int = 7) -> Document:
         "norm_name": params[3].default,
         "dropout": dropout,
     }
-    doc.nodes["in"] = Node("in", "Input", "input")
+    doc.add_node(Node("in", "Input", "input"))
     pool: list[tuple[str, int]] = [("in", in_ch)]  # (node id, channels) of every output so far
     consumed: set[str] = set()
     lrelus: list[str] = []
@@ -118,22 +118,23 @@ def documents(draw, max_nodes: int = 7) -> Document:
             node = Node(nid, "ReLU", f"relu{i}")
         shape_preserving = node.kind in ("Normalization", "LeakyReLU", "ReLU", "Activation")
         if shape_preserving and node.shares is None and nid not in lrelus and draw(st.booleans()):
-            node.condition = draw(st.sampled_from(CONDITIONS))
-        node.lifecycle = draw(st.sampled_from(["init", "build"]))
-        node.position = (200.0 * (i + 1), 0.0)
-        doc.nodes[nid] = node
+            node = node.with_changes(condition=draw(st.sampled_from(CONDITIONS)))
+        node = node.with_changes(
+            lifecycle=draw(st.sampled_from(["init", "build"])), position=(200.0 * (i + 1), 0.0)
+        )
+        doc.add_node(node)
         for port, s in enumerate(inputs):
-            doc.edges.append(Edge(s, nid, port))
+            doc.add_edge(Edge(s, nid, port))
             consumed.add(s)
         pool.append((nid, ch))
     del env
     leaves = [p for p, _ in pool if p not in consumed]
     last = leaves[0]
     if len(leaves) > 1:
-        doc.nodes["merge"] = Node("merge", "Concatenate", "merge_all")
+        doc.add_node(Node("merge", "Concatenate", "merge_all"))
         for port, s in enumerate(leaves):
-            doc.edges.append(Edge(s, "merge", port))
+            doc.add_edge(Edge(s, "merge", port))
         last = "merge"
-    doc.nodes["out"] = Node("out", "Output", "output")
-    doc.edges.append(Edge(last, "out"))
+    doc.add_node(Node("out", "Output", "output"))
+    doc.add_edge(Edge(last, "out"))
     return doc

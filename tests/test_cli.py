@@ -50,7 +50,7 @@ def test_bad_arguments_exit_2_with_a_message(capsys, tmp_path):
 def test_invalid_document_exits_2(capsys, tmp_path, unet):
     from blockstudio.core.project import save_document
 
-    unet.nodes["conv1"].params["kernel_size"] = -1
+    unet.set_param("conv1", "kernel_size", -1)
     path = tmp_path / "bad.bsblock"
     save_document(unet, path)
     assert main(["export", str(path)]) == 2
@@ -90,11 +90,14 @@ def test_output_that_is_the_input_is_refused_and_the_project_survives(tmp_path, 
 
 
 def test_non_finite_values_are_refused(tmp_path, unet, capsys):
+    from dataclasses import replace
+
     assert main(["export", "--set", "negative_slope=1e999"]) == 2
     assert "negative_slope must be a finite number" in capsys.readouterr().err
     from blockstudio.core.project import save_document
 
-    unet.params[5].default = float("inf")
+    slope = unet.param("negative_slope")
+    unet.replace_block_param(slope.name, replace(slope, default=float("inf")))
     path = tmp_path / "inf.bsblock"
     with pytest.raises(ValueError):  # JSON cannot hold inf: no file is written with one
         save_document(unet, path)
@@ -114,12 +117,15 @@ def test_deeply_nested_project_is_a_clear_error(tmp_path, capsys):
 
 
 def test_export_refuses_shapes_keras_refuses(tmp_path, unet, capsys):
+    from dataclasses import replace
+
     from blockstudio.core.document import Edge, Node
     from blockstudio.core.project import save_document
 
     # GroupNormalization with 5 groups over 64 channels: Keras refuses it when building
-    unet.params[4].choices = None
-    unet.nodes["norm1"].params = {"norm": "group", "groups": 5}
+    unet.replace_block_param("norm_name", replace(unet.param("norm_name"), choices=None))
+    unet.set_param("norm1", "norm", "group")
+    unet.set_param("norm1", "groups", 5)
     path = tmp_path / "groups.bsblock"
     save_document(unet, path)
     assert main(["export", str(path)]) == 2
@@ -127,12 +133,14 @@ def test_export_refuses_shapes_keras_refuses(tmp_path, unet, capsys):
     assert err.count("\n") == 1 and "shape error in norm1" in err and "groups" in err
     # an Add of 8 and 12 channels
     unet2 = unet.copy()
-    unet2.nodes["norm1"].params = {"norm": "instance"}
-    unet2.nodes["d"] = Node("d", "Dense", "dense8", {"units": 8})
-    unet2.nodes["e"] = Node("e", "Dense", "dense12", {"units": 12})
-    unet2.nodes["m"] = Node("m", "Add", "merge")
-    unet2.edges += [Edge("input", "d"), Edge("input", "e"), Edge("d", "m"), Edge("e", "m", 1)]
-    unet2.edges = [e for e in unet2.edges if e.dst != "output"] + [Edge("m", "output")]
+    unet2.set_param("norm1", "norm", "instance")
+    unet2.add_node(Node("d", "Dense", "dense8", {"units": 8}))
+    unet2.add_node(Node("e", "Dense", "dense12", {"units": 12}))
+    unet2.add_node(Node("m", "Add", "merge"))
+    unet2.remove_edge(unet2.inputs_of("output")[0])
+    for edge in [Edge("input", "d"), Edge("input", "e"), Edge("d", "m"), Edge("e", "m", 1)]:
+        unet2.add_edge(edge)
+    unet2.add_edge(Edge("m", "output"))
     path2 = tmp_path / "add.bsblock"
     save_document(unet2, path2)
     assert main(["export", str(path2)]) == 2
@@ -147,8 +155,8 @@ def test_empty_input_shape_is_an_error_not_ignored(capsys):
 def test_errors_are_one_line_unless_verbose(tmp_path, unet, capsys):
     from blockstudio.core.project import save_document
 
-    unet.nodes["conv1"].params["kernel_size"] = -1
-    unet.nodes["conv2"].params["kernel_size"] = -1
+    unet.set_param("conv1", "kernel_size", -1)
+    unet.set_param("conv2", "kernel_size", -1)
     path = tmp_path / "bad.bsblock"
     save_document(unet, path)
     assert main(["export", str(path)]) == 2

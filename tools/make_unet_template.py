@@ -110,10 +110,10 @@ def build() -> Document:
         Node("output", "Output", "output", position=(2000, 75)),
     ]
     for n in nodes:
-        doc.nodes[n.id] = n
+        doc.add_node(n)
     chain = ["input", "conv1", "drop1", "norm1", "lrelu", "conv2", "drop2", "norm2"]
-    doc.edges = [Edge(a, b) for a, b in zip(chain, chain[1:], strict=False)]
-    doc.edges += [
+    edges = [Edge(a, b) for a, b in zip(chain, chain[1:], strict=False)]
+    edges += [
         Edge("input", "res_conv"),
         Edge("res_conv", "res_drop"),
         Edge("res_drop", "res_norm"),
@@ -122,6 +122,8 @@ def build() -> Document:
         Edge("add", "lrelu_out"),
         Edge("lrelu_out", "output"),
     ]
+    for e in edges:
+        doc.add_edge(e)
     return doc
 
 

@@ -84,7 +84,7 @@ def load_input(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
         raise UsageError(str(exc)) from None
     if args.input_shape is not None:
         try:
-            doc.input_shape = parse_shape(args.input_shape)
+            doc.set_block_field("input_shape", parse_shape(args.input_shape))
         except ShapeError as exc:
             raise UsageError(f"--input-shape: {exc}") from None
     return catalog, doc, parse_set(args.set, doc)

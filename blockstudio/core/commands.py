@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
 from typing import Any
 
-from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
+from blockstudio.core.document import BLOCK_FIELDS, BlockParam, Document, Edge, Node, ParamRef
 from blockstudio.core.shapes import Shape
-
-_ABSENT = object()
 
 
 class Command:
@@ -30,10 +26,10 @@ class AddNode(Command):
         self.text = f"Add {node.name}"
 
     def redo(self, doc: Document) -> None:
-        doc.insert_node(copy.deepcopy(self.node))
+        doc.add_node(self.node)
 
     def undo(self, doc: Document) -> None:
-        doc.pop_node(self.node.id)
+        doc.remove_node(self.node.id)
 
 
 class RemoveNode(Command):
@@ -47,16 +43,16 @@ class RemoveNode(Command):
     def redo(self, doc: Document) -> None:
         edges = [(i, e) for i, e in enumerate(doc.edges) if self.node_id in (e.src, e.dst)]
         for _, e in reversed(edges):
-            doc.pop_edge(e)
-        node, index = doc.pop_node(self.node_id)
+            doc.remove_edge(e)
+        node, index = doc.remove_node(self.node_id)
         self._saved = (node, index, edges)
 
     def undo(self, doc: Document) -> None:
         assert self._saved is not None
         node, index, edges = self._saved
-        doc.insert_node(node, index)
+        doc.add_node(node, index)
         for i, e in edges:
-            doc.insert_edge(e, i)
+            doc.add_edge(e, i)
 
 
 class Connect(Command):
@@ -65,10 +61,10 @@ class Connect(Command):
         self.text = f"Connect {doc.nodes[edge.src].name} → {doc.nodes[edge.dst].name}"
 
     def redo(self, doc: Document) -> None:
-        doc.insert_edge(self.edge)
+        doc.add_edge(self.edge)
 
     def undo(self, doc: Document) -> None:
-        doc.pop_edge(self.edge)
+        doc.remove_edge(self.edge)
 
 
 class Disconnect(Command):
@@ -78,47 +74,48 @@ class Disconnect(Command):
         self.text = f"Disconnect {doc.nodes[edge.src].name} → {doc.nodes[edge.dst].name}"
 
     def redo(self, doc: Document) -> None:
-        self.index = doc.pop_edge(self.edge)
+        self.index = doc.remove_edge(self.edge)
 
     def undo(self, doc: Document) -> None:
-        doc.insert_edge(self.edge, self.index)
+        doc.add_edge(self.edge, self.index)
 
 
 class SetParam(Command):
-    """Set (or, with ``value=None`` and ``remove=True``, reset to default) one node param."""
+    """Set (or, with ``remove=True``, reset to default) one node param."""
 
     def __init__(
         self, doc: Document, node_id: str, name: str, value: Any, remove: bool = False
     ) -> None:
         self.node_id, self.name, self.value, self.remove = node_id, name, value, remove
-        self.old: Any = _ABSENT
-        self.old_index = -1
+        self.old: tuple[Any, int] | None = None
         node = doc.nodes[node_id]
         shown = "default" if remove else _show(value)
         self.text = f"Set {node.name}.{name} = {shown}"
 
     def redo(self, doc: Document) -> None:
-        node = doc.nodes[self.node_id]
-        keys = list(node.params)
-        self.old_index = keys.index(self.name) if self.name in node.params else -1
-        self.old = node.params.get(self.name, _ABSENT)
-        if self.remove:
-            node.params.pop(self.name, None)
+        params = doc.nodes[self.node_id].params
+        if self.name in params:
+            self.old = (params[self.name], list(params).index(self.name))
         else:
-            node.params[self.name] = self.value
-        doc.touch_node(self.node_id)
+            self.old = None
+        if self.remove:
+            doc.remove_param(self.node_id, self.name)
+        else:
+            doc.set_param(self.node_id, self.name, self.value)
 
     def undo(self, doc: Document) -> None:
-        node = doc.nodes[self.node_id]
-        items = [(k, v) for k, v in node.params.items() if k != self.name]
-        if self.old is not _ABSENT:
-            items.insert(self.old_index, (self.name, self.old))
-        node.params = dict(items)
-        doc.touch_node(self.node_id)
+        if self.old is None:
+            doc.remove_param(self.node_id, self.name)
+            return
+        value, index = self.old
+        if self.remove:
+            doc.set_param(self.node_id, self.name, value, index)
+        else:
+            doc.set_param(self.node_id, self.name, value)
 
 
 class SetNodeField(Command):
-    """Change name, lifecycle, condition, shares or kind-independent fields of a node."""
+    """Change the name, lifecycle, condition or shares of a node."""
 
     FIELDS = ("name", "lifecycle", "condition", "shares")
 
@@ -134,44 +131,37 @@ class SetNodeField(Command):
             self.text = f"Set {name} {field_name} to {_show(value)}"
 
     def redo(self, doc: Document) -> None:
-        setattr(doc.nodes[self.node_id], self.field, self.value)
-        doc.touch_node(self.node_id)
+        doc.set_node_field(self.node_id, self.field, self.value)
 
     def undo(self, doc: Document) -> None:
-        setattr(doc.nodes[self.node_id], self.field, self.old)
-        doc.touch_node(self.node_id)
+        doc.set_node_field(self.node_id, self.field, self.old)
 
 
 class MoveNodes(Command):
     """Move several nodes at once (one undo step for one drag)."""
 
     def __init__(self, doc: Document, positions: dict[str, tuple[float, float]]) -> None:
-        self.new = dict(positions)
+        self.new = {nid: (float(x), float(y)) for nid, (x, y) in positions.items()}
         self.old = {nid: doc.nodes[nid].position for nid in positions}
         if len(positions) == 1:
             self.text = f"Move {doc.nodes[next(iter(positions))].name}"
         else:
             self.text = f"Move {len(positions)} nodes"
 
-    def _apply(self, doc: Document, where: dict[str, tuple[float, float]]) -> None:
-        for nid, pos in where.items():
-            doc.nodes[nid].position = (float(pos[0]), float(pos[1]))
-            doc.touch_node(nid)
-
     def redo(self, doc: Document) -> None:
-        self._apply(doc, self.new)
+        for nid, pos in self.new.items():
+            doc.set_node_field(nid, "position", pos)
 
     def undo(self, doc: Document) -> None:
-        self._apply(doc, self.old)
+        for nid, pos in self.old.items():
+            doc.set_node_field(nid, "position", pos)
 
 
 class SetBlockField(Command):
     """Set the input shape, class name or description of the block."""
 
-    FIELDS = ("input_shape", "name", "description")
-
     def __init__(self, doc: Document, field_name: str, value: Any) -> None:
-        if field_name not in self.FIELDS:
+        if field_name not in BLOCK_FIELDS:
             raise ValueError(f"unknown block field {field_name}")
         self.field, self.value = field_name, value
         self.old = getattr(doc, field_name)
@@ -179,12 +169,10 @@ class SetBlockField(Command):
         self.text = f"Set {label} to {_show(value)}"
 
     def redo(self, doc: Document) -> None:
-        setattr(doc, self.field, self.value)
-        doc.touch_block()
+        doc.set_block_field(self.field, self.value)
 
     def undo(self, doc: Document) -> None:
-        setattr(doc, self.field, self.old)
-        doc.touch_block()
+        doc.set_block_field(self.field, self.old)
 
 
 def set_input_shape(doc: Document, shape: Shape) -> SetBlockField:
@@ -197,25 +185,16 @@ class AddBlockParam(Command):
         self.text = f"Add block parameter {param.name}"
 
     def redo(self, doc: Document) -> None:
-        index = len(doc.params) if self.index is None else self.index
-        doc.params.insert(index, copy.deepcopy(self.param))
-        doc.touch_block()
+        doc.add_block_param(self.param, self.index)
 
     def undo(self, doc: Document) -> None:
-        doc.params = [p for p in doc.params if p.name != self.param.name]
-        doc.touch_block()
+        doc.remove_block_param(self.param.name)
 
 
-@dataclass
-class _RefSite:
-    node_id: str
-    key: str
-
-
-def _ref_sites(doc: Document, name: str) -> list[_RefSite]:
-    """Every node param that follows block parameter ``name``."""
+def _ref_sites(doc: Document, name: str) -> list[tuple[str, str]]:
+    """Every (node id, param) that follows block parameter ``name``."""
     return [
-        _RefSite(n.id, k)
+        (n.id, k)
         for n in doc.nodes.values()
         for k, v in n.params.items()
         if isinstance(v, ParamRef) and v.param == name
@@ -226,9 +205,10 @@ class EditBlockParam(Command):
     """Replace a block parameter; a rename also repoints every node param that refers to it."""
 
     def __init__(self, doc: Document, name: str, new: BlockParam) -> None:
-        self.name, self.new = name, new
-        self.index = next(i for i, p in enumerate(doc.params) if p.name == name)
-        self.old = copy.deepcopy(doc.params[self.index])
+        self.new = new
+        self.old = doc.param(name)
+        if self.old is None:
+            raise KeyError(f"no block parameter {name}")
         self.sites = _ref_sites(doc, name)
         self.text = (
             f"Rename block parameter {name} to {new.name}"
@@ -236,18 +216,16 @@ class EditBlockParam(Command):
             else f"Edit block parameter {name}"
         )
 
-    def _apply(self, doc: Document, param: BlockParam, ref_to: str) -> None:
-        doc.params[self.index] = copy.deepcopy(param)
-        for site in self.sites:
-            doc.nodes[site.node_id].params[site.key] = ParamRef(ref_to)
-            doc.touch_node(site.node_id)
-        doc.touch_block()
+    def _apply(self, doc: Document, current: str, param: BlockParam) -> None:
+        doc.replace_block_param(current, param)
+        for node_id, key in self.sites:
+            doc.set_param(node_id, key, ParamRef(param.name))
 
     def redo(self, doc: Document) -> None:
-        self._apply(doc, self.new, self.new.name)
+        self._apply(doc, self.old.name, self.new)
 
     def undo(self, doc: Document) -> None:
-        self._apply(doc, self.old, self.old.name)
+        self._apply(doc, self.new.name, self.old)
 
 
 class RemoveBlockParam(Command):
@@ -255,40 +233,22 @@ class RemoveBlockParam(Command):
 
     def __init__(self, doc: Document, name: str) -> None:
         self.name = name
-        self.index = next(i for i, p in enumerate(doc.params) if p.name == name)
-        self.param = copy.deepcopy(doc.params[self.index])
+        self.index = -1
+        self.param = doc.param(name)
+        if self.param is None:
+            raise KeyError(f"no block parameter {name}")
         self.sites = _ref_sites(doc, name)
         self.text = f"Remove block parameter {name}"
 
     def redo(self, doc: Document) -> None:
-        del doc.params[self.index]
-        for site in self.sites:
-            doc.nodes[site.node_id].params[site.key] = self.param.default
-            doc.touch_node(site.node_id)
-        doc.touch_block()
+        _, self.index = doc.remove_block_param(self.name)
+        for node_id, key in self.sites:
+            doc.set_param(node_id, key, self.param.default)
 
     def undo(self, doc: Document) -> None:
-        doc.params.insert(self.index, copy.deepcopy(self.param))
-        for site in self.sites:
-            doc.nodes[site.node_id].params[site.key] = ParamRef(self.name)
-            doc.touch_node(site.node_id)
-        doc.touch_block()
-
-
-@dataclass
-class Macro(Command):
-    """Several commands as one undo step."""
-
-    text: str = "Edit"
-    children: list[Command] = field(default_factory=list)
-
-    def redo(self, doc: Document) -> None:
-        for c in self.children:
-            c.redo(doc)
-
-    def undo(self, doc: Document) -> None:
-        for c in reversed(self.children):
-            c.undo(doc)
+        doc.add_block_param(self.param, self.index)
+        for node_id, key in self.sites:
+            doc.set_param(node_id, key, ParamRef(self.name))
 
 
 def _show(value: Any) -> str:

@@ -202,9 +202,9 @@ def document_from_data(data: Any, catalog: Catalog) -> Document:
 
 def _read_document(r: _Reader, body: dict, catalog: Catalog) -> Document:
     w = "$.document"
-    doc = Document()
-    doc.name = r.get(body, "name", w, str) or "Block"
-    doc.description = r.get(body, "description", w, str, required=False) or ""
+    name = r.get(body, "name", w, str) or "Block"
+    description = r.get(body, "description", w, str, required=False) or ""
+    input_shape: tuple = (None, 64, 64, 32)
     shape = r.get(body, "input_shape", w, list)
     if shape is not None:
         if len(shape) < 2:
@@ -212,21 +212,22 @@ def _read_document(r: _Reader, body: dict, catalog: Catalog) -> Document:
         for i, d in enumerate(shape):
             if not (d is None and i == 0) and not (_is_type(d, int) and d > 0):
                 r.fail(f"{w}.input_shape[{i}]", f"expected a positive integer, got {d!r}")
-        doc.input_shape = tuple(shape)
+        input_shape = tuple(shape)
+    params = []
     for i, p in enumerate(r.get(body, "params", w, list) or []):
         param = _read_param(r, p, f"{w}.params[{i}]")
         if param is not None:
-            doc.params.append(param)
-    ids: set[str] = set()
+            params.append(param)
+    nodes: dict[str, Node] = {}
     for i, n in enumerate(r.get(body, "nodes", w, list) or []):
         node = _read_node(r, n, f"{w}.nodes[{i}]", catalog)
         if node is None:
             continue
-        if node.id in ids:
+        if node.id in nodes:
             r.fail(f"{w}.nodes[{i}].id", f"duplicate node id {node.id!r}")
             continue
-        ids.add(node.id)
-        doc.nodes[node.id] = node
+        nodes[node.id] = node
+    edges = []
     for i, e in enumerate(r.get(body, "edges", w, list) or []):
         where = f"{w}.edges[{i}]"
         if not (
@@ -240,10 +241,10 @@ def _read_document(r: _Reader, body: dict, catalog: Catalog) -> Document:
             r.fail(where, "expected [source id, target id, port]")
             continue
         for j, nid in enumerate(e[:2]):
-            if nid not in ids:
+            if nid not in nodes:
                 r.fail(f"{where}[{j}]", f"no node with id {nid!r}")
-        doc.edges.append(Edge(e[0], e[1], e[2]))
-    return doc
+        edges.append(Edge(e[0], e[1], e[2]))
+    return Document(name, input_shape, params, description, nodes.values(), edges)
 
 
 def _read_param(r: _Reader, p: Any, where: str) -> BlockParam | None:

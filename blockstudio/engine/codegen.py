@@ -11,6 +11,7 @@ This module imports no Keras: code generation is text work and must stay fast in
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
@@ -62,10 +63,9 @@ def generate_code(
         raise ValueError(f"unknown weights option {weights!r}; use eager or lazy")
     if values:
         doc = doc.copy()
-        doc.params = [
-            BlockParam(p.name, p.type, values.get(p.name, p.default), p.optional, p.choices, p.doc)
-            for p in doc.params
-        ]
+        for p in doc.params:
+            if p.name in values:
+                doc.replace_block_param(p.name, dataclasses.replace(p, default=values[p.name]))
     plan = make_plan(doc, catalog)
     gen = _Generator(plan, style, weights)
     return gen.module()

@@ -82,7 +82,7 @@ class BlockScene(QGraphicsScene):
         if item is not None:
             self.removeItem(item)
 
-    def _node_changed(self, nid: str) -> None:
+    def _node_changed(self, nid: str, _field: str = "") -> None:
         item = self.nodes.get(nid)
         if item is None:
             return

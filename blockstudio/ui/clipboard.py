@@ -49,12 +49,12 @@ def paste_commands(doc: Document, text: str, offset: float = 40.0) -> list[c.Com
             None,
             (float(x) + offset, float(y) + offset),
         )
-        scratch.nodes[nid] = node
+        scratch.add_node(node)
         out.append(c.AddNode(node))
     for src, dst, port in raw_edges:
         if src in mapping and dst in mapping:
             edge = Edge(mapping[src], mapping[dst], port)
-            scratch.edges.append(edge)
+            scratch.add_edge(edge)
             out.append(_LateConnect(edge, scratch))
     return out
 

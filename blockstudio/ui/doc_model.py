@@ -14,7 +14,17 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.commands import Command
-from blockstudio.core.document import DocEvent, Document
+from blockstudio.core.document import (
+    BlockChanged,
+    BlockParamChanged,
+    DocEvent,
+    Document,
+    EdgeAdded,
+    EdgeRemoved,
+    NodeAdded,
+    NodeChanged,
+    NodeRemoved,
+)
 from blockstudio.core.problems import Problem
 from blockstudio.core.project import document_to_json
 from blockstudio.core.validate import validate
@@ -40,10 +50,11 @@ class DocumentModel(QObject):
     sigReset = Signal()
     sigNodeAdded = Signal(str)
     sigNodeRemoved = Signal(str)
-    sigNodeChanged = Signal(str)
+    sigNodeChanged = Signal(str, str)  # node id, field ("params", "name", "position", ...)
     sigEdgeAdded = Signal(object)
     sigEdgeRemoved = Signal(object)
-    sigBlockChanged = Signal()
+    sigBlockChanged = Signal(str)  # "name", "description" or "input_shape"
+    sigBlockParamChanged = Signal(str)  # a block parameter was added, edited or removed
     sigChanged = Signal()  # anything changed (debounced consumers listen here)
     sigAnalysis = Signal()  # problems / shapes updated
 
@@ -102,18 +113,23 @@ class DocumentModel(QObject):
 
     # -- events -----------------------------------------------------------------------------
     def _on_event(self, event: DocEvent) -> None:
-        if event.kind == "node_added":
-            self.sigNodeAdded.emit(event.node_id)
-        elif event.kind == "node_removed":
-            self.sigNodeRemoved.emit(event.node_id)
-        elif event.kind == "node_changed":
-            self.sigNodeChanged.emit(event.node_id)
-        elif event.kind == "edge_added":
-            self.sigEdgeAdded.emit(event.edge)
-        elif event.kind == "edge_removed":
-            self.sigEdgeRemoved.emit(event.edge)
-        else:
-            self.sigBlockChanged.emit()
+        match event:
+            case NodeAdded(node_id=nid):
+                self.sigNodeAdded.emit(nid)
+            case NodeRemoved(node_id=nid):
+                self.sigNodeRemoved.emit(nid)
+            case NodeChanged(node_id=nid, field=name):
+                self.sigNodeChanged.emit(nid, name)
+            case EdgeAdded(edge=edge):
+                self.sigEdgeAdded.emit(edge)
+            case EdgeRemoved(edge=edge):
+                self.sigEdgeRemoved.emit(edge)
+            case BlockChanged(field=name):
+                self.sigBlockChanged.emit(name)
+            case BlockParamChanged(name=name):
+                self.sigBlockParamChanged.emit(name)
+            case _:
+                raise TypeError(f"unknown document event {event!r}")
         self._changed()
 
     def _changed(self) -> None:

@@ -21,11 +21,15 @@ FILE_FILTER = f"Block Studio projects (*{SUFFIX});;All files (*)"
 
 def empty_document() -> Document:
     """A new block: an Input wired to an Output."""
-    doc = Document("MyBlock", (None, 64, 64, 32))
-    doc.nodes["input"] = Node("input", "Input", "input", position=(0.0, 0.0))
-    doc.nodes["output"] = Node("output", "Output", "output", position=(420.0, 0.0))
-    doc.edges.append(Edge("input", "output"))
-    return doc
+    return Document(
+        "MyBlock",
+        (None, 64, 64, 32),
+        nodes=[
+            Node("input", "Input", "input", position=(0.0, 0.0)),
+            Node("output", "Output", "output", position=(420.0, 0.0)),
+        ],
+        edges=[Edge("input", "output")],
+    )
 
 
 class FileActions:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -46,9 +47,19 @@ class Inspector(QScrollArea):
         self.error = QLabel()
         model.sigReset.connect(lambda: self.show_node(None))
         model.sigNodeRemoved.connect(lambda nid: nid == self.node_id and self.show_node(None))
-        model.undo_stack.indexChanged.connect(self._refresh)
+        # the document's own events say what changed; one rebuild per batch of them
+        self._stale = QTimer(self, singleShot=True, interval=0)
+        self._stale.timeout.connect(self._refresh)
+        model.sigNodeChanged.connect(self._node_changed)
+        model.sigBlockChanged.connect(lambda _field: self._stale.start())
+        model.sigBlockParamChanged.connect(lambda _name: self._stale.start())
         model.sigAnalysis.connect(self._refresh)  # shapes arrive from the engine later
         self.show_node(None)
+
+    def _node_changed(self, nid: str, field: str) -> None:
+        node = self.model.doc.nodes.get(self.node_id) if self.node_id else None
+        if field != "position" and node is not None and nid in (node.id, node.shares):
+            self._stale.start()
 
     def _refresh(self, *_: Any) -> None:
         focus = self.focusWidget()
@@ -269,7 +280,7 @@ class Inspector(QScrollArea):
         if item.row() >= len(doc.params):
             return
         old = doc.params[item.row()]
-        new = BlockParam(old.name, old.type, old.default, old.optional, old.choices, old.doc)
+        new = old
         if item.column() == 0:
             text = item.text().strip()
             why = name_problem(text, "param", self.model.catalog.reserved_names)
@@ -277,7 +288,7 @@ class Inspector(QScrollArea):
                 self._say(why or f"Block parameter name {text!r} is already used.")
                 self._refresh_later()
                 return
-            new.name = text
+            new = dataclasses.replace(old, name=text)
         elif item.column() == 2:
             from blockstudio.core.catalog import ParamSpec
 
@@ -294,12 +305,11 @@ class Inspector(QScrollArea):
                 self._say(message)
                 self._refresh_later()
                 return
-            new.default = value
+            new = dataclasses.replace(old, default=value)
         if new != old:
             self.model.push(c.EditBlockParam(doc, old.name, new))
 
     def _refresh_later(self) -> None:
-        from PySide6.QtCore import QTimer
 
         QTimer.singleShot(0, lambda: self.show_node(self.node_id))
 

@@ -217,9 +217,9 @@ class RunUI(QObject):
         doc = self.w.model.doc
         out = block_env(doc).get("out_channels") or doc.input_shape[-1]
         equal, different = doc.copy(), doc.copy()
-        equal.input_shape = (*doc.input_shape[:-1], out)
+        equal.set_block_field("input_shape", (*doc.input_shape[:-1], out))
         other = doc.input_shape[-1] if doc.input_shape[-1] != out else max(1, out // 2)
-        different.input_shape = (*doc.input_shape[:-1], other)
+        different.set_block_field("input_shape", (*doc.input_shape[:-1], other))
         self.runs.compare(
             {
                 "style": "build",

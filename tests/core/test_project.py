@@ -32,7 +32,7 @@ def test_save_is_atomic_and_leaves_no_temp_files(unet, tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)  # a full disk: the only way to fail a write
-    unet.name = "Changed"
+    unet.set_block_field("name", "Changed")
     with pytest.raises(OSError):
         save_document(unet, path)
     assert path.read_bytes() == first

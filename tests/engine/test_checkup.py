@@ -21,7 +21,7 @@ EXAMPLES = 60 if os.environ.get("CI") else 15
 
 @pytest.fixture
 def small_unet(unet):
-    unet.input_shape = (None, 8, 8, 4)
+    unet.set_block_field("input_shape", (None, 8, 8, 4))
     return unet
 
 
@@ -62,30 +62,28 @@ def test_lazy_unet_shows_what_breaks(small_unet, catalog, style):
 
 
 def _mlp() -> Document:
-    doc = Document("TinyMlp", (None, 8))
-    doc.nodes = {
-        "in": Node("in", "Input", "input"),
-        "d1": Node("d1", "Dense", "dense1", {"units": 16}),
-        "act": Node("act", "ReLU", "act"),  # weightless: Keras marks it built in __init__
-        "d2": Node("d2", "Dense", "dense2", {"units": 4}),
-        "out": Node("out", "Output", "output"),
-    }
-    doc.edges = [Edge("in", "d1"), Edge("d1", "act"), Edge("act", "d2"), Edge("d2", "out")]
-    return doc
+    nodes = [
+        Node("in", "Input", "input"),
+        Node("d1", "Dense", "dense1", {"units": 16}),
+        Node("act", "ReLU", "act"),  # weightless: Keras marks it built in __init__
+        Node("d2", "Dense", "dense2", {"units": 4}),
+        Node("out", "Output", "output"),
+    ]
+    edges = [Edge("in", "d1"), Edge("d1", "act"), Edge("act", "d2"), Edge("d2", "out")]
+    return Document("TinyMlp", (None, 8), nodes=nodes, edges=edges)
 
 
 def _conv_pool() -> Document:
-    doc = Document("ConvPool", (None, 12, 12, 3))
-    doc.nodes = {
-        "in": Node("in", "Input", "input"),
-        "c": Node("c", "Convolution", "conv", {"filters": 8}),
-        "n": Node("n", "Normalization", "norm", {"norm": "batch"}),
-        "a": Node("a", "LeakyReLU", "act"),
-        "p": Node("p", "Pooling", "pool"),
-        "out": Node("out", "Output", "output"),
-    }
-    doc.edges = [Edge("in", "c"), Edge("c", "n"), Edge("n", "a"), Edge("a", "p"), Edge("p", "out")]
-    return doc
+    nodes = [
+        Node("in", "Input", "input"),
+        Node("c", "Convolution", "conv", {"filters": 8}),
+        Node("n", "Normalization", "norm", {"norm": "batch"}),
+        Node("a", "LeakyReLU", "act"),
+        Node("p", "Pooling", "pool"),
+        Node("out", "Output", "output"),
+    ]
+    edges = [Edge("in", "c"), Edge("c", "n"), Edge("n", "a"), Edge("a", "p"), Edge("p", "out")]
+    return Document("ConvPool", (None, 12, 12, 3), nodes=nodes, edges=edges)
 
 
 @pytest.mark.parametrize("make_doc", [_mlp, _conv_pool], ids=["mlp-relu", "conv-batchnorm-pool"])

@@ -48,7 +48,7 @@ def engine():
 
 def slow_payload(unet):
     # a 3-D block on a large input: its first call takes seconds on this machine
-    unet.input_shape = (None, 96, 96, 96, 32)
+    unet.set_block_field("input_shape", (None, 96, 96, 96, 32))
     return {"document": document_to_json(unet), "values": {"spatial_dims": 3}}
 
 

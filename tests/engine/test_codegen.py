@@ -107,21 +107,21 @@ def test_codegen_is_fast_and_imports_no_tensorflow(unet, catalog):
 
 
 def test_invalid_document_raises_with_problems(unet, catalog):
-    unet.nodes["conv1"].params["strides"] = 0
+    unet.set_param("conv1", "strides", 0)
     with pytest.raises(CodegenError) as info:
         generate_code(unet, catalog)
     assert info.value.problems[0].node_id == "conv1"
 
 
 def test_dead_nodes_are_left_out(unet, catalog):
-    unet.nodes["extra"] = Node("extra", "ReLU", "extra")
-    unet.edges.append(Edge("norm1", "extra"))
+    unet.add_node(Node("extra", "ReLU", "extra"))
+    unet.add_edge(Edge("norm1", "extra"))
     assert "extra" not in generate_code(unet, catalog)
 
 
 def test_static_spatial_dims_names_keras_classes(unet, catalog):
-    unet.params = [p for p in unet.params if p.name != "spatial_dims"]
-    unet.nodes["norm1"].params["norm"] = "batch"
+    unet.remove_block_param("spatial_dims")
+    unet.set_param("norm1", "norm", "batch")
     source = generate_code(unet, catalog)
     assert "keras.layers.Conv2D(" in source and "def _conv(" not in source
     assert (
@@ -141,15 +141,16 @@ def test_build_reads_as_an_expert_writes_it(unet, catalog):
 
 def test_branch_tensors_are_named_after_what_they_hold(unet, catalog):
     b = Node("b", "Convolution", "b_conv", {"filters": 64, "kernel_size": 1})
-    unet.nodes["b"] = b
-    unet.nodes["m"] = Node("m", "Add", "merge")
-    unet.edges = [e for e in unet.edges if e.dst != "output"]
-    unet.edges += [
+    unet.add_node(b)
+    unet.add_node(Node("m", "Add", "merge"))
+    unet.remove_edge(Edge("lrelu_out", "output"))
+    for edge in [
         Edge("input", "b"),
         Edge("lrelu_out", "m"),
         Edge("b", "m", 1),
         Edge("m", "output"),
-    ]
+    ]:
+        unet.add_edge(edge)
     source = generate_code(unet, catalog, "functional")
     assert "b_conv_out = b_conv(inputs)" in source
     assert "b_conv2" not in source

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import os
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -44,10 +45,10 @@ adversarial_text = st.text(
 
 def _with_text(description: str, doc_text: str, default: str):
     doc = load_template("unet-res-block", CATALOG)
-    doc.description = description
+    doc.set_block_field("description", description)
     for p in doc.params:
-        p.doc = doc_text
-    doc.params.append(BlockParam("label", "str", default, doc=doc_text))
+        doc.replace_block_param(p.name, replace(p, doc=doc_text))
+    doc.add_block_param(BlockParam("label", "str", default, doc=doc_text))
     return doc
 
 
@@ -105,8 +106,8 @@ def test_tracing_an_injection_creates_no_file(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     doc = load_template("unet-res-block", CATALOG)
-    doc.description = INJECTION
-    doc.input_shape = (None, 8, 8, 4)
+    doc.set_block_field("description", INJECTION)
+    doc.set_block_field("input_shape", (None, 8, 8, 4))
     trace = run_trace(doc, CATALOG, RunSpec(calls=1))
     assert trace.error is None
     assert list(tmp_path.iterdir()) == []
@@ -123,11 +124,11 @@ CLASHES = {
 def test_names_that_would_break_the_code_are_refused_with_a_reason(role, name):
     doc = load_template("unet-res-block", CATALOG)
     if role == "node":
-        doc.nodes["lrelu"].name = name
+        doc.set_node_field("lrelu", "name", name)
     elif role == "param":
-        doc.params.append(BlockParam(name, "int", 1))
+        doc.add_block_param(BlockParam(name, "int", 1))
     else:
-        doc.name = name
+        doc.set_block_field("name", name)
     problems = [p for p in validate(doc, CATALOG) if p.severity == "error"]
     assert problems, name
     assert any(repr(name) in p.message for p in problems)
@@ -145,9 +146,9 @@ def test_every_accepted_name_gives_code_that_constructs(
     tmp_path_factory, node_name, param_name, block_name
 ):
     doc = load_template("unet-res-block", CATALOG)
-    doc.nodes["lrelu"].name = node_name
-    doc.params.append(BlockParam(param_name, "int", 1))
-    doc.name = block_name
+    doc.set_node_field("lrelu", "name", node_name)
+    doc.add_block_param(BlockParam(param_name, "int", 1))
+    doc.set_block_field("name", block_name)
     if any(p.severity == "error" for p in validate(doc, CATALOG)):
         return  # refused with a message (checked above); nothing is generated
     folder = tmp_path_factory.mktemp("names")

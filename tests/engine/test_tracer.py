@@ -74,7 +74,7 @@ def test_build_style_creates_projection_in_build_only_when_needed(unet, catalog)
         "res_conv",
         "res_norm",
     }
-    unet.input_shape = (None, 64, 64, 64)
+    unet.set_block_field("input_shape", (None, 64, 64, 64))
     same = run_trace(unet, catalog, RunSpec(style="build"))
     assert not [e for e in same.events if e.layer.startswith("res_")]
 
@@ -142,7 +142,7 @@ def test_json_round_trip_and_chrome_structure(unet, catalog, tmp_path):
 
 
 def test_a_padding_error_is_blamed_on_the_sublayer_and_weights_are_kept(unet, catalog):
-    unet.input_shape = (None, 8, 8, 4)
+    unet.set_block_field("input_shape", (None, 8, 8, 4))
     # stride 3 with the 1x1 projection: MONAI's padding (1 - 3 + 1) // 2 is negative
     trace = run_trace(unet, catalog, RunSpec(values={"stride": 3}, calls=1))
     assert trace.error is not None and trace.error["layer"] == "res_conv"

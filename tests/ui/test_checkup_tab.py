@@ -12,7 +12,7 @@ def _cell_center(table, row, column):
 
 def test_check_style_fills_the_matrix_and_a_click_shows_the_trace(make_window, qtbot):
     window = make_window(start_engine=True)
-    window.model.doc.input_shape = (None, 8, 8, 4)
+    window.model.doc.set_block_field("input_shape", (None, 8, 8, 4))
     window.model.sigChanged.emit()
     wait_for_engine(qtbot, window)
     panel = window.run_ui.checkup

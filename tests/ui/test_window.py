@@ -82,7 +82,7 @@ def test_invalid_connection_is_refused_with_a_reason(make_window, qtbot):
     window.view.centerOn(window.scene.nodes["conv2"])
     src = window.scene.nodes["conv2"].output
     target = window.scene.nodes["norm1"].inputs[0]  # would be a cycle and the port is taken
-    before = list(window.model.doc.edges)
+    before = window.model.doc.edges
     drag(qtbot, window, src.scenePos(), target.scenePos())
     assert window.model.doc.edges == before
     assert "Cannot connect" in window.statusBar().currentMessage()

@@ -1,73 +1,111 @@
-import copy
+"""Commands change a document only through its mutators, and each undoes exactly what it did."""
 
+import dataclasses
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blockstudio.core import commands as c
-from blockstudio.core.document import BlockParam, Edge, Node, ParamRef
-from blockstudio.core.history import History
+from blockstudio.core.document import (
+    BlockChanged,
+    BlockParam,
+    BlockParamChanged,
+    Edge,
+    EdgeRemoved,
+    Node,
+    NodeChanged,
+    NodeRemoved,
+    ParamRef,
+)
 from blockstudio.core.project import document_to_json
 from blockstudio.core.templates import load_template
 
 
-def test_undo_redo_and_clean_flag(unet):
-    h = History(unet)
+def test_set_param_undo_restores_the_document_bytes(unet):
     before = document_to_json(unet)
-    h.push(c.SetParam(unet, "conv1", "kernel_size", 5))
-    assert not h.is_clean and h.undo_text == "Set conv1.kernel_size = 5"
-    h.undo()
-    assert h.is_clean and document_to_json(unet) == before
-    h.redo()
+    cmd = c.SetParam(unet, "conv1", "kernel_size", 5)
+    assert cmd.text == "Set conv1.kernel_size = 5"
+    cmd.redo(unet)
     assert unet.nodes["conv1"].params["kernel_size"] == 5
-    h.set_clean()
-    h.undo()
-    assert not h.is_clean
-
-
-def test_remove_node_takes_its_edges_and_undo_restores_order(unet):
-    h = History(unet)
-    before = document_to_json(unet)
-    h.push(c.RemoveNode(unet, "norm1"))
-    assert "norm1" not in unet.nodes
-    assert not [e for e in unet.edges if "norm1" in (e.src, e.dst)]
-    h.undo()
+    cmd.undo(unet)
     assert document_to_json(unet) == before
 
 
-def test_macro_is_one_step(unet):
-    h = History(unet)
+def test_resetting_a_param_to_default_and_undo_keeps_its_place(unet):
     before = document_to_json(unet)
-    h.begin_macro("Move two")
-    h.push(c.MoveNodes(unet, {"conv1": (5.0, 5.0)}))
-    h.push(c.MoveNodes(unet, {"conv2": (9.0, 9.0)}))
-    h.end_macro()
-    h.undo()
-    assert document_to_json(unet) == before and not h.can_undo
+    first = next(iter(unet.nodes["conv1"].params))
+    cmd = c.SetParam(unet, "conv1", first, None, remove=True)
+    cmd.redo(unet)
+    assert first not in unet.nodes["conv1"].params
+    cmd.undo(unet)
+    assert document_to_json(unet) == before
+
+
+def test_remove_node_takes_its_edges_and_undo_restores_order(unet):
+    before = document_to_json(unet)
+    cmd = c.RemoveNode(unet, "norm1")
+    cmd.redo(unet)
+    assert "norm1" not in unet.nodes
+    assert not [e for e in unet.edges if "norm1" in (e.src, e.dst)]
+    cmd.undo(unet)
+    assert document_to_json(unet) == before
 
 
 def test_renaming_a_block_param_repoints_references(unet):
-    h = History(unet)
-    new = copy.deepcopy(unet.param("out_channels"))
-    new.name = "filters_out"
-    h.push(c.EditBlockParam(unet, "out_channels", new))
+    new = dataclasses.replace(unet.param("out_channels"), name="filters_out")
+    cmd = c.EditBlockParam(unet, "out_channels", new)
+    cmd.redo(unet)
     assert unet.nodes["conv1"].params["filters"] == ParamRef("filters_out")
-    h.undo()
+    cmd.undo(unet)
     assert unet.nodes["conv1"].params["filters"] == ParamRef("out_channels")
 
 
 def test_removing_a_block_param_keeps_its_value_in_nodes(unet):
-    h = History(unet)
-    h.push(c.RemoveBlockParam(unet, "kernel_size"))
+    cmd = c.RemoveBlockParam(unet, "kernel_size")
+    cmd.redo(unet)
     assert unet.nodes["conv1"].params["kernel_size"] == 3
-    h.undo()
+    cmd.undo(unet)
     assert unet.nodes["conv1"].params["kernel_size"] == ParamRef("kernel_size")
 
 
-def test_events_are_emitted(unet):
+def test_each_change_is_announced_as_what_changed(unet):
     seen = []
-    unet.subscribe(lambda e: seen.append((e.kind, e.node_id)))
-    History(unet).push(c.SetNodeField(unet, "conv1", "name", "first_conv"))
-    assert seen == [("node_changed", "conv1")]
+    unet.subscribe(seen.append)
+    c.SetNodeField(unet, "conv1", "name", "first_conv").redo(unet)
+    c.SetParam(unet, "conv1", "strides", 2).redo(unet)
+    c.set_input_shape(unet, (None, 8, 8, 4)).redo(unet)
+    c.RemoveBlockParam(unet, "dropout").redo(unet)
+    assert seen[:3] == [
+        NodeChanged("conv1", "name"),
+        NodeChanged("conv1", "params", "strides"),
+        BlockChanged("input_shape"),
+    ]
+    # the block param goes, then every node that followed it gets its default as a literal
+    assert seen[3] == BlockParamChanged("dropout")
+    assert seen[4:] == [NodeChanged(n, "params", "rate") for n in ("drop1", "drop2", "res_drop")]
+    seen.clear()
+    c.RemoveNode(unet, "lrelu_out").redo(unet)
+    assert seen == [
+        EdgeRemoved(Edge("lrelu_out", "output")),
+        EdgeRemoved(Edge("add", "lrelu_out")),
+        NodeRemoved("lrelu_out"),
+    ]
+
+
+def test_nothing_changes_a_document_behind_its_back(unet):
+    node = unet.nodes["conv1"]
+    with pytest.raises(TypeError):
+        node.params["kernel_size"] = 5  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        node.name = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        unet.nodes["x"] = node  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        unet.edges.append(Edge("conv1", "norm1"))  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        unet.input_shape = (None, 2, 2, 2)  # type: ignore[misc]
+    assert unet.nodes["conv1"].params["kernel_size"] == ParamRef("kernel_size")
 
 
 @st.composite
@@ -115,8 +153,7 @@ def _make_command(doc, seed: int):
         p = rnd.choice(doc.params)
         if rnd.random() < 0.5:
             return c.RemoveBlockParam(doc, p.name)
-        new = copy.deepcopy(p)
-        new.name = p.name + "_x"
+        new = dataclasses.replace(p, name=p.name + "_x")
         return None if doc.param(new.name) else c.EditBlockParam(doc, p.name, new)
     name = f"p{rnd.randrange(100)}"
     return None if doc.param(name) else c.AddBlockParam(BlockParam(name, "int", 1))
@@ -128,18 +165,17 @@ def test_any_valid_sequence_undone_gives_original_bytes_and_redone_gives_final(s
     from blockstudio.core.catalog import load_catalog
 
     doc = load_template("unet-res-block", load_catalog())
-    history = History(doc)
     original = document_to_json(doc)
-    pushed = 0
+    done = []
     for seed in seeds:
         cmd = _make_command(doc, seed)
         if cmd is not None:
-            history.push(cmd)
-            pushed += 1
+            cmd.redo(doc)
+            done.append(cmd)
     final = document_to_json(doc)
-    for _ in range(pushed):
-        history.undo()
+    for cmd in reversed(done):
+        cmd.undo(doc)
     assert document_to_json(doc) == original
-    for _ in range(pushed):
-        history.redo()
+    for cmd in done:
+        cmd.redo(doc)
     assert document_to_json(doc) == final
