@@ -93,13 +93,13 @@ def in_process() -> None:
     window.engine.sigStatus.connect(
         lambda status, _d: (
             status == "ready"
-            and not window.run_ui.runs.runs
-            and not window.run_ui.runs._pending
+            and not window.runs.runs
+            and not window.run_ui.controller._pending
             and window.run_ui.run()
         )
     )
     t0 = time.perf_counter()
-    while not window.run_ui.runs.runs and time.perf_counter() - t0 < 120:
+    while not window.runs.runs and time.perf_counter() - t0 < 120:
         app.processEvents()
         time.sleep(0.001)
     window.run_ui.panel.repaint()  # the timeline drawn, as the user then sees it

@@ -68,3 +68,23 @@ def make_window(qtbot, home, catalog):
 
     QApplication.clipboard().clear()  # Qt crashes at exit if it still owns clipboard data
     qtbot.wait(20)  # let the deletions happen before the next test shows a window
+
+
+def _traced(catalog, **spec):
+    from blockstudio.engine.tracer import RunSpec, run_trace
+
+    trace = run_trace(load_template("unet-res-block", catalog), catalog, RunSpec(**spec))
+    trace.label = "in-process run"
+    return trace
+
+
+@pytest.fixture(scope="session")
+def unet_trace(catalog):
+    """A real trace of the U-Net template (Keras in this process), shared by the session."""
+    return _traced(catalog)
+
+
+@pytest.fixture(scope="session")
+def bad_call_trace(catalog):
+    """A run whose extra call has 16 channels: Keras refuses it in conv1."""
+    return _traced(catalog, call_shape=(1, 64, 64, 16))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from blockstudio.core.observable import Observable
 from blockstudio.core.shapes import Shape
 
 INPUT_KIND = "Input"
@@ -148,7 +149,7 @@ DocEvent = (
 Listener = Callable[[DocEvent], None]
 
 
-class Document:
+class Document(Observable[DocEvent]):
     """A graph of layers with one Input and one Output node.
 
     The state is private: read it through the properties (read-only views), change it only
@@ -164,6 +165,7 @@ class Document:
         nodes: Iterable[Node] = (),
         edges: Iterable[Edge] = (),
     ) -> None:
+        super().__init__()
         self._name = name
         self._description = description
         self._input_shape: Shape = tuple(input_shape)
@@ -174,17 +176,6 @@ class Document:
                 raise KeyError(f"node id {node.id} already exists")
             self._nodes[node.id] = node
         self._edges: list[Edge] = list(edges)
-        self._listeners: list[Listener] = []
-
-    # -- observation -----------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` with every change; returns a function that unsubscribes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    def _emit(self, event: DocEvent) -> None:
-        for listener in list(self._listeners):
-            listener(event)
 
     # -- state (read-only views) -----------------------------------------------------------
     @property

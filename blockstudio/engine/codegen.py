@@ -17,7 +17,8 @@ from typing import Any
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.conditions import IN_CHANNELS, parse_condition
 from blockstudio.core.document import BlockParam, Document, Node, ParamRef
-from blockstudio.engine.codegen_build import WEIGHTS, BuildWriter
+from blockstudio.core.runs import STYLES, WEIGHTS
+from blockstudio.engine.codegen_build import BuildWriter
 from blockstudio.engine.codegen_helpers import HELPER_NAMES, HELPERS, POSITIONAL
 from blockstudio.engine.codegen_plan import CodegenError, Plan, RefRenderer, make_plan
 from blockstudio.engine.generic import (
@@ -35,7 +36,6 @@ from blockstudio.engine.pyformat import (
     snake_case,
 )
 
-STYLES = ("build", "init", "functional")
 I1, I2, I3 = "    ", "        ", "            "
 _GENERIC_DEFAULTS = {
     s["kind"]: {p["name"]: p.get("default") for p in s["params"]} for s in GENERIC_SPECS

@@ -15,7 +15,6 @@ from blockstudio.core.document import Node
 from blockstudio.engine.codegen_plan import Plan
 from blockstudio.engine.pyformat import call_lines, if_lines
 
-WEIGHTS = ("eager", "lazy")
 I1 = "    "
 
 

@@ -6,15 +6,17 @@ import math
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen, QTransform
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+from PySide6.QtWidgets import QGraphicsScene
 
 from blockstudio.core import commands as c
 from blockstudio.core.connect import connection_problem
 from blockstudio.core.document import Edge, Node
 from blockstudio.core.params import effective_params
+from blockstudio.core.runs import ReplayMoved, RunEvent, RunModel, ShownChanged
 from blockstudio.core.validate import block_env
 from blockstudio.ui.canvas_items import FAR, OVERVIEW, EdgeItem, NodeItem, PortItem
 from blockstudio.ui.doc_model import DocumentModel
+from blockstudio.ui.gestures import ConnectGesture, Gesture, MoveGesture, RubberBandGesture
 
 
 class BlockScene(QGraphicsScene):
@@ -23,17 +25,14 @@ class BlockScene(QGraphicsScene):
     sigStatus = Signal(str)  # messages for the status bar (refused connections, ...)
     sigNodeActivated = Signal(str)
 
-    def __init__(self, model: DocumentModel, parent=None) -> None:
+    def __init__(self, model: DocumentModel, runs: RunModel, parent=None) -> None:
         super().__init__(parent)
-        self.model = model
+        self.model, self.runs = model, runs
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
         self.edges_of: dict[str, set[EdgeItem]] = {}  # node id → its edges, for cheap redraws
-        self._drag_from: PortItem | None = None
-        self._drag_path: QGraphicsPathItem | None = None
-        self._press_positions: dict[str, QPointF] = {}
+        self.gesture: Gesture | None = None  # the press-drag-release going on (Esc cancels)
         self.detailed = True
-        self.run_errors: dict[str, str] = {}  # node id → Keras error from the last run
         self.overview = False
         self._overview_paths = None
         model.sigChanged.connect(self._forget_overview)
@@ -47,6 +46,8 @@ class BlockScene(QGraphicsScene):
         model.sigEdgeRemoved.connect(self._remove_edge)
         model.sigAnalysis.connect(self.refresh_analysis)
         model.sigChanged.connect(self.refresh_problems)
+        self._unsubscribe = runs.subscribe(self._on_run_event)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
         self.rebuild()
 
     # -- mirroring --------------------------------------------------------------------------
@@ -61,6 +62,22 @@ class BlockScene(QGraphicsScene):
             self._add_edge(edge)
         self.refresh_problems()
         self.refresh_analysis()
+        self._show_run_states()
+
+    def _on_run_event(self, event: RunEvent) -> None:
+        if isinstance(event, ShownChanged | ReplayMoved):
+            self._show_run_states()
+            if isinstance(event, ShownChanged):
+                self.refresh_problems()  # Keras's error of the run, on its node
+
+    def _show_run_states(self) -> None:
+        """Replay: each card's build state and weights so far, as the run model says."""
+        states, weights = self.runs.node_states()
+        for nid, item in self.nodes.items():
+            state, count = states.get(nid, ""), weights.get(nid, 0)
+            if (state, count) != (item.build_state, item.weight_count):
+                item.build_state, item.weight_count = state, count
+                item.update()
 
     def _add_node(self, nid: str) -> None:
         node = self.model.doc.nodes[nid]
@@ -136,6 +153,7 @@ class BlockScene(QGraphicsScene):
 
     def refresh_analysis(self) -> None:
         env = block_env(self.model.doc)
+        run_errors = self.runs.errors()
         for nid, item in self.nodes.items():
             node = self.model.doc.nodes.get(nid)
             if node is None:
@@ -143,24 +161,25 @@ class BlockScene(QGraphicsScene):
             item.set_analysis(
                 self.model.shapes.get(nid),
                 self._params_text(node, env),
-                self._problem_text(nid),
+                self._problem_text(nid, run_errors),
                 self.model.absent_reason.get(nid, ""),
             )
         for item in self.edges.values():
             self._label_edge(item)
 
     def refresh_problems(self) -> None:
+        run_errors = self.runs.errors()
         for nid, item in self.nodes.items():
-            text = self._problem_text(nid)
+            text = self._problem_text(nid, run_errors)
             if text != item.problem_text:
                 item.problem_text = text
                 item.refresh_tooltip()
                 item.update()
 
-    def _problem_text(self, nid: str) -> str:
+    def _problem_text(self, nid: str, run_errors: dict[str, str]) -> str:
         problems = [p.message for p in self.model.problems_of(nid) if p.severity == "error"]
-        if nid in self.run_errors:
-            problems.append(self.run_errors[nid])
+        if nid in run_errors:
+            problems.append(run_errors[nid])
         return "; ".join(problems)
 
     def _params_text(self, node: Node, env: dict) -> str:
@@ -190,37 +209,51 @@ class BlockScene(QGraphicsScene):
         return None
 
     def mousePressEvent(self, event) -> None:
-        port = self.port_at(event.scenePos())
-        if port is not None and event.button() == Qt.LeftButton and port.is_output:
-            self._start_connect(port)
+        if self.gesture is not None:  # a second button during a gesture: ignore it
             event.accept()
             return
+        pos = event.scenePos()
+        port = self.port_at(pos)
+        if port is not None and event.button() == Qt.LeftButton and port.is_output:
+            self.gesture = ConnectGesture(self, port)
+            event.accept()
+            return
+        before = self.selectedItems()
         super().mousePressEvent(event)
-        self._press_positions = {
-            nid: item.pos() for nid, item in self.nodes.items() if item.isSelected()
-        }
+        if event.button() != Qt.LeftButton:
+            return
+        if self.mouseGrabberItem() is not None:
+            self.gesture = MoveGesture(self)  # Qt moves the selected cards
+        elif self.itemAt(pos, QTransform()) is None:
+            add = bool(event.modifiers() & Qt.ControlModifier)
+            self.gesture = RubberBandGesture(self, pos, before, add)
+            event.accept()
 
     def mouseMoveEvent(self, event) -> None:
-        if self._drag_from is not None:
-            self._update_connect(event.scenePos())
+        if isinstance(self.gesture, ConnectGesture | RubberBandGesture):
+            self.gesture.move(event.scenePos())
             event.accept()
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
-        if self._drag_from is not None:
-            self._finish_connect(event.scenePos())
+        gesture, self.gesture = self.gesture, None
+        if isinstance(gesture, ConnectGesture | RubberBandGesture):
+            gesture.finish(event.scenePos())
             event.accept()
             return
         super().mouseReleaseEvent(event)
-        moved = {
-            nid: (item.pos().x(), item.pos().y())
-            for nid, item in self.nodes.items()
-            if nid in self._press_positions and item.pos() != self._press_positions[nid]
-        }
-        self._press_positions = {}
-        if moved:
-            self.model.push(c.MoveNodes(self.model.doc, moved))  # one drag, one undo step
+        if gesture is not None:
+            gesture.finish(event.scenePos())
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key_Escape and self.gesture is not None:
+            gesture, self.gesture = self.gesture, None
+            gesture.cancel()
+            self.sigStatus.emit("Cancelled.")
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event) -> None:
         for item in self.items(event.scenePos()):
@@ -228,47 +261,6 @@ class BlockScene(QGraphicsScene):
                 self.sigNodeActivated.emit(item.node_id)
                 return
         super().mouseDoubleClickEvent(event)
-
-    def _start_connect(self, port: PortItem) -> None:
-        self._drag_from = port
-        self._drag_path = QGraphicsPathItem()
-        self._drag_path.setPen(QPen(QColor("#ffd24a"), 2, Qt.DashLine))
-        self._drag_path.setZValue(5)
-        self.addItem(self._drag_path)
-        src = port.node_item.node_id
-        for item in self.nodes.values():
-            for target in item.inputs:
-                ok = (
-                    connection_problem(
-                        self.model.doc, self.model.catalog, src, item.node_id, target.index
-                    )
-                    is None
-                )
-                target.highlight = "valid" if ok else None
-                target.update()
-
-    def _update_connect(self, pos: QPointF) -> None:
-        assert self._drag_from is not None and self._drag_path is not None
-        a = self._drag_from.scenePos()
-        path = QPainterPath(a)
-        dx = max(abs(pos.x() - a.x()) * 0.5, 40)
-        path.cubicTo(a + QPointF(dx, 0), pos - QPointF(dx, 0), pos)
-        self._drag_path.setPath(path)
-
-    def _finish_connect(self, pos: QPointF) -> None:
-        src_port = self._drag_from
-        self._drag_from = None
-        if self._drag_path is not None:
-            self.removeItem(self._drag_path)
-            self._drag_path = None
-        for item in self.nodes.values():
-            for target in item.inputs:
-                target.highlight = None
-                target.update()
-        target = self.port_at(pos)
-        if src_port is None or target is None or target.is_output:
-            return
-        self.connect_ports(src_port.node_item.node_id, target.node_item.node_id, target.index)
 
     def connect_ports(self, src: str, dst: str, port: int) -> bool:
         """Connect if allowed; otherwise say why in the status bar."""

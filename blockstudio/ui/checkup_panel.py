@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,22 +24,21 @@ from PySide6.QtWidgets import (
 
 from blockstudio.core.checkup import SCENARIOS, CheckResult, title
 from blockstudio.core.project import document_to_json
+from blockstudio.core.runs import STYLES, RunModel
 from blockstudio.core.trace import Trace
 
 COLORS = {"pass": "#1e4620", "warning": "#5c4813", "fail": "#5f2120"}
-STYLE_COLUMNS = ("build", "init", "functional")
+STYLE_COLUMNS = STYLES
 
 
 class CheckupPanel(QWidget):
     """Runs the checkup through the engine and shows it; a cell click shows its trace."""
 
-    sigShowTrace = Signal(object)  # Trace of the clicked scenario
     sigMessage = Signal(str)
 
-    def __init__(self, model, engine, style_box: QComboBox, weights_box: QComboBox, parent=None):
+    def __init__(self, model, engine, runs: RunModel, parent=None):
         super().__init__(parent)
-        self.model, self.engine = model, engine
-        self.style_box, self.weights_box = style_box, weights_box
+        self.model, self.engine, self.runs = model, engine, runs
         self.results: dict[tuple[str, str], CheckResult] = {}
         self._pending: dict[int, tuple[str, str]] = {}
         self._total = 0
@@ -94,7 +92,7 @@ class CheckupPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
-        self.check_style.clicked.connect(lambda: self.start((self.style_box.currentText(),)))
+        self.check_style.clicked.connect(lambda: self.start((runs.settings.style,)))
         self.check_all.clicked.connect(lambda: self.start(STYLE_COLUMNS))
         self.cancel.clicked.connect(self.stop)
         self.table.cellClicked.connect(self._cell_clicked)
@@ -111,7 +109,7 @@ class CheckupPanel(QWidget):
         self.results.clear()
         self.table.clearContents()
         self._set_headers()
-        weights = self.weights_box.currentText()
+        weights = self.runs.settings.weights
         doc = document_to_json(self.model.doc)
         for style in styles:
             for key, _t, _w in SCENARIOS:
@@ -172,7 +170,7 @@ class CheckupPanel(QWidget):
 
     # -- showing ----------------------------------------------------------------------------
     def _set_headers(self) -> None:
-        weights = self.weights_box.currentText()
+        weights = self.runs.settings.weights
         heads = [s if s == "functional" else f"{s} ({weights} weights)" for s in STYLE_COLUMNS]
         self.table.setHorizontalHeaderLabels(heads)
 
@@ -210,4 +208,4 @@ class CheckupPanel(QWidget):
             events=r.events,
             label=f"checkup: {title(key)} · {style}",
         )
-        self.sigShowTrace.emit(trace)
+        self.runs.show(trace)  # on the Timeline; the matrix stays in front

@@ -138,9 +138,7 @@ class FileActions:
         except OSError as exc:
             QMessageBox.critical(self, "Cannot export", f"{path}: {exc.strerror or exc}")
             return False
-        self.statusBar().showMessage(
-            f"Exported {self.code.style.currentText()} style to {path}", 5000
-        )
+        self.statusBar().showMessage(f"Exported {self.runs.settings.style} style to {path}", 5000)
         return True
 
     def _refresh_recent(self) -> None:

@@ -26,6 +26,7 @@ from blockstudio.core.conditions import ConditionError, check_names
 from blockstudio.core.document import BlockParam
 from blockstudio.core.names import name_problem
 from blockstudio.core.params import check_block_param
+from blockstudio.core.runs import RunEvent, RunModel, ShownChanged
 from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
 from blockstudio.core.validate import block_env
 from blockstudio.ui.doc_model import DocumentModel
@@ -37,9 +38,9 @@ ERROR_STYLE = "color: #f28b82;"
 class Inspector(QScrollArea):
     """Rebuilt when the selection or the shown object changes; edits become commands."""
 
-    def __init__(self, model: DocumentModel, parent=None) -> None:
+    def __init__(self, model: DocumentModel, runs: RunModel, parent=None) -> None:
         super().__init__(parent)
-        self.model = model
+        self.model, self.runs = model, runs
         self.node_id: str | None = None
         self.setWidgetResizable(True)
         self.setMinimumWidth(300)
@@ -54,7 +55,13 @@ class Inspector(QScrollArea):
         model.sigBlockChanged.connect(lambda _field: self._stale.start())
         model.sigBlockParamChanged.connect(lambda _name: self._stale.start())
         model.sigAnalysis.connect(self._refresh)  # shapes arrive from the engine later
+        self._unsubscribe = runs.subscribe(self._on_run_event)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
         self.show_node(None)
+
+    def _on_run_event(self, event: RunEvent) -> None:
+        if isinstance(event, ShownChanged) and self.node_id is not None:
+            self._stale.start()
 
     def _node_changed(self, nid: str, field: str) -> None:
         node = self.model.doc.nodes.get(self.node_id) if self.node_id else None
@@ -117,6 +124,11 @@ class Inspector(QScrollArea):
             form.addRow("Only if", cond)
         shape = model.shapes.get(nid)
         form.addRow("Output", QLabel(format_shape(shape) if shape else "unknown"))
+        run = self._run_text(nid)
+        if run:
+            self.run_label = QLabel(run, wordWrap=True)
+            self.run_label.setToolTip(f"From {self.runs.shown.label}")
+            form.addRow("Last run", self.run_label)
         owner = node
         if node.shares:
             target = model.doc.nodes.get(node.shares)
@@ -146,6 +158,22 @@ class Inspector(QScrollArea):
             self.editors[pspec.name] = editor
             label = pspec.name + (" *" if pspec.required else "")
             params_form.addRow(label, editor)
+
+    def _run_text(self, nid: str) -> str:
+        """What the run on show did with this node's layer: Keras's error, or its weights."""
+        if self.runs.shown is None:
+            return ""
+        error = self.runs.errors().get(nid)
+        if error:
+            return error
+        weights = self.runs.weight_events(nid)
+        if not weights:
+            return "no weights"
+        params = sum(int(e.data.get("params", 0)) for e in weights)
+        shapes = ", ".join(
+            "×".join(str(d) for d in e.data.get("shape", ())) or "scalar" for e in weights
+        )
+        return f"{len(weights)} weight(s), {params:,} params ({shapes})"
 
     def _rename(self, line: QLineEdit) -> None:
         node = self.model.doc.nodes.get(self.node_id or "")

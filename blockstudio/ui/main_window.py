@@ -27,6 +27,7 @@ from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import Document, Node
 from blockstudio.core.layout import layered_layout
 from blockstudio.core.project import load_document
+from blockstudio.core.runs import RunModel
 from blockstudio.core.templates import DEFAULT_TEMPLATE, load_template, template_names
 from blockstudio.engine.pyformat import snake_case
 from blockstudio.ui import storage
@@ -62,12 +63,13 @@ class MainWindow(FileActions, QMainWindow):
         self.model.engine = self.engine
         self.engine.sigReply.connect(self.model.on_engine_reply)
         self.engine.sigStatus.connect(self._engine_status)
-        self.scene = BlockScene(self.model, self)
+        self.runs = RunModel()  # runs, the trace on show, replay: what every view draws
+        self.scene = BlockScene(self.model, self.runs, self)
         self.view = CanvasView(self.scene)
         self.palette = Palette(catalog)
-        self.inspector = Inspector(self.model)
+        self.inspector = Inspector(self.model, self.runs)
         self.problems = ProblemsPanel(self.model)
-        self.code = CodePanel(self.model)
+        self.code = CodePanel(self.model, self.runs)
         self._build_layout()
         self._build_actions()
         self._wire()

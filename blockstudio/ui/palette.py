@@ -42,12 +42,17 @@ class _KindTree(QTreeWidget):
         kind = item.data(0, Qt.UserRole) if item else None
         if not kind:
             return
-        mime = QMimeData()
-        mime.setData(KIND_MIME, kind.encode("utf-8"))
-        mime.setText(kind)
         drag = QDrag(self)
-        drag.setMimeData(mime)
+        drag.setMimeData(kind_mime(kind))
         drag.exec(Qt.CopyAction)
+
+
+def kind_mime(kind: str) -> QMimeData:
+    """What a drag from the palette carries: the kind, for the canvas (and as plain text)."""
+    mime = QMimeData()
+    mime.setData(KIND_MIME, kind.encode("utf-8"))
+    mime.setText(kind)
+    return mime
 
 
 class Palette(QWidget):

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from blockstudio.engine.codegen import STYLES, CodegenError, generate_code
+from blockstudio.core.runs import STYLES, WEIGHTS, RunEvent, RunModel, SettingsChanged
+from blockstudio.engine.codegen import CodegenError, generate_code
 from blockstudio.ui.doc_model import DocumentModel
 
 
@@ -115,9 +116,9 @@ class CodePanel(QWidget):
 
     sigExport = Signal()
 
-    def __init__(self, model: DocumentModel, parent=None) -> None:
+    def __init__(self, model: DocumentModel, runs: RunModel, parent=None) -> None:
         super().__init__(parent)
-        self.model = model
+        self.model, self.runs = model, runs
         self.style = QComboBox()
         self.style.addItems(STYLES)
         self.style.setToolTip(
@@ -126,7 +127,7 @@ class CodePanel(QWidget):
             "functional: a function plus build_model()"
         )
         self.weights = QComboBox()
-        self.weights.addItems(["eager", "lazy"])
+        self.weights.addItems(WEIGHTS)
         self.weights.setToolTip(
             "eager: build() builds every sub-layer, so all weights exist after build()\n"
             "(Keras's contract; load_weights into a built block works)\n"
@@ -157,19 +158,31 @@ class CodePanel(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=60)
         self._timer.timeout.connect(self.regenerate)
         model.sigChanged.connect(self._timer.start)
-        self.style.currentTextChanged.connect(self.regenerate)
-        self.weights.currentTextChanged.connect(self.regenerate)
+        # the boxes edit the run settings (which runs and the checkup use too) and show them
+        self.style.setCurrentText(runs.settings.style)
+        self.weights.setCurrentText(runs.settings.weights)
+        self.style.currentTextChanged.connect(lambda t: runs.set_setting("style", t))
+        self.weights.currentTextChanged.connect(lambda t: runs.set_setting("weights", t))
+        self._unsubscribe = runs.subscribe(self._on_run_event)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
         copy.clicked.connect(self.copy)
         export.clicked.connect(self.sigExport.emit)
         self.regenerate()
 
+    def _on_run_event(self, event: RunEvent) -> None:
+        if isinstance(event, SettingsChanged):
+            settings = self.runs.settings
+            for box, value in ((self.style, settings.style), (self.weights, settings.weights)):
+                box.blockSignals(True)
+                box.setCurrentText(value)
+                box.blockSignals(False)
+            self.regenerate()
+
     def regenerate(self) -> None:
+        settings = self.runs.settings
         try:
             source = generate_code(
-                self.model.doc,
-                self.model.catalog,
-                self.style.currentText(),
-                weights=self.weights.currentText(),
+                self.model.doc, self.model.catalog, settings.style, weights=settings.weights
             )
         except CodegenError as exc:
             self.status.setText(

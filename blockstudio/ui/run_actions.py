@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMenu, QToolBar
 
 from blockstudio.core.project import document_to_json
+from blockstudio.core.runs import PairAdded, ShownChanged
 from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
 from blockstudio.core.validate import block_env
 from blockstudio.ui.run_controller import RunController
@@ -30,18 +31,13 @@ class RunUI(QObject):
         )
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setStyleSheet("color: #9aa0a6;")
-        self.runs = RunController(
-            window.model, window.engine, window.code.style, window.code.weights, window
-        )
+        self.controller = RunController(window.model, window.engine, window.runs, window)
         window.bottom.insertTab(0, self.placeholder, "Timeline")
         window.bottom.setCurrentWidget(self.placeholder)
         from blockstudio.ui.checkup_panel import CheckupPanel
 
-        self.checkup = CheckupPanel(
-            window.model, window.engine, window.code.style, window.code.weights, window
-        )
+        self.checkup = CheckupPanel(window.model, window.engine, window.runs, window)
         window.bottom.insertTab(1, self.checkup, "Checkup")
-        self.checkup.sigShowTrace.connect(self._show_checkup_trace)
         self.checkup.sigMessage.connect(lambda m: window.statusBar().showMessage(m, 10000))
         self.compare_windows: list = []
         run_menu = QMenu("&Run", window)
@@ -58,7 +54,7 @@ class RunUI(QObject):
             "One more call with the same shape: nothing is built",
         )
         self.shape_action = act(run_menu, "Call with &Shape…", self.call_with_shape, "F7")
-        self.cancel_action = act(run_menu, "&Cancel Run", self.runs.cancel, "Ctrl+.")
+        self.cancel_action = act(run_menu, "&Cancel Run", self.controller.cancel, "Ctrl+.")
         self.reset_action = act(run_menu, "Rese&t", self.reset)
         run_menu.addSeparator()
         act(run_menu, "Compare &Two Runs…", self.compare_picked)
@@ -80,10 +76,10 @@ class RunUI(QObject):
         ):
             bar.addAction(a)
         window.addToolBar(bar)
-        self.runs.sigRun.connect(self._show_run)
-        self.runs.sigCompare.connect(self.compare_runs)
-        self.runs.sigMessage.connect(lambda m: window.statusBar().showMessage(m, 10000))
-        self.runs.sigBusy.connect(lambda busy: self.cancel_action.setEnabled(busy))
+        self.controller.sigMessage.connect(lambda m: window.statusBar().showMessage(m, 10000))
+        self.controller.sigBusy.connect(lambda busy: self.cancel_action.setEnabled(busy))
+        self._unsubscribe = window.runs.subscribe(self._on_run_event)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
         self.cancel_action.setEnabled(False)
         # pyqtgraph (and NumPy) take ~0.4 s to import: do it off the GUI thread while the user
         # looks at the window, so the first run does not freeze it
@@ -108,9 +104,8 @@ class RunUI(QObject):
         if self._panel is None:
             from blockstudio.ui.run_panel import RunPanel
 
-            self._panel = RunPanel()
+            self._panel = RunPanel(self.w.runs)
             self._panel.sigSelectNode.connect(self._select_node)
-            self._panel.sigReplayState.connect(self._replay)
             index = self.w.bottom.indexOf(self.placeholder)
             current = self.w.bottom.currentIndex()
             self.w.bottom.removeTab(index)
@@ -120,10 +115,10 @@ class RunUI(QObject):
         return self._panel
 
     def run(self) -> None:
-        self.runs.run(calls=2)
+        self.controller.run(calls=2)
 
     def call_again(self) -> None:
-        self.runs.run(calls=self.runs.calls + 1, call_shape=self.runs.call_shape)
+        self.controller.run(calls=self.controller.calls + 1, call_shape=self.controller.call_shape)
 
     def call_with_shape(self) -> None:
         doc = self.w.model.doc
@@ -143,28 +138,20 @@ class RunUI(QObject):
         except ShapeError as exc:
             self.w.statusBar().showMessage(f"Call with shape: {exc}", 8000)
             return False
-        self.runs.run(calls=2, call_shape=shape)
+        self.controller.run(calls=2, call_shape=shape)
         return True
 
     def reset(self) -> None:
-        if self._panel is not None:
-            self._panel.set_trace(None)
-        self.w.scene.run_errors = {}
-        self.w.scene.refresh_problems()
+        self.w.runs.reset()
 
-    def _show_checkup_trace(self, trace) -> None:
-        """A checkup cell's events on the Timeline (the Checkup tab stays in front)."""
-        self.panel.set_trace(trace)
-
-    def _show_run(self, trace) -> None:
-        self.panel.set_trace(trace)
-        errors = {}
-        nid = (trace.error or {}).get("node")
-        if nid in self.w.model.doc.nodes:
-            errors[nid] = f"Keras: {trace.error['message']}"
-        self.w.scene.run_errors = errors
-        self.w.scene.refresh_problems()
-        self.w.bottom.setCurrentWidget(self.panel)
+    def _on_run_event(self, event) -> None:
+        runs = self.w.runs
+        if isinstance(event, ShownChanged) and runs.shown is not None:
+            panel = self.panel  # made on first use; it draws what the run model shows
+            if any(r is runs.shown for r in runs.runs):
+                self.w.bottom.setCurrentWidget(panel)  # a checkup cell keeps its tab in front
+        elif isinstance(event, PairAdded):
+            self.compare_runs(*runs.pairs[event.index])
 
     # -- compare ----------------------------------------------------------------------------
     def compare_runs(self, a, b):
@@ -176,7 +163,7 @@ class RunUI(QObject):
         return view
 
     def compare_picked(self) -> None:
-        runs = self.runs.runs
+        runs = self.w.runs.runs
         if len(runs) < 2:
             self.w.statusBar().showMessage("Run the block at least twice to compare runs.", 6000)
             return
@@ -194,7 +181,7 @@ class RunUI(QObject):
 
     def compare_styles(self) -> None:
         doc = document_to_json(self.w.model.doc)
-        self.runs.compare(
+        self.controller.compare(
             {"style": "build", "doc_json": doc, "label": "compare: build style"},
             {"style": "init", "doc_json": doc, "label": "compare: init style"},
         )
@@ -202,8 +189,8 @@ class RunUI(QObject):
     def compare_weights(self) -> None:
         """The same style with eager and lazy weights: where the weights appear."""
         doc = document_to_json(self.w.model.doc)
-        style = self.w.code.style.currentText()
-        self.runs.compare(
+        style = self.w.runs.settings.style
+        self.controller.compare(
             {
                 "style": style,
                 "doc_json": doc,
@@ -220,7 +207,7 @@ class RunUI(QObject):
         equal.set_block_field("input_shape", (*doc.input_shape[:-1], out))
         other = doc.input_shape[-1] if doc.input_shape[-1] != out else max(1, out // 2)
         different.set_block_field("input_shape", (*doc.input_shape[:-1], other))
-        self.runs.compare(
+        self.controller.compare(
             {
                 "style": "build",
                 "doc_json": document_to_json(equal),
@@ -241,18 +228,12 @@ class RunUI(QObject):
     def selection_changed(self, ids: list[str]) -> None:
         if self._panel is None:
             return
-        trace = self.panel.trace
+        trace = self.w.runs.shown
         # the lane of the node's layer as it was named in that run (nodes may be renamed since)
         layer = None
         if trace is not None and len(ids) == 1:
             layer = next((e.layer for e in trace.events if e.node == ids[0]), None)
         self.panel.timeline.highlight_layer(layer)
-
-    def _replay(self, states, weights) -> None:
-        for nid, item in self.w.scene.nodes.items():
-            item.build_state = (states or {}).get(nid, "") if states is not None else ""
-            item.weight_count = (weights or {}).get(nid, 0)
-            item.update()
 
     def export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -1,30 +1,24 @@
-"""Asking the engine for traces; keeps the runs of this session (no pyqtgraph here)."""
+"""Asking the engine for traces; the replies go into the run model (no pyqtgraph here)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QComboBox
 
 from blockstudio.core.project import document_to_json
+from blockstudio.core.runs import RunModel
 from blockstudio.core.shapes import Shape
-from blockstudio.core.trace import Trace, trace_from_dict
+from blockstudio.core.trace import trace_from_dict
 
 
 class RunController(QObject):
-    """Asks the engine for traces and keeps the runs of this session."""
+    """Sends trace requests with the run model's settings and adds the traces to the model."""
 
-    sigRun = Signal(object)  # Trace
-    sigCompare = Signal(object, object)  # the two traces of a comparison, in the order asked
     sigBusy = Signal(bool)
     sigMessage = Signal(str)
 
-    def __init__(
-        self, model, engine, code_style: QComboBox, weights: QComboBox, parent=None
-    ) -> None:
+    def __init__(self, model, engine, runs: RunModel, parent=None) -> None:
         super().__init__(parent)
-        self.model, self.engine, self.style_box = model, engine, code_style
-        self.weights_box = weights
-        self.runs: list[Trace] = []
+        self.model, self.engine, self.runs = model, engine, runs
         self.calls = 2
         self.call_shape: Shape | None = None
         # request → label and, for a comparison, (comparison, slot 0 or 1)
@@ -32,6 +26,10 @@ class RunController(QObject):
         self._pairs: dict[int, list] = {}  # comparison → its two slots, filled as replies come
         self._next_pair = 0
         engine.sigReply.connect(self._reply)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
 
     def run(
         self,
@@ -44,14 +42,16 @@ class RunController(QObject):
         weights: str | None = None,
         pair: tuple[int, int] | None = None,
     ) -> int:
+        """Trace the document (or ``doc_json``); style and weights default to the settings."""
         self.calls, self.call_shape = calls, call_shape
+        settings = self.runs.settings
         payload = {
             "document": doc_json or document_to_json(self.model.doc),
-            "style": style or self.style_box.currentText(),
+            "style": style or settings.style,
             "calls": calls,
             "call_shape": list(call_shape) if call_shape else None,
             "values": values or {},
-            "weights": weights or self.weights_box.currentText(),
+            "weights": weights or settings.weights,
         }
         rid = self.engine.submit("trace", payload, timeout=300)
         self._pending[rid] = (label, pair)
@@ -64,8 +64,8 @@ class RunController(QObject):
         return rid
 
     def compare(self, first: dict, second: dict) -> int:
-        """Run two variants (keyword arguments of :meth:`run`) and emit ``sigCompare`` once both
-        are back; a comparison is data here, not a label convention."""
+        """Run two variants (keyword arguments of :meth:`run`); the pair goes into the run
+        model once both are back."""
         pair = self._next_pair
         self._next_pair += 1
         self._pairs[pair] = [None, None]
@@ -90,8 +90,8 @@ class RunController(QObject):
             )
             return
         trace = trace_from_dict(reply.result)
-        trace.label = label or f"run {len(self.runs) + 1} · {trace.style}"
-        self.runs.append(trace)
+        trace.label = label
+        self.runs.add_run(trace, show=pair is None)
         if trace.error:
             self.sigMessage.emit(f"Keras error in {trace.error['layer']}: {trace.error['message']}")
         else:
@@ -100,7 +100,6 @@ class RunController(QObject):
                 f"{trace.total_params:,} parameters in {reply.seconds:.2f} s"
             )
         if pair is None:
-            self.sigRun.emit(trace)
             return
         slots = self._pairs.get(pair[0])
         if slots is None:
@@ -108,4 +107,4 @@ class RunController(QObject):
         slots[pair[1]] = trace
         if None not in slots:
             del self._pairs[pair[0]]
-            self.sigCompare.emit(*slots)
+            self.runs.add_pair(*slots)

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from blockstudio.core.timeline import build_states, compare_runs
+from blockstudio.core.runs import ReplayMoved, RunEvent, RunModel, ShownChanged
+from blockstudio.core.timeline import compare_runs
 from blockstudio.core.trace import Trace, trace_to_chrome, trace_to_json
 from blockstudio.ui.timeline_view import TimelineView
 from blockstudio.ui.weights_table import WeightsTable
@@ -28,13 +29,16 @@ SPEEDS = {"0.5×": 0.5, "1×": 1.0, "2×": 2.0, "4×": 4.0}
 
 
 class RunPanel(QWidget):
-    """Timeline and weights of the current run, with replay controls and exports."""
+    """Timeline and weights of the trace the run model shows, with replay controls and exports.
+
+    It draws what the run model says; the slider moves the model's replay position.
+    """
 
     sigSelectNode = Signal(str)  # node id of a clicked event's layer
-    sigReplayState = Signal(object, object)  # states, weight counts (or None to clear)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, runs: RunModel, parent=None) -> None:
         super().__init__(parent)
+        self.runs = runs
         self.timeline = TimelineView()
         self.weights = WeightsTable()
         self.trace: Trace | None = None
@@ -76,14 +80,22 @@ class RunPanel(QWidget):
         self._timer.timeout.connect(self._advance)
         self.play.clicked.connect(self.toggle_play)
         self.step.clicked.connect(lambda: self.slider.setValue(self.slider.value() + 1))
-        self.slider.valueChanged.connect(self._seek)
+        self.slider.valueChanged.connect(runs.seek)
         self.speed.currentTextChanged.connect(
             lambda t: self._timer.setInterval(int(120 / SPEEDS[t]))
         )
         self.timeline.sigEventClicked.connect(self._event_clicked)
-        self.set_trace(None)
+        self._unsubscribe = runs.subscribe(self._on_run_event)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
+        self._show(runs.shown)
 
-    def set_trace(self, trace: Trace | None) -> None:
+    def _on_run_event(self, event: RunEvent) -> None:
+        if isinstance(event, ShownChanged):
+            self._show(self.runs.shown)
+        elif isinstance(event, ReplayMoved):
+            self._moved(event.position)
+
+    def _show(self, trace: Trace | None) -> None:
         self.trace = trace
         self.pages.setCurrentIndex(1 if trace is not None else 0)
         self._timer.stop()
@@ -99,7 +111,6 @@ class RunPanel(QWidget):
             w.setEnabled(bool(n))
         self.position.setText(f"{n}/{n}" if n else "")
         self.timeline.set_playhead(None)
-        self.sigReplayState.emit(None, None)
 
     def toggle_play(self) -> None:
         if self._timer.isActive():
@@ -117,13 +128,15 @@ class RunPanel(QWidget):
             return
         self.slider.setValue(self.slider.value() + 1)
 
-    def _seek(self, upto: int) -> None:
+    def _moved(self, upto: int) -> None:
         if self.trace is None:
             return
+        if self.slider.value() != upto:
+            self.slider.blockSignals(True)
+            self.slider.setValue(upto)
+            self.slider.blockSignals(False)
         self.position.setText(f"{upto}/{len(self.trace.events)}")
         self.timeline.set_playhead(upto - 1 if upto else 0)
-        states, weights = build_states(self.trace, upto)
-        self.sigReplayState.emit(states, weights)
 
     def _event_clicked(self, index: int) -> None:
         if self.trace is None:

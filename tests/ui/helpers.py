@@ -1,2 +1,39 @@
+"""Driving widgets the way a user does: real mouse and keyboard events at real pixels."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+
 def wait_for_engine(qtbot, window, timeout=60000):
     qtbot.waitUntil(lambda: window.engine.status == "ready", timeout=timeout)
+
+
+def run_and_wait(qtbot, window, action, timeout=90000):
+    """Do ``action`` (a key press, a menu action) and wait for the run it starts."""
+    before = len(window.runs.runs)
+    action()
+    qtbot.waitUntil(lambda: len(window.runs.runs) > before, timeout=timeout)
+    return window.runs.runs[-1]
+
+
+def view_point(view, scene_pos: QPointF) -> QPoint:
+    return view.mapFromScene(scene_pos)
+
+
+def drag(qtbot, view, start: QPointF, end: QPointF, steps: int = 5, release: bool = True) -> None:
+    """Press at ``start`` (scene coordinates), move in steps to ``end``, release there."""
+    vp = view.viewport()
+    a, b = view_point(view, start), view_point(view, end)
+    qtbot.mousePress(vp, Qt.LeftButton, pos=a)
+    for i in range(1, steps + 1):
+        qtbot.mouseMove(vp, a + (b - a) * i / steps)
+    if release:
+        qtbot.mouseRelease(vp, Qt.LeftButton, pos=b)
+
+
+def timeline_pixel(timeline, index: int) -> QPoint:
+    """Where event ``index`` is drawn in the timeline's plot viewport."""
+    lay = timeline.layout_
+    scene_pos = timeline.plot.getViewBox().mapViewToScene(QPointF(lay.x[index], lay.lane[index]))
+    return timeline.plot.mapFromScene(scene_pos)

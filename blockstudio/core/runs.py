@@ -1,0 +1,166 @@
+"""The runs of a session as plain data: settings, runs, the trace on show, replay, comparisons.
+
+Qt-free, like the document. The run controller adds runs as the engine replies; the canvas,
+timeline, weights table and inspector subscribe and draw what this model says (errors, build
+states and weight counts by node id, so renaming a node keeps its runs). Nothing writes into a
+view from outside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from blockstudio.core.observable import Observable
+from blockstudio.core.timeline import build_states
+from blockstudio.core.trace import Trace, TraceEvent
+
+STYLES = ("build", "init", "functional")
+WEIGHTS = ("eager", "lazy")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How the block is run (and exported): the class style and when sub-layers get weights."""
+
+    style: str = "build"
+    weights: str = "eager"
+
+    def __post_init__(self) -> None:
+        if self.style not in STYLES:
+            raise ValueError(f"unknown style {self.style!r}; use one of {', '.join(STYLES)}")
+        if self.weights not in WEIGHTS:
+            raise ValueError(f"unknown weights option {self.weights!r}; use eager or lazy")
+
+
+# -- events ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SettingsChanged:
+    field: str  # "style" or "weights"
+
+
+@dataclass(frozen=True)
+class RunAdded:
+    index: int
+
+
+@dataclass(frozen=True)
+class ShownChanged:
+    """Another trace (or none) is on show; replay starts at its end."""
+
+
+@dataclass(frozen=True)
+class ReplayMoved:
+    position: int
+
+
+@dataclass(frozen=True)
+class PairAdded:
+    index: int
+
+
+RunEvent = SettingsChanged | RunAdded | ShownChanged | ReplayMoved | PairAdded
+
+
+class RunModel(Observable[RunEvent]):
+    """Everything the views show about runs; every change announces one event."""
+
+    def __init__(self, settings: RunSettings | None = None) -> None:
+        super().__init__()
+        self._settings = settings or RunSettings()
+        self._runs: list[Trace] = []
+        self._shown: Trace | None = None
+        self._position = 0
+        self._replaying = False
+        self._pairs: list[tuple[Trace, Trace]] = []
+
+    # -- settings ---------------------------------------------------------------------------
+    @property
+    def settings(self) -> RunSettings:
+        return self._settings
+
+    def set_setting(self, field: str, value: str) -> None:
+        if field not in ("style", "weights"):
+            raise ValueError(f"unknown run setting {field!r}")
+        if getattr(self._settings, field) == value:
+            return
+        self._settings = replace(self._settings, **{field: value})
+        self._emit(SettingsChanged(field))
+
+    # -- runs -------------------------------------------------------------------------------
+    @property
+    def runs(self) -> tuple[Trace, ...]:
+        return tuple(self._runs)
+
+    def add_run(self, trace: Trace, show: bool = True) -> int:
+        """Keep ``trace`` as a run of this session (labelled ``run N · style`` if unlabelled)."""
+        if not trace.label:
+            trace.label = f"run {len(self._runs) + 1} · {trace.style}"
+        self._runs.append(trace)
+        index = len(self._runs) - 1
+        self._emit(RunAdded(index))
+        if show:
+            self.show(trace)
+        return index
+
+    @property
+    def shown(self) -> Trace | None:
+        return self._shown
+
+    def show(self, trace: Trace | None) -> None:
+        """Put ``trace`` on show (a run, or a checkup cell's trace), or clear with None."""
+        self._shown = trace
+        self._position = len(trace.events) if trace else 0
+        self._replaying = False
+        self._emit(ShownChanged())
+
+    def reset(self) -> None:
+        self.show(None)
+
+    # -- replay -----------------------------------------------------------------------------
+    @property
+    def position(self) -> int:
+        """How many events of the shown trace the replay has reached."""
+        return self._position
+
+    @property
+    def replaying(self) -> bool:
+        return self._replaying
+
+    def seek(self, position: int) -> None:
+        if self._shown is None:
+            return
+        self._position = max(0, min(position, len(self._shown.events)))
+        self._replaying = True
+        self._emit(ReplayMoved(self._position))
+
+    def node_states(self) -> tuple[dict[str, str], dict[str, int]]:
+        """Each node's state at the replay position ("building"/"built") and its weights so far,
+        by node id; empty when no replay is going on."""
+        if self._shown is None or not self._replaying:
+            return {}, {}
+        return build_states(self._shown, self._position)
+
+    def errors(self) -> dict[str, str]:
+        """Keras's error of the run on show, by node id (checkup traces are not runs)."""
+        trace = self._shown
+        if trace is None or not trace.error or not any(r is trace for r in self._runs):
+            return {}
+        nid = trace.error.get("node")
+        return {nid: f"Keras: {trace.error['message']}"} if nid else {}
+
+    def weight_events(self, node_id: str) -> list[TraceEvent]:
+        """The ``add_weight`` events of ``node_id``'s layer in the trace on show."""
+        trace = self._shown
+        if trace is None:
+            return []
+        return [e for e in trace.events if e.type == "weight" and e.node == node_id]
+
+    # -- comparisons ------------------------------------------------------------------------
+    @property
+    def pairs(self) -> tuple[tuple[Trace, Trace], ...]:
+        return tuple(self._pairs)
+
+    def add_pair(self, first: Trace, second: Trace) -> int:
+        self._pairs.append((first, second))
+        self._emit(PairAdded(len(self._pairs) - 1))
+        return len(self._pairs) - 1
