@@ -1,10 +1,36 @@
-"""Whether a new edge may be drawn, and why not: the canvas asks before it connects."""
+"""The edge rules, once: what every edge must obey (validation reports breaches of a document)
+and whether a new edge may be drawn, and why not (the canvas asks before it connects)."""
 
 from __future__ import annotations
 
 from blockstudio.core.catalog import Catalog
-from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
+from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Edge
 from blockstudio.core.graph import reachable_from
+from blockstudio.core.problems import Problem
+
+
+def edge_problems(doc: Document, catalog: Catalog, edge: Edge) -> list[Problem]:
+    """What is wrong with ``edge`` on its own: a missing end, an end without that port."""
+    if edge.src not in doc.nodes or edge.dst not in doc.nodes:
+        missing = edge.src if edge.src not in doc.nodes else edge.dst
+        return [Problem("bad_edge", f"Edge {edge.src} → {edge.dst} names missing node {missing}.")]
+    out = []
+    src, dst = doc.nodes[edge.src], doc.nodes[edge.dst]
+    if src.kind == OUTPUT_KIND:
+        out.append(Problem("bad_edge", "The Output node has no output port.", edge.src))
+    if dst.kind == INPUT_KIND:
+        out.append(Problem("bad_edge", "The Input node has no input port.", edge.dst))
+    spec = catalog.get(dst.kind)
+    if spec is not None and spec.max_inputs is not None and edge.port >= max(spec.max_inputs, 1):
+        out.append(
+            Problem(
+                "too_many_inputs",
+                f"{dst.name} ({dst.kind}) takes at most {spec.max_inputs} input(s); "
+                f"port {edge.port} does not exist.",
+                edge.dst,
+            )
+        )
+    return out
 
 
 def connection_problem(
@@ -16,13 +42,9 @@ def connection_problem(
     s, d = doc.nodes[src], doc.nodes[dst]
     if src == dst:
         return f"{s.name} cannot feed itself."
-    if s.kind == OUTPUT_KIND:
-        return "The Output node has no output."
-    if d.kind == INPUT_KIND:
-        return "The Input node takes no input."
-    spec = catalog.get(d.kind)
-    if spec is not None and spec.max_inputs is not None and port >= max(spec.max_inputs, 1):
-        return f"{d.name} ({d.kind}) takes at most {spec.max_inputs} input(s)."
+    problems = edge_problems(doc, catalog, Edge(src, dst, port))
+    if problems:
+        return problems[0].message
     for e in doc.edges:
         if e.dst == dst and e.port == port:
             return f"Input {port} of {d.name} is already connected to {doc.nodes[e.src].name}."

@@ -11,6 +11,7 @@ from blockstudio.core.conditions import (
     check_names,
     evaluate_condition,
 )
+from blockstudio.core.connect import edge_problems
 from blockstudio.core.document import (
     INPUT_KIND,
     LIFECYCLES,
@@ -252,25 +253,10 @@ def _check_edges(doc: Document, catalog: Catalog) -> list[Problem]:
     out: list[Problem] = []
     taken: dict[tuple[str, int], str] = {}
     for e in doc.edges:
+        out += edge_problems(doc, catalog, e)
         if e.src not in doc.nodes or e.dst not in doc.nodes:
-            missing = e.src if e.src not in doc.nodes else e.dst
-            out.append(Problem("bad_edge", f"Edge {e.src} → {e.dst} names missing node {missing}."))
             continue
         src, dst = doc.nodes[e.src], doc.nodes[e.dst]
-        if src.kind == OUTPUT_KIND:
-            out.append(Problem("bad_edge", "The Output node has no output port.", e.src))
-        if dst.kind == INPUT_KIND:
-            out.append(Problem("bad_edge", "The Input node has no input port.", e.dst))
-        spec = catalog.get(dst.kind)
-        if spec is not None and spec.max_inputs is not None and e.port >= max(spec.max_inputs, 1):
-            out.append(
-                Problem(
-                    "too_many_inputs",
-                    f"{dst.name} ({dst.kind}) takes "
-                    f"{spec.max_inputs} input(s); port {e.port} does not exist.",
-                    e.dst,
-                )
-            )
         key = (e.dst, e.port)
         if key in taken:
             out.append(

@@ -7,7 +7,65 @@ maps onto concrete Keras layers; code generation and shape inference both use it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+# The helpers generated code calls for a generic kind whose Keras class is not fixed (it follows
+# a spatial_dims or selector block parameter).
+CONVOLUTION_SOURCE = '''def _conv(
+    spatial_dims,
+    filters,
+    kernel_size,
+    strides=1,
+    padding="valid",
+    use_bias=False,
+    name=None,
+):
+    """A Conv1D, Conv2D or Conv3D layer for ``spatial_dims``; no bias, as MONAI's."""
+    conv = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}
+    return conv[spatial_dims](
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        use_bias=use_bias,
+        name=name,
+    )'''
+
+NORMALIZATION_SOURCE = '''def _norm(norm, epsilon=1e-5, groups=8, momentum=0.9, name=None):
+    """Batch, instance, group or layer normalization over the channel axis.
+
+    epsilon=1e-5 and momentum=0.9 match PyTorch (its momentum 0.1 is Keras's 0.9).
+    """
+    if norm == "batch":
+        return keras.layers.BatchNormalization(
+            epsilon=epsilon, momentum=momentum, name=name
+        )
+    if norm == "instance":
+        return keras.layers.GroupNormalization(groups=-1, epsilon=epsilon, name=name)
+    if norm == "group":
+        return keras.layers.GroupNormalization(
+            groups=groups, epsilon=epsilon, name=name
+        )
+    if norm == "layer":
+        return keras.layers.LayerNormalization(epsilon=epsilon, name=name)
+    raise ValueError(f"Unknown norm {norm!r}; use batch, instance, group or layer.")'''
+
+POOLING_SOURCE = '''def _pool(
+    spatial_dims, pool="max", pool_size=2, strides=None, padding="valid", name=None
+):
+    """Max or average pooling over ``spatial_dims`` axes."""
+    kind = {"max": "MaxPooling", "avg": "AveragePooling"}[pool]
+    layer = getattr(keras.layers, f"{kind}{spatial_dims}D")
+    return layer(pool_size=pool_size, strides=strides, padding=padding, name=name)'''
+
+DROPOUT_SOURCE = '''def _dropout(spatial_dims, rate=0.1, spatial=False, name=None):
+    """Dropout, or spatial dropout of whole channels over ``spatial_dims`` axes."""
+    if spatial:
+        layer = getattr(keras.layers, f"SpatialDropout{spatial_dims}D")
+        return layer(rate, name=name)
+    return keras.layers.Dropout(rate, name=name)'''
+
 
 GENERIC_SPECS: list[dict[str, Any]] = [
     {
@@ -82,15 +140,49 @@ GENERIC_SPECS: list[dict[str, Any]] = [
     },
 ]
 
-GENERIC_KINDS = frozenset(s["kind"] for s in GENERIC_SPECS)
 
-# The param that picks the Keras class; code can name the class directly only if it is a literal.
-SELECTORS = {
-    "Convolution": "padding",
-    "Normalization": "norm",
-    "Pooling": "pool",
-    "Dropout": "spatial",
+@dataclass(frozen=True)
+class GenericKind:
+    """Everything about one generic kind, in one place: its schema (above), the param that picks
+    the Keras class, and the helper function generated code calls when the class is not fixed."""
+
+    spec: dict[str, Any]
+    selector: str  # code can name the Keras class directly only if this param is a literal
+    helper: str  # the helper's name in generated code
+    positional: tuple[str, ...]  # helper arguments passed by position (the rest by keyword)
+    takes_dims: bool  # whether the helper's first argument is spatial_dims
+    source: str  # the helper's source text
+
+    @property
+    def kind(self) -> str:
+        return self.spec["kind"]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {p["name"]: p.get("default") for p in self.spec["params"]}
+
+
+_SPECS = {s["kind"]: s for s in GENERIC_SPECS}
+
+GENERICS: dict[str, GenericKind] = {
+    "Convolution": GenericKind(
+        _SPECS["Convolution"],
+        "padding",
+        "_conv",
+        ("filters", "kernel_size"),
+        True,
+        CONVOLUTION_SOURCE,
+    ),
+    "Normalization": GenericKind(
+        _SPECS["Normalization"], "norm", "_norm", ("norm",), False, NORMALIZATION_SOURCE
+    ),
+    "Pooling": GenericKind(_SPECS["Pooling"], "pool", "_pool", ("pool",), True, POOLING_SOURCE),
+    "Dropout": GenericKind(
+        _SPECS["Dropout"], "spatial", "_dropout", ("rate",), True, DROPOUT_SOURCE
+    ),
 }
+
+GENERIC_KINDS = frozenset(GENERICS)
 
 
 def uses_spatial_dims(kind: str, params: dict[str, Any]) -> bool:

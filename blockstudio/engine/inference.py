@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import keras
+from keras.src.backend.common import global_state
+from keras.src.backend.common.stateless_scope import StatelessScope
 from keras.src.layers.input_spec import assert_input_compatibility
 
 from blockstudio.core.catalog import Catalog, KindSpec
@@ -39,6 +41,7 @@ class InferenceResult:
     problems: list[Problem] = field(default_factory=list)
     absent_reason: dict[str, str] = field(default_factory=dict)
     spatial_dims: int | None = None
+    param_counts: dict[str, int] = field(default_factory=dict)  # Keras's count_params()
 
 
 def spatial_dims_of(doc: Document, env: dict[str, Any]) -> int:
@@ -149,16 +152,25 @@ class ShapeInference:
                 if problem:
                     result.problems.append(Problem("shape_error", problem, nid))
                     return
-        out = self.output_shape(spec, params, dims, in_shapes)
+        out, count = self._infer(spec, params, dims, in_shapes)
         if isinstance(out, str):
             result.problems.append(Problem("shape_error", out, nid))
-        else:
-            result.shapes[nid] = out
+            return
+        result.shapes[nid] = out
+        if count is not None and node.shares is None:  # a sharer's weights are its owner's
+            result.param_counts[nid] = count
 
     def output_shape(
         self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
     ) -> Shape | str:
         """The output shape, or Keras's message when it rejects the inputs or params."""
+        return self._infer(spec, params, spatial_dims, in_shapes)[0]
+
+    def _infer(
+        self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
+    ) -> tuple[Shape | str, int | None]:
+        """Output shape (or Keras's message) and parameter count, cached by kind, params and
+        input shapes: an edit recomputes only the nodes it touches."""
         key = (spec.kind, _freeze(params), spatial_dims, tuple(in_shapes))
         cached = self._shapes.get(key)
         if cached is None:
@@ -168,7 +180,7 @@ class ShapeInference:
 
     def _compute(
         self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
-    ) -> Shape | str:
+    ) -> tuple[Shape | str, int | None]:
         cls_name, kwargs = keras_class(spec, params, spatial_dims)
         if spec.generic:
             if spec.kind == "Convolution" and params["padding"] == "symmetric":
@@ -201,7 +213,7 @@ class ShapeInference:
         except Exception:
             # compute_output_shape can refuse what a call accepts: the call decides
             return _symbolic_call(spec, cls_name, kwargs, in_shapes)
-        return _first_shape(shape)
+        return _first_shape(shape), _count_params(spec, cls_name, kwargs, in_shapes)
 
 
 def keras_class(spec: KindSpec, params: dict[str, Any], dims: int) -> tuple[str, dict]:
@@ -243,17 +255,41 @@ def _first_shape(shape: Any) -> Shape:
 
 def _symbolic_call(
     spec: KindSpec, cls_name: str, kwargs: dict, in_shapes: list[Shape]
-) -> Shape | str:
+) -> tuple[Shape | str, int | None]:
     """What a real call on symbolic inputs gives: Keras's own checks, build included.
 
     The layer is a throwaway: building it makes variables, so this path is kept for the
     kinds and params whose ``compute_output_shape`` is not the whole truth.
     """
     try:
-        out = _call(spec, getattr(keras.layers, cls_name)(**kwargs), in_shapes)
+        layer = getattr(keras.layers, cls_name)(**kwargs)
+        out = _call(spec, layer, in_shapes)
     except Exception as exc:  # Keras raises many types; each is shown as its message
-        return f"{spec.kind}: {_keras_message(exc)}"
-    return _first_shape([o.shape for o in out] if isinstance(out, list | tuple) else out.shape)
+        return f"{spec.kind}: {_keras_message(exc)}", None
+    shape = [o.shape for o in out] if isinstance(out, list | tuple) else out.shape
+    return _first_shape(shape), int(layer.count_params()) if layer.built else None
+
+
+def _count_params(
+    spec: KindSpec, cls_name: str, kwargs: dict, in_shapes: list[Shape]
+) -> int | None:
+    """Keras's own ``count_params()`` of the layer built on ``in_shapes``.
+
+    Built in a stateless scope, so the variables get shapes but no initial values: exact, and
+    cheap even for large kernels.
+    """
+    pending = list(global_state.get_global_attribute("uninitialized_variables", []))
+    try:
+        with StatelessScope(initialize_variables=False):
+            layer = getattr(keras.layers, cls_name)(**kwargs)
+            layer.build(in_shapes if spec.multi_input else in_shapes[0])
+        return int(layer.count_params())
+    except Exception:  # a layer that cannot build from shapes alone: no count, not an error
+        return None
+    finally:
+        # Keras keeps uninitialized variables for the next stateless scope to initialize;
+        # these were only ever shapes, so they must not be made real later
+        global_state.set_global_attribute("uninitialized_variables", pending)
 
 
 def padded_shape(shape: Shape, pad: int) -> Shape:

@@ -36,6 +36,7 @@ class Service:
                 "present": result.present,
                 "absent_reason": result.absent_reason,
                 "problems": [asdict(p) for p in result.problems],
+                "param_counts": result.param_counts,
             }
         if kind == "code":
             from blockstudio.engine.codegen import generate_code

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsScene
@@ -11,9 +9,7 @@ from PySide6.QtWidgets import QGraphicsScene
 from blockstudio.core import commands as c
 from blockstudio.core.connect import connection_problem
 from blockstudio.core.document import Edge, Node
-from blockstudio.core.params import effective_params
 from blockstudio.core.runs import ReplayMoved, RunEvent, RunModel, ShownChanged
-from blockstudio.core.validate import block_env
 from blockstudio.ui.canvas_items import FAR, OVERVIEW, EdgeItem, NodeItem, PortItem
 from blockstudio.ui.doc_model import DocumentModel
 from blockstudio.ui.gestures import ConnectGesture, Gesture, MoveGesture, RubberBandGesture
@@ -152,7 +148,6 @@ class BlockScene(QGraphicsScene):
         item.set_label(format_shape(shape) if shape else "")
 
     def refresh_analysis(self) -> None:
-        env = block_env(self.model.doc)
         run_errors = self.runs.errors()
         for nid, item in self.nodes.items():
             node = self.model.doc.nodes.get(nid)
@@ -160,7 +155,7 @@ class BlockScene(QGraphicsScene):
                 continue
             item.set_analysis(
                 self.model.shapes.get(nid),
-                self._params_text(node, env),
+                self._params_text(node),
                 self._problem_text(nid, run_errors),
                 self.model.absent_reason.get(nid, ""),
             )
@@ -182,21 +177,9 @@ class BlockScene(QGraphicsScene):
             problems.append(run_errors[nid])
         return "; ".join(problems)
 
-    def _params_text(self, node: Node, env: dict) -> str:
-        """Parameter count for layers whose weights are known from shapes (conv, dense, norm)."""
-        spec = self.model.catalog.get(node.kind)
-        if spec is None or node.shares:
-            return ""
-        srcs = [e.src for e in self.model.doc.edges if e.dst == node.id]
-        in_shape = self.model.shapes.get(srcs[0]) if srcs else None
-        out_shape = self.model.shapes.get(node.id)
-        if not in_shape or not out_shape or in_shape[-1] is None:
-            return ""
-        try:
-            params = effective_params(spec.params, node.params, env)
-        except KeyError:
-            return ""
-        count = _param_count(node.kind, params, in_shape, out_shape)
+    def _params_text(self, node: Node) -> str:
+        """Keras's own parameter count for the node's layer (the engine builds it from shapes)."""
+        count = self.model.param_counts.get(node.id)
         if count is None or node.kind in ("Input", "Output"):
             return ""
         return f"{count:,} params" if count else "no weights"
@@ -323,22 +306,3 @@ class BlockScene(QGraphicsScene):
         item = self.nodes.get(nid)
         if item is not None:
             item.setSelected(True)
-
-
-def _param_count(kind: str, p: dict, in_shape: tuple, out_shape: tuple) -> int | None:
-    cin, cout = in_shape[-1], out_shape[-1]
-    if kind == "Convolution" or kind.startswith("Conv"):
-        k = p.get("kernel_size", 1)
-        spatial = len(in_shape) - 2
-        ks = k if isinstance(k, tuple) else (k,) * spatial
-        bias = cout if p.get("use_bias", kind != "Convolution") else 0
-        return math.prod(ks) * cin * cout + bias
-    if kind == "Dense":
-        return cin * cout + (cout if p.get("use_bias", True) else 0)
-    if kind == "Normalization":
-        return 4 * cin if p.get("norm") == "batch" else 2 * cin
-    if kind in ("BatchNormalization",):
-        return 4 * cin
-    if kind in ("LayerNormalization", "GroupNormalization"):
-        return 2 * cin
-    return 0 if kind not in ("Embedding", "PReLU") else None

@@ -69,6 +69,7 @@ class DocumentModel(QObject):
         self.shapes: dict[str, tuple] = {}
         self.present: dict[str, bool] = {}
         self.absent_reason: dict[str, str] = {}
+        self.param_counts: dict[str, int] = {}  # Keras's count_params() per node, from the engine
         self.revision = 0
         self._unsubscribe = doc.subscribe(self._on_event)
         self._infer_timer = QTimer(self, singleShot=True, interval=40)
@@ -101,6 +102,7 @@ class DocumentModel(QObject):
             self.undo_stack.resetClean()
             self.undo_stack.push(QUndoCommand("Recovered edits"))
         self.shapes, self.present, self.absent_reason = {}, {}, {}
+        self.param_counts = {}
         self.sigReset.emit()
         self._changed()
 
@@ -169,6 +171,7 @@ class DocumentModel(QObject):
         self.shapes = {k: tuple(v) for k, v in result["shapes"].items()}
         self.present = result["present"]
         self.absent_reason = result["absent_reason"]
+        self.param_counts = result["param_counts"]
         self.shape_problems = [Problem(**p) for p in result["problems"]]
         self.sigAnalysis.emit()
 

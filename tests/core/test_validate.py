@@ -108,5 +108,5 @@ def test_connection_problems_say_why(unet, catalog):
         unet.remove_edge(edge)
     assert "cycle" in connection_problem(unet, catalog, "norm2", "norm1", 0)
     assert connection_problem(unet, catalog, "input", "norm1", 0) is None
-    assert "takes no input" in connection_problem(unet, catalog, "conv1", "input", 0)
+    assert "has no input port" in connection_problem(unet, catalog, "conv1", "input", 0)
     assert free_port(unet, catalog, "add") == 2

@@ -1,7 +1,7 @@
 import pytest
 import tensorflow as tf
 
-from blockstudio.core.document import Edge, Node
+from blockstudio.core.document import Document, Edge, Node
 from blockstudio.engine.inference import ShapeInference
 
 
@@ -80,3 +80,40 @@ def test_inference_creates_no_variables(unet, infer):
 
         keras.layers.Dense(2).build((None, 3))
     assert len(created) == 2
+
+
+def test_parameter_counts_are_keras_own(unet, catalog, unet_trace):
+    result = ShapeInference(catalog).run(unet)
+    # what the real run created, per node: the counts the canvas shows must be the same
+    made: dict[str, int] = {}
+    for e in unet_trace.of_type("weight"):
+        made[e.node] = made.get(e.node, 0) + e.data["params"]
+    counted = {nid: n for nid, n in result.param_counts.items() if n}
+    assert counted == made
+    assert result.param_counts["lrelu"] == 0 and "lrelu_out" not in result.param_counts
+
+
+def test_parameter_counts_of_layers_a_name_cannot_tell(catalog):
+    import keras
+
+    doc = Document(
+        "Rnn",
+        (None, 5, 8, 8, 3),
+        nodes=[
+            Node("in", "Input", "input"),
+            Node("lstm", "ConvLSTM2D", "lstm", {"filters": 4, "kernel_size": 3}),
+            Node("out", "Output", "output"),
+        ],
+        edges=[Edge("in", "lstm"), Edge("lstm", "out")],
+    )
+    result = ShapeInference(catalog).run(doc)
+    layer = keras.layers.ConvLSTM2D(4, 3)
+    layer.build((None, 5, 8, 8, 3))
+    assert result.param_counts["lstm"] == layer.count_params() == 1024
+
+
+def test_counting_leaves_no_variables_for_keras_to_make_later(unet, infer):
+    from keras.src.backend.common import global_state
+
+    infer.run(unet, {"norm_name": "batch"})
+    assert not global_state.get_global_attribute("uninitialized_variables", [])
