@@ -140,17 +140,24 @@ class RunModel(Observable[RunEvent]):
             return {}, {}
         return build_states(self._shown, self._position)
 
-    def errors(self) -> dict[str, str]:
-        """Keras's error of the run on show, by node id (checkup traces are not runs)."""
+    @property
+    def shown_run(self) -> Trace | None:
+        """The trace on show if it is a run of this session (a checkup cell's trace is not: it
+        may hold several blocks made one after another)."""
         trace = self._shown
-        if trace is None or not trace.error or not any(r is trace for r in self._runs):
+        return trace if trace is not None and any(r is trace for r in self._runs) else None
+
+    def errors(self) -> dict[str, str]:
+        """Keras's error of the run on show, by node id."""
+        trace = self.shown_run
+        if trace is None or not trace.error:
             return {}
         nid = trace.error.get("node")
         return {nid: f"Keras: {trace.error['message']}"} if nid else {}
 
     def weight_events(self, node_id: str) -> list[TraceEvent]:
-        """The ``add_weight`` events of ``node_id``'s layer in the trace on show."""
-        trace = self._shown
+        """The ``add_weight`` events of ``node_id``'s layer in the run on show."""
+        trace = self.shown_run
         if trace is None:
             return []
         return [e for e in trace.events if e.type == "weight" and e.node == node_id]

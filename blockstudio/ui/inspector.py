@@ -127,7 +127,7 @@ class Inspector(QScrollArea):
         run = self._run_text(nid)
         if run:
             self.run_label = QLabel(run, wordWrap=True)
-            self.run_label.setToolTip(f"From {self.runs.shown.label}")
+            self.run_label.setToolTip(f"From {self.runs.shown_run.label}")
             form.addRow("Last run", self.run_label)
         owner = node
         if node.shares:
@@ -161,7 +161,7 @@ class Inspector(QScrollArea):
 
     def _run_text(self, nid: str) -> str:
         """What the run on show did with this node's layer: Keras's error, or its weights."""
-        if self.runs.shown is None:
+        if self.runs.shown_run is None:
             return ""
         error = self.runs.errors().get(nid)
         if error:

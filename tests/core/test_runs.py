@@ -79,3 +79,11 @@ def test_seek_without_a_trace_does_nothing():
     runs.subscribe(seen.append)
     runs.seek(3)
     assert seen == [] and runs.position == 0
+
+
+def test_a_checkup_trace_on_show_is_not_a_run():
+    runs = RunModel()
+    runs.add_run(_trace())
+    assert len(runs.weight_events("n1")) == 2
+    runs.show(_trace())  # a checkup cell: it may hold several blocks, so no per-node figures
+    assert runs.shown_run is None and runs.weight_events("n1") == []
