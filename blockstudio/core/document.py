@@ -176,6 +176,9 @@ class Document(Observable[DocEvent]):
                 raise KeyError(f"node id {node.id} already exists")
             self._nodes[node.id] = node
         self._edges: list[Edge] = list(edges)
+        # read-only views, made once: readers ask for them in inner loops
+        self._nodes_view = MappingProxyType(self._nodes)
+        self._edges_view: tuple[Edge, ...] | None = None
 
     # -- state (read-only views) -----------------------------------------------------------
     @property
@@ -196,11 +199,13 @@ class Document(Observable[DocEvent]):
 
     @property
     def nodes(self) -> Mapping[str, Node]:
-        return MappingProxyType(self._nodes)
+        return self._nodes_view
 
     @property
     def edges(self) -> tuple[Edge, ...]:
-        return tuple(self._edges)
+        if self._edges_view is None:
+            self._edges_view = tuple(self._edges)
+        return self._edges_view
 
     # -- queries ---------------------------------------------------------------------------
     def param(self, name: str) -> BlockParam | None:
@@ -269,6 +274,7 @@ class Document(Observable[DocEvent]):
             items = list(self._nodes.items())
             items.insert(index, (node.id, node))
             self._nodes = dict(items)
+            self._nodes_view = MappingProxyType(self._nodes)
         self._emit(NodeAdded(node.id))
 
     def remove_node(self, node_id: str) -> tuple[Node, int]:
@@ -315,12 +321,14 @@ class Document(Observable[DocEvent]):
 
     def add_edge(self, edge: Edge, index: int | None = None) -> None:
         self._edges.insert(len(self._edges) if index is None else index, edge)
+        self._edges_view = None
         self._emit(EdgeAdded(edge))
 
     def remove_edge(self, edge: Edge) -> int:
         """Remove ``edge``; returns where it was (for an undo that puts it back)."""
         index = self._edges.index(edge)
         del self._edges[index]
+        self._edges_view = None
         self._emit(EdgeRemoved(edge))
         return index
 

@@ -72,9 +72,16 @@ class ShapeInference:
         self.catalog = catalog
         self._layers: dict[Any, Any] = {}
         self._shapes: dict[Any, Shape | str] = {}
+        self._counts: dict[Any, int | None] = {}
+        self._counting = False
         self._inputs: dict[str, list[str]] = {}
 
-    def run(self, doc: Document, values: dict[str, Any] | None = None) -> InferenceResult:
+    def run(
+        self, doc: Document, values: dict[str, Any] | None = None, count_params: bool = False
+    ) -> InferenceResult:
+        """Shapes and problems; with ``count_params`` also each layer's Keras parameter count
+        (a second, slower pass the studio asks for once the shapes are shown)."""
+        self._counting = count_params
         env = block_env(doc, values)
         result = InferenceResult(spatial_dims=spatial_dims_of(doc, env))
         order, _cyclic = topological_order(doc)
@@ -152,31 +159,42 @@ class ShapeInference:
                 if problem:
                     result.problems.append(Problem("shape_error", problem, nid))
                     return
-        out, count = self._infer(spec, params, dims, in_shapes)
+        out = self.output_shape(spec, params, dims, in_shapes)
         if isinstance(out, str):
             result.problems.append(Problem("shape_error", out, nid))
             return
         result.shapes[nid] = out
-        if count is not None and node.shares is None:  # a sharer's weights are its owner's
-            result.param_counts[nid] = count
+        if self._counting and node.shares is None:  # a sharer's weights are its owner's
+            count = self.param_count(spec, params, dims, in_shapes)
+            if count is not None:
+                result.param_counts[nid] = count
 
     def output_shape(
         self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
     ) -> Shape | str:
-        """The output shape, or Keras's message when it rejects the inputs or params."""
-        return self._infer(spec, params, spatial_dims, in_shapes)[0]
-
-    def _infer(
-        self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
-    ) -> tuple[Shape | str, int | None]:
-        """Output shape (or Keras's message) and parameter count, cached by kind, params and
-        input shapes: an edit recomputes only the nodes it touches."""
+        """The output shape, or Keras's message when it rejects the inputs or params; cached
+        by kind, params and input shapes, so an edit recomputes only the nodes it touches."""
         key = (spec.kind, _freeze(params), spatial_dims, tuple(in_shapes))
         cached = self._shapes.get(key)
         if cached is None:
-            cached = self._compute(spec, params, spatial_dims, in_shapes)
+            cached, count = self._compute(spec, params, spatial_dims, in_shapes)
             self._shapes[key] = cached
+            if count is not None:
+                self._counts[key] = count  # a symbolic call built the layer: the count is free
         return cached
+
+    def param_count(
+        self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
+    ) -> int | None:
+        """Keras's ``count_params()`` for the layer on these inputs (cached like the shapes)."""
+        key = (spec.kind, _freeze(params), spatial_dims, tuple(in_shapes))
+        if key not in self._counts:
+            cls_name, kwargs = keras_class(spec, params, spatial_dims)
+            if spec.generic and spec.kind == "Convolution" and params["padding"] == "symmetric":
+                pad = symmetric_padding(params["kernel_size"], params["strides"])
+                in_shapes = [padded_shape(in_shapes[0], pad)]
+            self._counts[key] = _count_params(spec, cls_name, kwargs, in_shapes)
+        return self._counts[key]
 
     def _compute(
         self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]
@@ -213,7 +231,7 @@ class ShapeInference:
         except Exception:
             # compute_output_shape can refuse what a call accepts: the call decides
             return _symbolic_call(spec, cls_name, kwargs, in_shapes)
-        return _first_shape(shape), _count_params(spec, cls_name, kwargs, in_shapes)
+        return _first_shape(shape), None
 
 
 def keras_class(spec: KindSpec, params: dict[str, Any], dims: int) -> tuple[str, dict]:

@@ -30,7 +30,7 @@ class Service:
         doc = document_from_json(payload["document"], self.catalog)
         values = payload.get("values") or {}
         if kind == "infer":
-            result = self.inference.run(doc, values)
+            result = self.inference.run(doc, values, bool(payload.get("param_counts")))
             return {
                 "shapes": {k: list(v) for k, v in result.shapes.items()},
                 "present": result.present,

@@ -151,13 +151,15 @@ class DocumentModel(QObject):
         self.problems = validate(self.doc, self.catalog)
 
     # -- shape inference through the engine -------------------------------------------------
-    def _request_inference(self) -> None:
+    def _request_inference(self, param_counts: bool = False) -> None:
+        """Shapes first (fast); once they are shown, the same again with Keras's parameter
+        counts, which build each changed layer from shapes (slower, and only for the cards)."""
         if self.engine is None:
             return
-        self._pending_infer = self.engine.submit(
-            "infer", {"document": self.to_json()}, timeout=30.0
-        )
+        payload = {"document": self.to_json(), "param_counts": param_counts}
+        self._pending_infer = self.engine.submit("infer", payload, timeout=30.0)
         self._infer_revision = self.revision
+        self._infer_counts = param_counts
 
     def on_engine_reply(self, reply: Any) -> None:
         if reply.kind != "infer" or reply.id != self._pending_infer:
@@ -171,9 +173,12 @@ class DocumentModel(QObject):
         self.shapes = {k: tuple(v) for k, v in result["shapes"].items()}
         self.present = result["present"]
         self.absent_reason = result["absent_reason"]
-        self.param_counts = result["param_counts"]
         self.shape_problems = [Problem(**p) for p in result["problems"]]
+        if self._infer_counts:
+            self.param_counts = result["param_counts"]
         self.sigAnalysis.emit()
+        if not self._infer_counts:
+            self._request_inference(param_counts=True)
 
     def all_problems(self) -> list[Problem]:
         return self.problems + self.shape_problems

@@ -70,9 +70,9 @@ def test_inference_creates_no_variables(unet, infer):
 
     with tf.variable_creator_scope(creator):
         for stride in (1, 2):
-            infer.run(unet, {"stride": stride, "norm_name": "batch"})
+            infer.run(unet, {"stride": stride, "norm_name": "batch"}, count_params=True)
         unet.set_block_field("input_shape", (None, 8, 8, 8, 3))
-        infer.run(unet, {"spatial_dims": 3})
+        infer.run(unet, {"spatial_dims": 3}, count_params=True)
     assert created == []
     # the detector works: building a layer does create variables
     with tf.variable_creator_scope(creator):
@@ -83,7 +83,7 @@ def test_inference_creates_no_variables(unet, infer):
 
 
 def test_parameter_counts_are_keras_own(unet, catalog, unet_trace):
-    result = ShapeInference(catalog).run(unet)
+    result = ShapeInference(catalog).run(unet, count_params=True)
     # what the real run created, per node: the counts the canvas shows must be the same
     made: dict[str, int] = {}
     for e in unet_trace.of_type("weight"):
@@ -106,7 +106,7 @@ def test_parameter_counts_of_layers_a_name_cannot_tell(catalog):
         ],
         edges=[Edge("in", "lstm"), Edge("lstm", "out")],
     )
-    result = ShapeInference(catalog).run(doc)
+    result = ShapeInference(catalog).run(doc, count_params=True)
     layer = keras.layers.ConvLSTM2D(4, 3)
     layer.build((None, 5, 8, 8, 3))
     assert result.param_counts["lstm"] == layer.count_params() == 1024
@@ -115,5 +115,5 @@ def test_parameter_counts_of_layers_a_name_cannot_tell(catalog):
 def test_counting_leaves_no_variables_for_keras_to_make_later(unet, infer):
     from keras.src.backend.common import global_state
 
-    infer.run(unet, {"norm_name": "batch"})
+    infer.run(unet, {"norm_name": "batch"}, count_params=True)
     assert not global_state.get_global_attribute("uninitialized_variables", [])

@@ -312,3 +312,15 @@ def test_esc_during_a_rubber_band_keeps_the_old_selection(make_window, qtbot):
     qtbot.keyClick(window.view, Qt.Key_Escape)
     qtbot.mouseRelease(window.view.viewport(), Qt.LeftButton)
     assert window.scene.selected_node_ids() == ["lrelu"]
+
+
+def test_cards_show_keras_own_parameter_counts(make_window, qtbot):
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    # conv1: 3×3 kernel, 32 → 64 channels, no bias (MONAI's convolution)
+    qtbot.waitUntil(
+        lambda: window.scene.nodes["conv1"].params_text == "18,432 params", timeout=30000
+    )
+    assert window.scene.nodes["norm1"].params_text == "128 params"  # instance norm: γ and β
+    assert window.scene.nodes["lrelu"].params_text == "no weights"
+    assert window.scene.nodes["lrelu_out"].params_text == ""  # shares lrelu's layer
