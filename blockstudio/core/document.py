@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from blockstudio.core.observable import Observable
+from blockstudio.core.observable import Event, Observable
 from blockstudio.core.shapes import Shape
 
 INPUT_KIND = "Input"
@@ -94,18 +94,15 @@ class Edge:
 
 
 # -- events: each mutator announces exactly what it changed ------------------------------------
-@dataclass(frozen=True)
-class NodeAdded:
+class NodeAdded(Event):
     node_id: str
 
 
-@dataclass(frozen=True)
-class NodeRemoved:
+class NodeRemoved(Event):
     node_id: str
 
 
-@dataclass(frozen=True)
-class NodeChanged:
+class NodeChanged(Event):
     """``field`` is one of NODE_FIELDS or "params" (then ``key`` names the parameter)."""
 
     node_id: str
@@ -113,25 +110,21 @@ class NodeChanged:
     key: str | None = None
 
 
-@dataclass(frozen=True)
-class EdgeAdded:
+class EdgeAdded(Event):
     edge: Edge
 
 
-@dataclass(frozen=True)
-class EdgeRemoved:
+class EdgeRemoved(Event):
     edge: Edge
 
 
-@dataclass(frozen=True)
-class BlockChanged:
+class BlockChanged(Event):
     """``field`` is one of BLOCK_FIELDS."""
 
     field: str
 
 
-@dataclass(frozen=True)
-class BlockParamChanged:
+class BlockParamChanged(Event):
     """Block parameter ``name`` was added, edited (``name`` is its old name) or removed."""
 
     name: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from blockstudio.core.observable import Observable
+from blockstudio.core.observable import Event, Observable
 from blockstudio.core.timeline import build_states
 from blockstudio.core.trace import Trace, TraceEvent
 
@@ -33,28 +33,23 @@ class RunSettings:
 
 
 # -- events ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SettingsChanged:
+class SettingsChanged(Event):
     field: str  # "style" or "weights"
 
 
-@dataclass(frozen=True)
-class RunAdded:
+class RunAdded(Event):
     index: int
 
 
-@dataclass(frozen=True)
-class ShownChanged:
+class ShownChanged(Event):
     """Another trace (or none) is on show; replay starts at its end."""
 
 
-@dataclass(frozen=True)
-class ReplayMoved:
+class ReplayMoved(Event):
     position: int
 
 
-@dataclass(frozen=True)
-class PairAdded:
+class PairAdded(Event):
     index: int
 
 

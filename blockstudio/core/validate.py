@@ -268,11 +268,14 @@ def _check_edges(doc: Document, catalog: Catalog) -> list[Problem]:
                 )
             )
         taken[key] = e.src
+    ports_of: dict[str, set[int]] = {}
+    for e in doc.edges:
+        ports_of.setdefault(e.dst, set()).add(e.port)
     for node in doc.nodes.values():
         spec = catalog.get(node.kind)
         if spec is None or node.kind == INPUT_KIND:
             continue
-        ports = sorted({e.port for e in doc.edges if e.dst == node.id})
+        ports = sorted(ports_of.get(node.id, ()))
         need = max(spec.min_inputs, 1)
         if len(ports) < need:
             what = "an input" if need == 1 else f"at least {need} inputs"

@@ -1,0 +1,201 @@
+"""Your own ``keras.layers.Layer`` classes: import them from a file or pasted source, list them,
+construct and trace one, and say where in *your* code something went wrong.
+
+This runs user code, so it runs only where user code may run: the engine worker, or the command
+line's own process (never the studio's UI process).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import linecache
+import sys
+import traceback
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PASTED = "pasted_layer.py"  # the file name pasted code is given in messages
+_counter = itertools.count(1)
+
+
+class UserCodeError(Exception):
+    """The user's code cannot be imported or used; ``where`` is ``file:line`` when known."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.message, self.where = message, where
+
+
+@dataclass
+class InitParam:
+    """One constructor argument: its name, its default as source text (None: required)."""
+
+    name: str
+    default: str | None = None
+    annotation: str = ""
+
+
+@dataclass
+class LayerClass:
+    """A ``keras.layers.Layer`` subclass the module defines."""
+
+    name: str
+    line: int
+    doc: str = ""
+    params: list[InitParam] = field(default_factory=list)
+
+
+@dataclass
+class LayerSpec:
+    """Which class to use: from ``path`` (or pasted ``source``), with constructor arguments."""
+
+    class_name: str
+    path: str = ""
+    source: str | None = None
+    init: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def filename(self) -> str:
+        return str(Path(self.path).resolve()) if self.path else PASTED
+
+    @property
+    def label(self) -> str:
+        return f"{Path(self.path).name if self.path else PASTED}:{self.class_name}"
+
+
+def parse_target(text: str) -> tuple[str, str]:
+    """``FILE.py:ClassName`` → (file, class name)."""
+    path, sep, name = text.rpartition(":")
+    if not sep or not path or not name.isidentifier():
+        raise ValueError(f"{text!r}: expected FILE.py:ClassName")
+    return path, name
+
+
+def parse_init(items: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs; each value is a Python literal (``ast.literal_eval``), never code."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ValueError(f"--init {item!r}: expected NAME=VALUE")
+        try:
+            out[name] = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            raise ValueError(
+                f"--init {name}: {text.strip()!r} is not a Python literal "
+                "(numbers, strings in quotes, True/False/None, tuples, lists, dicts)"
+            ) from None
+    return out
+
+
+# -- importing ----------------------------------------------------------------------------------
+def load_module(spec: LayerSpec) -> types.ModuleType:
+    """Import the user's module afresh (an edited file is read again), with its folder on
+    ``sys.path`` so its own imports of sibling modules work."""
+    filename = spec.filename
+    if spec.source is not None:
+        source = spec.source
+    else:
+        try:
+            source = Path(spec.path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserCodeError(f"cannot read {spec.path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise UserCodeError(f"{spec.path} is not UTF-8 text") from None
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        code = compile(source, filename, "exec")
+    except SyntaxError as exc:
+        where = f"{_short(filename)}:{exc.lineno}" if exc.lineno else _short(filename)
+        raise UserCodeError(f"SyntaxError: {exc.msg}", where) from None
+    stem = Path(filename).stem if spec.path else "pasted_layer"
+    module = types.ModuleType(f"{stem}__blockstudio_{next(_counter)}")
+    module.__file__ = filename
+    folder = str(Path(filename).parent) if spec.path else None
+    if folder is not None and folder not in sys.path:
+        sys.path.insert(0, folder)
+    sys.modules[module.__name__] = module  # dataclasses and pickling look modules up by name
+    try:
+        exec(code, module.__dict__)  # noqa: S102 - the user's own code, in the worker only
+    except Exception as exc:
+        raise UserCodeError(_describe(exc), user_location(exc, filename)) from None
+    return module
+
+
+def layer_classes(module: types.ModuleType) -> list[LayerClass]:
+    """The Layer subclasses ``module`` defines (not those it imports), in source order."""
+    import keras
+
+    found = []
+    for name, obj in vars(module).items():
+        if not (inspect.isclass(obj) and issubclass(obj, keras.layers.Layer)):
+            continue
+        if obj.__module__ != module.__name__:
+            continue
+        try:
+            line = inspect.getsourcelines(obj)[1]
+        except (OSError, TypeError):
+            line = 0
+        found.append(LayerClass(name, line, inspect.getdoc(obj) or "", init_params(obj)))
+    return sorted(found, key=lambda c: c.line)
+
+
+def init_params(cls: type) -> list[InitParam]:
+    """The constructor's named arguments with their defaults (``**kwargs`` left out)."""
+    out = []
+    for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        default = None if p.default is inspect.Parameter.empty else repr(p.default)
+        annotation = "" if p.annotation is inspect.Parameter.empty else str(p.annotation)
+        out.append(InitParam(p.name, default, annotation))
+    return out
+
+
+def find_class(spec: LayerSpec) -> type:
+    module = load_module(spec)
+    classes = [c.name for c in layer_classes(module)]
+    cls = getattr(module, spec.class_name, None)
+    if cls is None or spec.class_name not in classes:
+        listed = ", ".join(classes) or "none"
+        raise UserCodeError(
+            f"no keras.layers.Layer subclass {spec.class_name} in {spec.label.split(':')[0]} "
+            f"(it defines: {listed})"
+        )
+    missing = [p.name for p in init_params(cls) if p.default is None and p.name not in spec.init]
+    if missing:
+        raise UserCodeError(
+            f"{spec.class_name}() needs {', '.join(missing)}: give them with --init NAME=VALUE"
+        )
+    return cls
+
+
+# -- where did it happen -----------------------------------------------------------------------
+def user_location(exc: BaseException, filename: str) -> str:
+    """``file:line`` of the innermost frame of the user's file in ``exc``'s traceback."""
+    where = ""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:  # Keras re-raises: look down the chain
+        seen.add(id(link))
+        for frame in traceback.extract_tb(link.__traceback__):
+            if frame.filename == filename:
+                where = f"{_short(filename)}:{frame.lineno}"
+        if where:
+            return where
+        link = link.__cause__ or link.__context__
+    return where
+
+
+def _short(filename: str) -> str:
+    return Path(filename).name
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
