@@ -12,6 +12,7 @@ import sys
 
 from blockstudio import __version__
 from blockstudio.commands.common import EXIT_OK, EXIT_USAGE, UsageError, document_args
+from blockstudio.commands.user import user_args
 
 COMMANDS = ("open", "templates", "export", "trace", "check")
 
@@ -36,17 +37,19 @@ def _parser() -> argparse.ArgumentParser:
     document_args(e)
     e.add_argument("-o", "--output", help="write here instead of stdout")
     t = sub.add_parser("trace", help="run a block under Keras and show every build() and weight")
-    document_args(t)
+    document_args(t, user_class=True)
     t.add_argument("--calls", type=int, default=2, help="calls with the input shape (default 2)")
     t.add_argument("--call-shape", help="one more call with this shape, e.g. (1, 64, 64, 16)")
     t.add_argument("--format", choices=("text", "json", "chrome"), default="text")
     t.add_argument("-o", "--output", help="write here instead of stdout")
+    user_args(t)
     c = sub.add_parser(
         "check", help="run the lifecycle checkup (build, save/load, weights, training ...)"
     )
-    document_args(c, all_styles=True)
+    document_args(c, all_styles=True, user_class=True)
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("-o", "--output", help="write here instead of stdout")
+    user_args(c)
     return p
 
 

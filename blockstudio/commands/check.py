@@ -15,6 +15,7 @@ from blockstudio.commands.common import (
     shape_problems,
     write_output,
 )
+from blockstudio.commands.user import UserTimeout, run_user, user_target
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -23,6 +24,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from blockstudio.engine.codegen import CodegenError, generate_code
 
     check_output(args)
+    target = user_target(args)
+    if target is not None:
+        return _check_user(args, *target)
     catalog, doc, values = load_input(args)
     styles = ("build", "init", "functional") if args.style == "all" else (args.style,)
     try:
@@ -32,15 +36,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     shape_problems(doc, catalog, values)
 
-    def progress(result, done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(
-                f"\r{done}/{total} {result.style}: {result.scenario:<16}", end="", file=sys.stderr
-            )
-
-    results = run_checkup(doc, catalog, styles, args.weights, values, progress=progress)
-    if sys.stderr.isatty():
-        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    results = run_checkup(doc, catalog, styles, args.weights, values, progress=_progress)
+    _progress_done()
     if args.format == "json":
         payload = {
             "block": doc.name,
@@ -51,5 +48,40 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         head = f"{doc.name} checkup ({args.weights} weights), input {doc.input_shape}\n\n"
         text = head + matrix_text(results)
+    write_output(text, args.output)
+    return EXIT_OK if all(r.status == "pass" for r in results) else EXIT_FAILED
+
+
+def _progress(result, done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{done}/{total} {result.style}: {result.scenario:<16}", end="", file=sys.stderr)
+
+
+def _progress_done() -> None:
+    if sys.stderr.isatty():
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+
+
+def _check_user(args: argparse.Namespace, layer, shape) -> int:
+    """The checkup for FILE.py:ClassName (one column: the class as written)."""
+    from blockstudio.core.checkup import matrix_text
+    from blockstudio.engine.user_layer import check_layer
+
+    try:
+        results = run_user(args, lambda: check_layer(layer, shape, progress=_progress))
+    except UserTimeout as exc:
+        _progress_done()
+        print(f"blockstudio check: {layer.label}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    _progress_done()
+    if args.format == "json":
+        payload = {
+            "block": layer.label,
+            "init": layer.init,
+            "results": [{k: v for k, v in r.to_dict().items() if k != "events"} for r in results],
+        }
+        text = json.dumps(payload, indent=1, default=repr) + "\n"
+    else:
+        text = f"{layer.label} checkup, input {shape}\n\n" + matrix_text(results)
     write_output(text, args.output)
     return EXIT_OK if all(r.status == "pass" for r in results) else EXIT_FAILED

@@ -15,9 +15,16 @@ class UsageError(Exception):
     """Bad arguments or input: printed as one line (details with -v), exit status 2."""
 
 
-def document_args(p: argparse.ArgumentParser, all_styles: bool = False) -> None:
+def document_args(
+    p: argparse.ArgumentParser, all_styles: bool = False, user_class: bool = False
+) -> None:
     """The arguments that pick a document: a project file or template, style, values, shape."""
-    p.add_argument("project", nargs="?", help="a .bsblock project file")
+    p.add_argument(
+        "project",
+        nargs="?",
+        help="a .bsblock project file"
+        + (", or FILE.py:ClassName for your own keras.layers.Layer" if user_class else ""),
+    )
     p.add_argument("--template", help="use an example block instead of a file")
     styles = ("build", "init", "functional")
     p.add_argument(

@@ -29,22 +29,43 @@ CLASS_STYLES = ("build", "init")
 
 
 class Subject:
-    """The block under check: how to make a fresh one, its input shape and a sample input."""
+    """The block under check: how to make a fresh one, its input shape and a sample input.
+
+    ``custom_objects`` are what loading a saved block needs to find its class (generated code
+    registers its classes; a user's class may not)."""
 
     def __init__(
-        self, doc: Document, module: Any, style: str, weights: str, values: dict[str, Any]
+        self,
+        make: Callable[[], Any],
+        input_shape: tuple,
+        style: str,
+        weights: str,
+        custom_objects: dict[str, Any] | None = None,
+        doc: Document | None = None,
+        locate: Callable[[BaseException], str] | None = None,
     ) -> None:
-        self.doc, self.module, self.style, self.weights = doc, module, style, weights
-        self.values = dict(values)
-        self.shape = tuple(doc.input_shape)
+        self.make, self.style, self.weights, self.doc = make, style, weights, doc
+        self.locate = locate  # file:line of an exception in the user's code
+        self.custom_objects = dict(custom_objects or {})
+        self.shape = tuple(input_shape)
         rng = np.random.default_rng(0)
         self.x = rng.normal(size=(2, *[1 if d is None else d for d in self.shape[1:]]))
         self.x = self.x.astype("float32")
         self.reference: list[tuple[str, tuple[int, ...]]] = []
         self.tmp = Path(".")
 
-    def make(self) -> Any:
-        return construct_block(self.module, self.doc, self.style, self.values)
+    @classmethod
+    def of_document(
+        cls, doc: Document, module: Any, style: str, weights: str, values: dict[str, Any]
+    ) -> Subject:
+        values = dict(values)
+        return cls(
+            lambda: construct_block(module, doc, style, values),
+            doc.input_shape,
+            style,
+            weights,
+            doc=doc,
+        )
 
     def build_shape(self) -> tuple:
         return (None, *self.shape[1:])
@@ -79,14 +100,24 @@ def run_scenario(
     ``module`` is the loaded generated code and ``reference`` the block's weights after a call;
     both are made here when not given (run_checkup makes them once per style).
     """
+    values = dict(values or {})
+    if module is None:
+        module = load_generated(generate_code(doc, catalog, style, values, weights=weights), style)
+    subject = Subject.of_document(doc, module, style, weights, values)
+    return check_subject(subject, scenario, reference)
+
+
+def check_subject(
+    subject: Subject,
+    scenario: str,
+    reference: list[tuple[str, tuple[int, ...]]] | None = None,
+) -> CheckResult:
+    """One cell for any block ``subject`` makes (a drawn block's code or a user's class)."""
     from blockstudio.engine.checkup_scenarios import SCENARIO_FUNCS
 
     if scenario not in SCENARIO_FUNCS:
         raise ValueError(f"unknown scenario {scenario!r}; use one of {', '.join(SCENARIO_KEYS)}")
-    values = dict(values or {})
-    if module is None:
-        module = load_generated(generate_code(doc, catalog, style, values, weights=weights), style)
-    subject = Subject(doc, module, style, weights, values)
+    style, weights = subject.style, subject.weights
     subject.reference = reference if reference is not None else reference_weights(subject)
     keras.backend.clear_session()
     result = CheckResult(
@@ -105,9 +136,13 @@ def run_scenario(
         except Exception as exc:  # Keras's exception is the result of the cell
             status, reason, message, count = "fail", first_sentence(keras_message(exc)), "", None
             message = f"{type(exc).__name__}: {keras_message(exc)}"
+            where = subject.locate(exc) if subject.locate else ""
+            if where:
+                reason, message = f"{where}: {reason}", f"{where}: {message}"
     result.seconds = time.perf_counter() - start
     result.events = rec.events
-    tag_nodes(result.events, doc)
+    if subject.doc is not None:
+        tag_nodes(result.events, subject.doc)
     result.status, result.reason, result.message, result.weight_count = (
         status,
         reason,
@@ -159,7 +194,8 @@ def run_checkup(
     for style in styles:
         source = generate_code(doc, catalog, style, values, weights=weights)
         module = load_generated(source, style)
-        reference = reference_weights(Subject(doc, module, style, weights, dict(values or {})))
+        subject = Subject.of_document(doc, module, style, weights, dict(values or {}))
+        reference = reference_weights(subject)
         for key in scenarios:
             result = run_scenario(doc, catalog, key, style, weights, values, module, reference)
             results.append(result)

@@ -196,7 +196,7 @@ def keras_file(s: Subject, rec: Recorder) -> Result:
     expected = model(s.x)
     path = s.tmp / "block.keras"
     model.save(path)
-    loaded = keras.saving.load_model(path, safe_mode=True)
+    loaded = keras.saving.load_model(path, safe_mode=True, custom_objects=s.custom_objects)
     diff = _max_diff(loaded(s.x), expected)
     if diff > TOLERANCE:
         return "fail", f"loaded model differs by {diff:.3g}", "", len(loaded.weights)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +55,41 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
         label=f"{doc.name} · {spec.style}"
         + (" · lazy" if spec.weights == "lazy" and spec.style != "functional" else ""),
     )
-    rng = np.random.default_rng(spec.seed)
-    shapes = [_batch_one(doc.input_shape)] * spec.calls
+    record(
+        trace,
+        doc.name,
+        lambda: construct_block(module, doc, spec.style, values),
+        call_shapes(doc.input_shape, spec),
+        adopt=spec.style != "functional",
+        seed=spec.seed,
+    )
+    ids = tag_nodes(trace.events, doc)
+    if trace.error is not None:
+        trace.error["node"] = ids.get(trace.error["layer"])
+    return trace
+
+
+def call_shapes(input_shape: Shape, spec: RunSpec) -> list[tuple[int, ...]]:
+    """The shapes of the calls a run makes: ``calls`` times the input, then ``call_shape``."""
+    shapes = [_batch_one(input_shape)] * spec.calls
     if spec.call_shape is not None:
         shapes.append(_batch_one(spec.call_shape))
+    return shapes
+
+
+def record(
+    trace: Trace,
+    name: str,
+    make: Callable[[], Any],
+    shapes: list[tuple[int, ...]],
+    adopt: bool = True,
+    seed: int = 0,
+    on_error: Callable[[BaseException], dict[str, Any]] | None = None,
+) -> Any:
+    """Make a block with ``make()`` and call it once per shape, recording every event into
+    ``trace``; a Keras error ends the run and becomes ``trace.error``. Returns the block (or
+    None when making it failed)."""
+    rng = np.random.default_rng(seed)
     block = None
     with Recorder() as rec:
         phase = "construct"
@@ -65,32 +97,30 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
             # in the class styles the block itself is the first layer born in this span
             span = rec.open_span(
                 "construct",
-                _Named(doc.name),
+                _Named(name),
                 created_in="top level",
                 parent_layer=None,
                 top=True,
-                adopt=spec.style != "functional",
+                adopt=adopt,
             )
             try:
-                block = construct_block(module, doc, spec.style, values)
+                block = make()
             finally:
                 rec.close_span(span)
             phase = "call"
             for shape in shapes:
                 block(rng.normal(size=shape).astype("float32"), training=False)
         except Exception as exc:  # a Keras error is a result to show, not a crash
-            rec.error(exc, _Named(doc.name), phase)
+            rec.error(exc, _Named(name), phase)
             last = next(e for e in reversed(rec.events) if e.type == "error")
             trace.error = {
                 "layer": last.layer,
                 "phase": last.data["phase"],
                 "message": last.data["message"],
                 "exception": last.data["exception"],
+                **(on_error(exc) if on_error else {}),
             }
     trace.events = rec.events
-    ids = tag_nodes(trace.events, doc)
-    if trace.error is not None:
-        trace.error["node"] = ids.get(trace.error["layer"])
     # the block's own list when there is a block; else what was made before the error
     made = block.weights if block is not None else rec.variables
     trace.weights = [
@@ -98,7 +128,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
         for w in made
     ]
     trace.total_params = sum(w.params for w in trace.weights)
-    return trace
+    return block
 
 
 def tag_nodes(events: list, doc: Document) -> dict[str, str]:

@@ -16,7 +16,14 @@ import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from blockstudio.core.checkup import CheckResult
+from blockstudio.core.shapes import Shape
+from blockstudio.core.trace import Trace
+
+if TYPE_CHECKING:
+    from blockstudio.engine.tracer import RunSpec
 
 PASTED = "pasted_layer.py"  # the file name pasted code is given in messages
 _counter = itertools.count(1)
@@ -199,3 +206,72 @@ def _short(filename: str) -> str:
 def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# -- running ------------------------------------------------------------------------------------
+def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None) -> Trace:
+    """Import the class afresh, construct it with ``spec.init`` and call it as a run does,
+    recording every construct, build, weight and call; errors carry the user's file:line."""
+    import keras
+
+    from blockstudio.engine.pyformat import snake_case
+    from blockstudio.engine.tracer import RunSpec, call_shapes, record
+
+    run = run or RunSpec()
+    cls = find_class(spec)
+    keras.backend.clear_session()
+    trace = Trace(
+        spec.class_name,
+        "own class",
+        tuple(input_shape),
+        dict(spec.init),
+        keras_version=keras.__version__,
+        label=spec.label,
+    )
+
+    def where(exc: BaseException) -> dict[str, Any]:
+        return {"where": user_location(exc, spec.filename)}
+
+    record(
+        trace,
+        snake_case(spec.class_name),
+        lambda: cls(**spec.init),
+        call_shapes(input_shape, run),
+        seed=run.seed,
+        on_error=where,
+    )
+    return trace
+
+
+def check_layer(
+    spec: LayerSpec, input_shape: Shape, scenarios: list[str] | None = None, progress=None
+) -> list[CheckResult]:
+    """The checkup for the user's class: the same scenarios as for a drawn block; an exception
+    raised in the user's code names the file and line in the cell's message."""
+    from blockstudio.core.checkup import SCENARIO_KEYS
+    from blockstudio.engine.checkup import Subject, check_subject, reference_weights
+
+    cls = find_class(spec)
+    init = dict(spec.init)
+    subject = Subject(
+        lambda: cls(**init),
+        input_shape,
+        "own class",
+        "as written",
+        {cls.__name__: cls},
+        locate=lambda exc: user_location(exc, spec.filename),
+    )
+    try:
+        reference = reference_weights(subject)
+    except Exception as exc:
+        raise UserCodeError(
+            f"{spec.class_name} cannot be called on {tuple(input_shape)}: {_describe(exc)}",
+            user_location(exc, spec.filename),
+        ) from None
+    results = []
+    keys = scenarios or SCENARIO_KEYS
+    for key in keys:
+        results.append(check_subject(subject, key, reference))
+        if progress:
+            progress(results[-1], len(results), len(keys))
+    return results
