@@ -1,0 +1,230 @@
+"""Your own Layer classes: traced, checked and located, each against Keras itself."""
+
+import importlib.util
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+
+from blockstudio.cli import main
+from blockstudio.engine.tracer import RunSpec
+from blockstudio.engine.user_layer import (
+    LayerSpec,
+    UserCodeError,
+    check_layer,
+    layer_classes,
+    load_module,
+    parse_init,
+    trace_layer,
+)
+
+BLOCKS = '''
+import keras
+from helpers import double  # a sibling module: the file's folder is on sys.path
+
+
+class Projected(keras.layers.Layer):
+    """A 1x1 projection made in build() only when the channels differ."""
+
+    def __init__(self, filters=8, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.conv = keras.layers.Conv2D(filters, 3, padding="same")
+
+    def build(self, input_shape):
+        self.proj = None
+        if input_shape[-1] != self.filters:
+            self.proj = keras.layers.Conv2D(self.filters, 1)
+
+    def call(self, x):
+        skip = x if self.proj is None else self.proj(x)
+        return self.conv(x) + skip
+
+
+class Scaled(keras.layers.Layer):
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, x):
+        return x * self.scale
+
+
+class Shared(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(double(2))
+        self.act = keras.layers.ReLU()
+
+    def call(self, x):
+        return self.act(self.dense(self.act(x)))
+
+
+class Broken(keras.layers.Layer):
+    def build(self, input_shape):
+        raise ValueError(f"cannot build on {input_shape}")
+
+    def call(self, x):
+        return x
+
+
+class Forever(keras.layers.Layer):
+    def call(self, x):
+        while True:
+            pass
+'''
+
+
+@pytest.fixture
+def blocks(tmp_path):
+    (tmp_path / "helpers.py").write_text("def double(n):\n    return 2 * n\n")
+    path = tmp_path / "blocks.py"
+    path.write_text(BLOCKS)
+    return path
+
+
+def _keras_block(path, name, shape, **init):
+    """The same class, imported and run the plain way: the oracle for the trace."""
+    import sys
+
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(f"oracle_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    keras.backend.clear_session()
+    block = getattr(module, name)(**init)
+    block(np.zeros([1 if d is None else d for d in shape], "float32"))
+    return block
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "init"),
+    [
+        ("Projected", (None, 8, 8, 3), {"filters": 16}),
+        ("Projected", (None, 8, 8, 16), {"filters": 16}),
+        ("Scaled", (None, 5), {}),
+        ("Shared", (None, 6), {}),
+    ],
+)
+def test_the_trace_has_the_weights_keras_makes(blocks, name, shape, init):
+    trace = trace_layer(LayerSpec(name, str(blocks), init=init), shape)
+    block = _keras_block(blocks, name, shape, **init)
+    assert trace.error is None
+    assert [(w.path.split("/", 1)[1], w.shape) for w in trace.weights] == [
+        (w.path.split("/", 1)[1], tuple(w.shape)) for w in block.weights
+    ]
+    assert trace.total_params == block.count_params()
+
+
+def test_a_projection_made_in_build_shows_as_built_in_build(blocks):
+    trace = trace_layer(LayerSpec("Projected", str(blocks), init={"filters": 16}), (None, 8, 8, 3))
+    born = {e.layer: e.data.get("created_in") for e in trace.of_type("construct")}
+    assert born["conv2d"] == "__init__" and born["conv2d_1"] == "build"
+
+
+def test_a_shared_layer_is_called_twice_and_built_once(blocks):
+    trace = trace_layer(LayerSpec("Shared", str(blocks)), (None, 6), RunSpec(calls=1))
+    act_calls = [e for e in trace.of_type("call") if e.layer == "re_lu"]
+    # Keras builds a layer that has no build() by running its call() once before the call
+    # itself, so one call of the block calls the shared ReLU four times
+    assert len(act_calls) == 4
+    assert [e.layer for e in trace.of_type("construct")].count("re_lu") == 1
+    assert [e.layer for e in trace.of_type("build")].count("dense") == 1
+    assert trace.total_params == 6 * 4 + 4
+
+
+def test_an_exception_in_build_names_the_users_line(blocks):
+    trace = trace_layer(LayerSpec("Broken", str(blocks)), (None, 4))
+    line = BLOCKS.splitlines().index('        raise ValueError(f"cannot build on {input_shape}")')
+    assert trace.error["where"] == f"blocks.py:{line + 1}"
+    assert trace.error["phase"] == "build" and "cannot build on" in trace.error["message"]
+
+
+def test_a_syntax_error_is_the_users_file_and_line(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("import keras\n\nclass A(keras.layers.Layer:\n    pass\n")
+    with pytest.raises(UserCodeError) as info:
+        load_module(LayerSpec("A", str(path)))
+    assert info.value.where == "bad.py:3" and "SyntaxError" in str(info.value)
+
+
+def test_an_import_error_is_the_users_file_and_line(tmp_path):
+    path = tmp_path / "imp.py"
+    path.write_text("import keras\nimport no_such_module_here\n")
+    with pytest.raises(UserCodeError) as info:
+        load_module(LayerSpec("A", str(path)))
+    assert info.value.where == "imp.py:2" and "no_such_module_here" in str(info.value)
+
+
+def test_classes_are_listed_with_their_constructor_arguments(blocks):
+    classes = layer_classes(load_module(LayerSpec("Projected", str(blocks))))
+    assert [c.name for c in classes] == ["Projected", "Scaled", "Shared", "Broken", "Forever"]
+    assert [(p.name, p.default) for p in classes[0].params] == [("filters", "8")]
+
+
+def test_editing_the_file_and_running_again_reads_it_again(blocks):
+    spec = LayerSpec("Scaled", str(blocks))
+    assert trace_layer(spec, (None, 5)).total_params == 5
+    blocks.write_text(BLOCKS.replace("shape=(input_shape[-1],)", "shape=(input_shape[-1], 2)"))
+    assert trace_layer(spec, (None, 5)).total_params == 10
+
+
+def test_pasted_code_runs_like_a_file():
+    source = textwrap.dedent(
+        """
+        import keras
+
+        class Tiny(keras.layers.Layer):
+            def __init__(self, units=3, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = keras.layers.Dense(units)
+
+            def call(self, x):
+                return self.dense(x)
+        """
+    )
+    trace = trace_layer(LayerSpec("Tiny", source=source, init={"units": 4}), (None, 2))
+    assert trace.total_params == 2 * 4 + 4 and trace.label == "pasted_layer.py:Tiny"
+
+
+def test_init_values_are_literals_never_code():
+    assert parse_init(["filters=16", "rates=(1, 2)", "name='a'"]) == {
+        "filters": 16,
+        "rates": (1, 2),
+        "name": "a",
+    }
+    with pytest.raises(ValueError, match="not a Python literal"):
+        parse_init(["filters=__import__('os').getcwd()"])
+
+
+def test_the_checkup_finds_weights_that_only_a_call_makes(blocks):
+    results = {
+        r.scenario: r
+        for r in check_layer(
+            LayerSpec("Projected", str(blocks), init={"filters": 16}), (None, 8, 8, 3)
+        )
+    }
+    block = _keras_block(blocks, "Projected", (None, 8, 8, 3), filters=16)
+    # build() makes the projection but never builds the sub-layers: Keras's own count says so
+    assert results["build"].status == "warning"
+    assert results["build"].expected_weights == len(block.weights) == 4
+    assert results["calls"].status == "pass" and results["keras_file"].status == "pass"
+
+
+def test_cli_trace_exit_codes(blocks, capsys):
+    shape = ["--input-shape", "(None, 8, 8, 3)"]
+    assert main(["trace", f"{blocks}:Projected", "--init", "filters=16", *shape]) == 0
+    assert "4 weights, 512 parameters" in capsys.readouterr().out
+    assert main(["trace", f"{blocks}:Broken", *shape]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "blocks.py:" in err and "ValueError in broken (build)" in err
+    assert main(["trace", f"{blocks}:Missing", *shape]) == 2
+    assert "defines: Projected, Scaled" in capsys.readouterr().err
+    assert main(["trace", f"{blocks}:Projected"]) == 2
+    assert "--input-shape is needed" in capsys.readouterr().err
+
+
+def test_cli_stops_code_that_never_returns(blocks, capsys):
+    args = ["trace", f"{blocks}:Forever", "--input-shape", "(None, 3)", "--timeout", "3"]
+    assert main(args) == 1
+    assert "stopped after 3 s (--timeout)" in capsys.readouterr().err
