@@ -9,6 +9,7 @@ view from outside.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from blockstudio.core.observable import Event, Observable
 from blockstudio.core.timeline import build_states
@@ -24,12 +25,36 @@ class RunSettings:
 
     style: str = "build"
     weights: str = "eager"
+    timeout: float = 60.0  # seconds a run of the user's own code may take
 
     def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise ValueError("the time limit must be a positive number of seconds")
         if self.style not in STYLES:
             raise ValueError(f"unknown style {self.style!r}; use one of {', '.join(STYLES)}")
         if self.weights not in WEIGHTS:
             raise ValueError(f"unknown weights option {self.weights!r}; use eager or lazy")
+
+
+@dataclass(frozen=True)
+class UserLayer:
+    """Your own Layer class as what runs: from a file (``path``) or pasted ``source``."""
+
+    class_name: str
+    path: str = ""
+    source: str | None = None
+    init: tuple[tuple[str, Any], ...] = ()  # constructor arguments, in order
+    input_shape: tuple[int | None, ...] = (None, 32, 32, 3)
+
+    @property
+    def label(self) -> str:
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1] if self.path else "pasted_layer.py"
+        return f"{name}:{self.class_name}"
+
+    def payload(self) -> dict[str, Any]:
+        """What the engine's user_* requests take."""
+        layer = {"class_name": self.class_name, "path": self.path, "source": self.source}
+        return {"layer": {**layer, "init": dict(self.init)}, "input_shape": list(self.input_shape)}
 
 
 # -- events ------------------------------------------------------------------------------------
@@ -53,7 +78,19 @@ class PairAdded(Event):
     index: int
 
 
-RunEvent = SettingsChanged | RunAdded | ShownChanged | ReplayMoved | PairAdded
+class SubjectChanged(Event):
+    """Runs now go to the user's own class, or (subject None) back to the drawn block."""
+
+
+class RunFailed(Event):
+    """A run could not happen (the user's code does not import, a time limit, a crash)."""
+
+    message: str
+
+
+RunEvent = (
+    SettingsChanged | RunAdded | ShownChanged | ReplayMoved | PairAdded | SubjectChanged | RunFailed
+)
 
 
 class RunModel(Observable[RunEvent]):
@@ -67,14 +104,36 @@ class RunModel(Observable[RunEvent]):
         self._position = 0
         self._replaying = False
         self._pairs: list[tuple[Trace, Trace]] = []
+        self._subject: UserLayer | None = None
+        self._failure = ""
+
+    # -- what runs --------------------------------------------------------------------------
+    @property
+    def subject(self) -> UserLayer | None:
+        """The user's own class when runs and checkups go to it; None: the drawn block."""
+        return self._subject
+
+    def set_subject(self, subject: UserLayer | None) -> None:
+        self._subject = subject
+        self._emit(SubjectChanged())
+
+    @property
+    def failure(self) -> str:
+        """Why the last run could not happen ("" after a run that did)."""
+        return self._failure
+
+    def fail(self, message: str) -> None:
+        """Say that a run could not happen, and why (views show it in place)."""
+        self._failure = message
+        self._emit(RunFailed(message))
 
     # -- settings ---------------------------------------------------------------------------
     @property
     def settings(self) -> RunSettings:
         return self._settings
 
-    def set_setting(self, field: str, value: str) -> None:
-        if field not in ("style", "weights"):
+    def set_setting(self, field: str, value: Any) -> None:
+        if field not in ("style", "weights", "timeout"):
             raise ValueError(f"unknown run setting {field!r}")
         if getattr(self._settings, field) == value:
             return
@@ -91,6 +150,7 @@ class RunModel(Observable[RunEvent]):
         if not trace.label:
             trace.label = f"run {len(self._runs) + 1} · {trace.style}"
         self._runs.append(trace)
+        self._failure = ""
         index = len(self._runs) - 1
         self._emit(RunAdded(index))
         if show:

@@ -27,6 +27,8 @@ class Service:
     def handle(self, kind: str, payload: dict[str, Any]) -> Any:
         if kind == "ping":
             return {"pong": True}
+        if kind.startswith("user_"):
+            return self.handle_user(kind, payload)
         doc = document_from_json(payload["document"], self.catalog)
         values = payload.get("values") or {}
         if kind == "infer":
@@ -74,6 +76,36 @@ class Service:
             return result.to_dict()
         raise ValueError(f"unknown request kind {kind!r}")
 
+    def handle_user(self, kind: str, payload: dict[str, Any]) -> Any:
+        """The user's own Layer class: ``payload["layer"]`` holds path or source, class, init."""
+        from dataclasses import asdict
+
+        from blockstudio.engine.user_layer import (
+            LayerSpec,
+            check_layer,
+            layer_classes,
+            load_module,
+            trace_layer,
+        )
+
+        layer = LayerSpec(**payload["layer"])
+        if kind == "user_classes":
+            return [asdict(c) for c in layer_classes(load_module(layer))]
+        shape = tuple(payload["input_shape"])
+        if kind == "user_trace":
+            from blockstudio.engine.tracer import RunSpec
+
+            call_shape = payload.get("call_shape")
+            run = RunSpec(
+                calls=payload.get("calls", 2),
+                call_shape=tuple(call_shape) if call_shape else None,
+            )
+            return trace_to_dict(trace_layer(layer, shape, run))
+        if kind == "user_check":
+            (result,) = check_layer(layer, shape, [payload["scenario"]])
+            return result.to_dict()
+        raise ValueError(f"unknown request kind {kind!r}")
+
 
 def worker_main(conn: Any) -> None:
     """The worker process: load Keras, say ready, then answer requests until told to stop."""
@@ -105,7 +137,13 @@ def worker_main(conn: Any) -> None:
         try:
             reply = {"id": rid, "ok": True, "result": service.handle(kind, request["payload"])}
         except Exception as exc:  # every failure is a reply, never a dead worker
-            reply = {"id": rid, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            # the user's code: its file and line say it all; anything else: the exception type
+            text = (
+                str(exc)
+                if type(exc).__name__ == "UserCodeError"
+                else f"{type(exc).__name__}: {exc}"
+            )
+            reply = {"id": rid, "ok": False, "error": text}
         try:
             conn.send(reply)
         except (BrokenPipeError, OSError):

@@ -29,6 +29,7 @@ from blockstudio.core.trace import Trace
 
 COLORS = {"pass": "#1e4620", "warning": "#5c4813", "fail": "#5f2120"}
 STYLE_COLUMNS = STYLES
+USER_STYLE = "own class"  # the style a user's class reports: its one column
 
 
 class CheckupPanel(QWidget):
@@ -101,19 +102,31 @@ class CheckupPanel(QWidget):
 
     # -- running ----------------------------------------------------------------------------
     def start(self, styles: tuple[str, ...]) -> None:
-        """Queue every scenario of ``styles`` in the worker; cells fill in as replies come."""
-        if self.model.problems and any(p.severity == "error" for p in self.model.problems):
+        """Queue every scenario of ``styles`` in the worker; cells fill in as replies come.
+        With the user's own class as the run model's subject, its one column instead."""
+        subject = self.runs.subject
+        if subject is None and any(p.severity == "error" for p in self.model.problems):
             self.sigMessage.emit("Cannot check: fix the problems first.")
             return
         self.stop()
         self.results.clear()
         self.table.clearContents()
         self._set_headers()
-        weights = self.runs.settings.weights
-        doc = document_to_json(self.model.doc)
-        for style in styles:
-            for key, _t, _w in SCENARIOS:
-                payload = {"document": doc, "style": style, "weights": weights, "scenario": key}
+        for key, _t, _w in SCENARIOS:
+            if subject is not None:
+                payload = {**subject.payload(), "scenario": key}
+                timeout = max(self.runs.settings.timeout, 60.0)
+                rid = self.engine.submit("user_check", payload, timeout=timeout)
+                self._pending[rid] = (key, USER_STYLE)
+                self._place(key, USER_STYLE, QTableWidgetItem("queued…"))
+                continue
+            for style in styles:
+                payload = {
+                    "document": document_to_json(self.model.doc),
+                    "style": style,
+                    "weights": self.runs.settings.weights,
+                    "scenario": key,
+                }
                 rid = self.engine.submit("check", payload, timeout=300)
                 self._pending[rid] = (key, style)
                 self._place(key, style, QTableWidgetItem("queued…"))
@@ -130,7 +143,7 @@ class CheckupPanel(QWidget):
             self.engine.cancel(rid)
 
     def _reply(self, reply) -> None:
-        if reply.kind != "check" or reply.id not in self._pending:
+        if reply.kind not in ("check", "user_check") or reply.id not in self._pending:
             return
         key, style = self._pending.pop(reply.id)
         self.progress.setValue(self._total - len(self._pending))
@@ -170,19 +183,30 @@ class CheckupPanel(QWidget):
 
     # -- showing ----------------------------------------------------------------------------
     def _set_headers(self) -> None:
-        weights = self.runs.settings.weights
-        heads = [s if s == "functional" else f"{s} ({weights} weights)" for s in STYLE_COLUMNS]
-        self.table.setHorizontalHeaderLabels(heads)
+        subject = self.runs.subject
+        if subject is not None:
+            self.table.setHorizontalHeaderLabels([f"{subject.label} (as written)", "", ""])
+        else:
+            weights = self.runs.settings.weights
+            heads = [s if s == "functional" else f"{s} ({weights} weights)" for s in STYLE_COLUMNS]
+            self.table.setHorizontalHeaderLabels(heads)
+        for column in (1, 2):
+            self.table.setColumnHidden(column, subject is not None)
 
     def _place(self, key: str, style: str, item: QTableWidgetItem) -> None:
         row = next(i for i, (k, _t, _w) in enumerate(SCENARIOS) if k == key)
-        self.table.setItem(row, STYLE_COLUMNS.index(style), item)
+        self.table.setItem(row, self._column(style), item)
+
+    @staticmethod
+    def _column(style: str) -> int:
+        return STYLE_COLUMNS.index(style) if style in STYLE_COLUMNS else 0  # a user's class: 0
 
     def cell_result(self, key: str, style: str) -> CheckResult | None:
         return self.results.get((key, style))
 
     def _cell_clicked(self, row: int, column: int) -> None:
-        key, style = SCENARIOS[row][0], STYLE_COLUMNS[column]
+        key = SCENARIOS[row][0]
+        style = STYLE_COLUMNS[column] if self.runs.subject is None else USER_STYLE
         r = self.results.get((key, style))
         if r is None:
             return
@@ -200,11 +224,11 @@ class CheckupPanel(QWidget):
             r.message,
         ]
         self.details.setPlainText("\n".join(line for line in lines if line is not None).strip())
-        doc = self.model.doc
+        doc, subject = self.model.doc, self.runs.subject
         trace = Trace(
-            doc.name,
+            subject.class_name if subject else doc.name,
             style,
-            tuple(doc.input_shape),
+            tuple(subject.input_shape if subject else doc.input_shape),
             events=r.events,
             label=f"checkup: {title(key)} · {style}",
         )

@@ -166,6 +166,10 @@ class MainWindow(FileActions, QMainWindow):
         self._action(f, "Save &As…", self.save_as, QKeySequence.SaveAs)
         self.export_action = self._action(f, "&Export Code…", self.export_dialog, "Ctrl+E")
         f.addSeparator()
+        from blockstudio.ui.user_layer_ui import UserLayerUI
+
+        self.user_layer = UserLayerUI(self, f)  # your own Layer class, run in the engine
+        f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.Quit)
         e = bar.addMenu("&Edit")
         undo = self.model.undo_stack.createUndoAction(self, "&Undo")

@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMenu, QToolBar
 
 from blockstudio.core.project import document_to_json
-from blockstudio.core.runs import PairAdded, ShownChanged
+from blockstudio.core.runs import PairAdded, RunFailed, ShownChanged, SubjectChanged
 from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
 from blockstudio.core.validate import block_env
 from blockstudio.ui.run_controller import RunController
@@ -56,6 +56,12 @@ class RunUI(QObject):
         self.shape_action = act(run_menu, "Call with &Shape…", self.call_with_shape, "F7")
         self.cancel_action = act(run_menu, "&Cancel Run", self.controller.cancel, "Ctrl+.")
         self.reset_action = act(run_menu, "Rese&t", self.reset)
+        act(
+            run_menu,
+            "Time &Limit for Your Code…",
+            self.set_time_limit,
+            tip="How long a run of your own Layer class may take before it is stopped",
+        )
         run_menu.addSeparator()
         act(run_menu, "Compare &Two Runs…", self.compare_picked)
         act(run_menu, "Compare &build() vs __init__ style", self.compare_styles)
@@ -144,6 +150,14 @@ class RunUI(QObject):
     def reset(self) -> None:
         self.w.runs.reset()
 
+    def set_time_limit(self) -> None:
+        current = self.w.runs.settings.timeout
+        seconds, ok = QInputDialog.getDouble(
+            self.w, "Time limit", "Stop a run of your own code after (seconds):", current, 1, 3600
+        )
+        if ok:
+            self.w.runs.set_setting("timeout", float(seconds))
+
     def _on_run_event(self, event) -> None:
         runs = self.w.runs
         if isinstance(event, ShownChanged) and runs.shown is not None:
@@ -152,6 +166,16 @@ class RunUI(QObject):
                 self.w.bottom.setCurrentWidget(panel)  # a checkup cell keeps its tab in front
         elif isinstance(event, PairAdded):
             self.compare_runs(*runs.pairs[event.index])
+        elif isinstance(event, RunFailed):
+            self.show_panel()
+        elif isinstance(event, SubjectChanged):
+            subject = runs.subject
+            what = f"your class {subject.label}" if subject else "the drawn block"
+            self.w.statusBar().showMessage(f"Run and Checkup now use {what}.", 8000)
+
+    def show_panel(self) -> None:
+        """The Timeline tab in front (made if need be): where a run and its failure show."""
+        self.w.bottom.setCurrentWidget(self.panel)
 
     # -- compare ----------------------------------------------------------------------------
     def compare_runs(self, a, b):

@@ -42,9 +42,22 @@ class RunController(QObject):
         weights: str | None = None,
         pair: tuple[int, int] | None = None,
     ) -> int:
-        """Trace the document (or ``doc_json``); style and weights default to the settings."""
+        """Trace the document (or ``doc_json``), or the user's own class when that is the run
+        model's subject; style and weights default to the settings."""
         self.calls, self.call_shape = calls, call_shape
         settings = self.runs.settings
+        subject = self.runs.subject
+        if subject is not None and doc_json is None:
+            payload = {
+                **subject.payload(),
+                "calls": calls,
+                "call_shape": list(call_shape) if call_shape else None,
+            }
+            rid = self.engine.submit("user_trace", payload, timeout=settings.timeout)
+            self._pending[rid] = (label or subject.label, pair)
+            self.sigBusy.emit(True)
+            self.sigMessage.emit(f"Running your class {subject.label}…")
+            return rid
         payload = {
             "document": doc_json or document_to_json(self.model.doc),
             "style": style or settings.style,
@@ -78,22 +91,25 @@ class RunController(QObject):
             self.engine.cancel(rid)
 
     def _reply(self, reply) -> None:
-        if reply.kind != "trace" or reply.id not in self._pending:
+        if reply.kind not in ("trace", "user_trace") or reply.id not in self._pending:
             return
         label, pair = self._pending.pop(reply.id)
         self.sigBusy.emit(bool(self._pending))
         if not reply.ok:
             if pair is not None:
                 self._pairs.pop(pair[0], None)  # half a comparison is no comparison
-            self.sigMessage.emit(
-                "Run cancelled." if reply.cancelled else f"Run failed: {reply.error}"
-            )
+            message = "Run cancelled." if reply.cancelled else f"Run failed: {reply.error}"
+            self.sigMessage.emit(message)
+            self.runs.fail(message)
             return
         trace = trace_from_dict(reply.result)
         trace.label = label
         self.runs.add_run(trace, show=pair is None)
         if trace.error:
-            self.sigMessage.emit(f"Keras error in {trace.error['layer']}: {trace.error['message']}")
+            where = f"{trace.error['where']}: " if trace.error.get("where") else ""
+            self.sigMessage.emit(
+                f"{where}error in {trace.error['layer']}: {trace.error['message']}"
+            )
         else:
             self.sigMessage.emit(
                 f"{trace.label}: {len(trace.top_calls())} call(s), "

@@ -19,7 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from blockstudio.core.runs import ReplayMoved, RunEvent, RunModel, ShownChanged
+from blockstudio.core.runs import (
+    ReplayMoved,
+    RunEvent,
+    RunFailed,
+    RunModel,
+    ShownChanged,
+    SubjectChanged,
+)
 from blockstudio.core.timeline import compare_runs
 from blockstudio.core.trace import Trace, trace_to_chrome, trace_to_json
 from blockstudio.ui.timeline_view import TimelineView
@@ -49,12 +56,21 @@ class RunPanel(QWidget):
         self.speed.addItems(list(SPEEDS))
         self.speed.setCurrentText("1×")
         self.position = QLabel()
+        self.subject = QLabel()  # "your class blocks.py:Block" when that is what runs
+        self.subject.setStyleSheet("color: #8ab4f8;")
+        self.failure = QLabel(wordWrap=True)  # why the last run could not happen
+        self.failure.setStyleSheet(
+            "color: #f28b82; background: #3c1f1f; padding: 6px; border-radius: 3px;"
+        )
+        self.failure.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.failure.hide()
         bar = QHBoxLayout()
         for w in (self.play, self.step):
             bar.addWidget(w)
         bar.addWidget(self.slider, 1)
         bar.addWidget(self.speed)
         bar.addWidget(self.position)
+        bar.addWidget(self.subject)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.timeline)
         split.addWidget(self.weights)
@@ -75,6 +91,7 @@ class RunPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
+        layout.addWidget(self.failure)
         layout.addWidget(self.pages, 1)
         self._timer = QTimer(self, interval=120)
         self._timer.timeout.connect(self._advance)
@@ -88,15 +105,25 @@ class RunPanel(QWidget):
         self._unsubscribe = runs.subscribe(self._on_run_event)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self._show(runs.shown)
+        self._show_subject()
 
     def _on_run_event(self, event: RunEvent) -> None:
         if isinstance(event, ShownChanged):
             self._show(self.runs.shown)
         elif isinstance(event, ReplayMoved):
             self._moved(event.position)
+        elif isinstance(event, SubjectChanged | RunFailed):
+            self._show_subject()
+
+    def _show_subject(self) -> None:
+        subject = self.runs.subject
+        self.subject.setText(f"running your class {subject.label}" if subject else "")
+        self.failure.setText(self.runs.failure)
+        self.failure.setVisible(bool(self.runs.failure))
 
     def _show(self, trace: Trace | None) -> None:
         self.trace = trace
+        self.failure.setVisible(bool(self.runs.failure))
         self.pages.setCurrentIndex(1 if trace is not None else 0)
         self._timer.stop()
         self.play.setText("▶ Play")

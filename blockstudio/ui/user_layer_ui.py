@@ -1,0 +1,235 @@
+"""File → Open Python Layer… and Paste Layer Code…: run and check your own Layer class.
+
+The UI never imports the user's code: the engine worker lists the module's Layer classes and
+their constructor arguments, this asks which class and which arguments (Python literals, read
+with ``ast.literal_eval``), and the run model's subject becomes that class. Run, Call Again,
+the timeline, the weights table and the checkup then work on it as on a drawn block.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QFont, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from blockstudio.core.runs import UserLayer
+from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
+
+ERROR_STYLE = "color: #f28b82;"
+
+
+def parse_literal(name: str, text: str) -> Any:
+    """A constructor argument typed by the user: a Python literal, never code."""
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        raise ValueError(
+            f"{name}: {text.strip()!r} is not a Python literal (a number, 'text' in quotes, "
+            "True/False/None, a tuple or list)"
+        ) from None
+
+
+class LayerDialog(QDialog):
+    """Pick one of the module's Layer classes, fill in its constructor, give an input shape."""
+
+    def __init__(self, source_label: str, classes: list[dict], shape: tuple, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Run your layer — {source_label}")
+        self.classes = classes
+        self.result_value: tuple[str, tuple, tuple] | None = None
+        self.pick = QComboBox()
+        for c in classes:
+            self.pick.addItem(c["name"], c)
+        self.doc = QLabel(wordWrap=True)
+        self.doc.setStyleSheet("color: #9aa0a6;")
+        self.form = QFormLayout()
+        self.fields: dict[str, QLineEdit] = {}
+        self.shape = QLineEdit(format_shape(shape))
+        self.shape.setToolTip("The input shape, batch first: (None, 32, 32, 3) or 32x32x3")
+        self.error = QLabel(wordWrap=True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Run")
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        top = QFormLayout()
+        top.addRow("Class", self.pick)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.doc)
+        self.args_box = QWidget()
+        self.args_box.setLayout(self.form)
+        layout.addWidget(self.args_box)
+        shape_row = QFormLayout()
+        shape_row.addRow("Input shape", self.shape)
+        layout.addLayout(shape_row)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.pick.currentIndexChanged.connect(self._show_class)
+        self._show_class()
+        self.resize(520, 360)
+
+    def _show_class(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields = {}
+        c = self.pick.currentData()
+        self.doc.setText(c["doc"].split("\n\n")[0] if c["doc"] else f"line {c['line']}")
+        if not c["params"]:
+            self.form.addRow(QLabel("(no constructor arguments)"))
+        for p in c["params"]:
+            line = QLineEdit(p["default"] if p["default"] is not None else "")
+            line.setPlaceholderText("required" if p["default"] is None else "")
+            self.fields[p["name"]] = line
+            self.form.addRow(p["name"] + ("" if p["default"] is not None else " *"), line)
+        self.error.setText("")
+
+    def values(self) -> tuple[str, tuple, tuple]:
+        """(class name, constructor arguments, input shape), or ValueError saying what is wrong."""
+        c = self.pick.currentData()
+        init = []
+        for p in c["params"]:
+            text = self.fields[p["name"]].text()
+            if not text.strip():
+                if p["default"] is None:
+                    raise ValueError(f"{p['name']} is required")
+                continue
+            value = parse_literal(p["name"], text)
+            if p["default"] is None or text.strip() != p["default"]:
+                init.append((p["name"], value))
+        try:
+            shape = parse_shape(self.shape.text())
+        except ShapeError as exc:
+            raise ValueError(f"input shape: {exc}") from None
+        return c["name"], tuple(init), shape
+
+    def _accept(self) -> None:
+        try:
+            self.result_value = self.values()
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
+
+
+class PasteDialog(QDialog):
+    """A text box for a Layer class copied from a notebook or a forum post."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Paste layer code")
+        self.text = QPlainTextEdit(text)
+        font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        font.setStyleHint(QFont.Monospace)
+        self.text.setFont(font)
+        self.text.setPlaceholderText(
+            "import keras\n\nclass MyBlock(keras.layers.Layer):\n    def __init__(self, ...):\n"
+        )
+        hint = QLabel(
+            "Paste a module that defines a keras.layers.Layer subclass. It runs in the engine "
+            "worker, never in this window."
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #9aa0a6;")
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 520)
+
+
+class UserLayerUI(QObject):
+    """The File menu's entries for your own class, and the requests behind them."""
+
+    def __init__(self, window, menu) -> None:
+        super().__init__(window)
+        self.w = window
+        self._pending: dict[int, UserLayer] = {}  # a class listing request → where from
+        self.pasted = ""
+        act = window._action
+        self.open_action = act(
+            menu,
+            "Open &Python Layer…",
+            self.open_file,
+            QKeySequence("Ctrl+Shift+O"),
+            "Run and check a keras.layers.Layer class from a .py file",
+        )
+        self.paste_action = act(menu, "Paste &Layer Code…", self.paste_code)
+        self.back_action = act(menu, "Back to the &Drawn Block", self.back)
+        self.back_action.setEnabled(False)
+        window.engine.sigReply.connect(self._reply)
+
+    def open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open Python layer", "", "Python (*.py)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> int:
+        """Ask the engine which Layer classes ``path`` defines (the dialog follows)."""
+        return self._list(UserLayer("", path=str(Path(path).resolve())))
+
+    def paste_code(self) -> None:
+        dialog = PasteDialog(self.pasted, self.w)
+        if dialog.exec() == QDialog.Accepted and dialog.text.toPlainText().strip():
+            self.pasted = dialog.text.toPlainText()
+            self.open_source(self.pasted)
+
+    def open_source(self, source: str) -> int:
+        return self._list(UserLayer("", source=source))
+
+    def _list(self, where: UserLayer) -> int:
+        rid = self.w.engine.submit("user_classes", where.payload(), timeout=60)
+        self._pending[rid] = where
+        self.w.statusBar().showMessage("Reading the layer classes (in the engine)…", 5000)
+        return rid
+
+    def _reply(self, reply) -> None:
+        if reply.kind != "user_classes" or reply.id not in self._pending:
+            return
+        where = self._pending.pop(reply.id)
+        if not reply.ok:
+            self.w.runs.fail(f"Cannot use {where.label.split(':')[0]}: {reply.error}")
+            self.w.run_ui.show_panel()
+            return
+        if not reply.result:
+            self.w.runs.fail(f"{where.label.split(':')[0]} defines no keras.layers.Layer class.")
+            self.w.run_ui.show_panel()
+            return
+        self.choose(where, reply.result)
+
+    def choose(self, where: UserLayer, classes: list[dict], dialog: LayerDialog | None = None):
+        """Show the dialog (or use ``dialog``, already filled in) and run the chosen class."""
+        current = self.w.runs.subject
+        shape = current.input_shape if current else self.w.model.doc.input_shape
+        dialog = dialog or LayerDialog(where.label.split(":")[0], classes, shape, self.w)
+        if dialog.result_value is None and dialog.exec() != QDialog.Accepted:
+            return None
+        name, init, shape = dialog.result_value
+        subject = UserLayer(name, where.path, where.source, init, tuple(shape))
+        self.w.runs.set_subject(subject)
+        self.back_action.setEnabled(True)
+        self.w.run_ui.run()
+        return subject
+
+    def back(self) -> None:
+        self.w.runs.set_subject(None)
+        self.back_action.setEnabled(False)
+        self.w.statusBar().showMessage("Runs go to the drawn block again.", 5000)

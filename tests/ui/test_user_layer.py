@@ -1,0 +1,118 @@
+"""Your own Layer class in the studio: open, run, check, errors in place, an endless loop."""
+
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from blockstudio.ui.user_layer_ui import LayerDialog
+from tests.ui.helpers import wait_for_engine
+
+BLOCK = '''
+import keras
+
+
+class Projected(keras.layers.Layer):
+    """A 1x1 projection made in build() when the channels differ."""
+
+    def __init__(self, filters=8, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.conv = keras.layers.Conv2D(filters, 3, padding="same")
+
+    def build(self, input_shape):
+        self.proj = None
+        if input_shape[-1] != self.filters:
+            self.proj = keras.layers.Conv2D(self.filters, 1)
+
+    def call(self, x):
+        return self.conv(x) + (x if self.proj is None else self.proj(x))
+
+
+class Forever(keras.layers.Layer):
+    def call(self, x):
+        while True:
+            pass
+'''
+
+
+def answer_dialog(qtbot, class_name, fields, shape):
+    """When the class dialog opens, fill it in as a user does and press Run."""
+    done = []
+
+    def poll():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, LayerDialog):
+            QTimer.singleShot(50, poll)
+            return
+        dialog.pick.setCurrentIndex(dialog.pick.findText(class_name))
+        for name, text in fields.items():
+            line = dialog.fields[name]
+            line.selectAll()
+            qtbot.keyClicks(line, text)
+        dialog.shape.selectAll()
+        qtbot.keyClicks(dialog.shape, shape)
+        qtbot.mouseClick(dialog.findChild(QDialogButtonBox).buttons()[0], Qt.LeftButton)
+        done.append(dialog)
+
+    QTimer.singleShot(50, poll)
+    return done
+
+
+def test_open_a_python_layer_and_run_it(make_window, qtbot, tmp_path):
+    path = tmp_path / "blocks.py"
+    path.write_text(BLOCK)
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    answered = answer_dialog(qtbot, "Projected", {"filters": "16"}, "(None, 8, 8, 3)")
+    window.user_layer.open_path(str(path))
+    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    assert answered and window.runs.subject.label == "blocks.py:Projected"
+    trace = window.runs.runs[0]
+    assert trace.error is None and trace.total_params == 3 * 3 * 3 * 16 + 16 + 3 * 16 + 16
+    panel = window.run_ui.panel
+    lanes = [ln.layer for ln in panel.timeline.layout_.lanes]
+    assert lanes[0] == "projected" and {"conv2d", "conv2d_1"} <= set(lanes)
+    assert "blocks.py:Projected" in panel.subject.text()
+    assert len(panel.weights.rows()) == 4
+
+
+def test_a_syntax_error_in_pasted_code_shows_its_line_in_place(make_window, qtbot):
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    window.user_layer.open_source("import keras\n\nclass A(keras.layers.Layer:\n    pass\n")
+    qtbot.waitUntil(lambda: window.runs.failure != "", timeout=60000)
+    panel = window.run_ui.panel
+    assert panel.failure.isVisible()
+    assert "pasted_layer.py:3" in panel.failure.text() and "SyntaxError" in panel.failure.text()
+    assert window.model.doc.name == "UnetResBlock"  # the document is untouched
+
+
+def test_cancel_stops_code_that_never_returns_and_the_studio_keeps_going(
+    make_window, qtbot, tmp_path
+):
+    path = tmp_path / "blocks.py"
+    path.write_text(BLOCK)
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    answer_dialog(qtbot, "Forever", {}, "(None, 4)")
+    window.user_layer.open_path(str(path))
+    qtbot.waitUntil(lambda: window.run_ui.cancel_action.isEnabled(), timeout=60000)
+    time.sleep(1.0)  # the worker is now inside the endless loop
+    ticks = []
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    qtbot.wait(300)
+    assert len(ticks) >= 8  # the window keeps handling events while the worker spins
+    timer.stop()
+    window.activateWindow()  # the class dialog had the focus; the window gets it back
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.keyClick(window, Qt.Key_Period, Qt.ControlModifier)  # Run → Cancel Run
+    qtbot.waitUntil(lambda: window.runs.failure == "Run cancelled.", timeout=10000)
+    # back to the drawn block: the restarted engine runs it
+    window.user_layer.back_action.trigger()
+    wait_for_engine(qtbot, window)
+    qtbot.keyClick(window, Qt.Key_F5)
+    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=90000)
+    assert window.runs.runs[0].total_params == 57728
