@@ -7,33 +7,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from blockstudio.ui.user_layer_ui import LayerDialog
 from tests.ui.helpers import wait_for_engine
-
-BLOCK = '''
-import keras
-
-
-class Projected(keras.layers.Layer):
-    """A 1x1 projection made in build() when the channels differ."""
-
-    def __init__(self, filters=8, **kwargs):
-        super().__init__(**kwargs)
-        self.filters = filters
-        self.conv = keras.layers.Conv2D(filters, 3, padding="same")
-
-    def build(self, input_shape):
-        self.proj = None
-        if input_shape[-1] != self.filters:
-            self.proj = keras.layers.Conv2D(self.filters, 1)
-
-    def call(self, x):
-        return self.conv(x) + (x if self.proj is None else self.proj(x))
-
-
-class Forever(keras.layers.Layer):
-    def call(self, x):
-        while True:
-            pass
-'''
+from tests.user_blocks import write_blocks
 
 
 def answer_dialog(qtbot, class_name, fields, shape):
@@ -60,8 +34,7 @@ def answer_dialog(qtbot, class_name, fields, shape):
 
 
 def test_open_a_python_layer_and_run_it(make_window, qtbot, tmp_path):
-    path = tmp_path / "blocks.py"
-    path.write_text(BLOCK)
+    path = write_blocks(tmp_path)
     window = make_window(start_engine=True)
     wait_for_engine(qtbot, window)
     answered = answer_dialog(qtbot, "Projected", {"filters": "16"}, "(None, 8, 8, 3)")
@@ -91,8 +64,7 @@ def test_a_syntax_error_in_pasted_code_shows_its_line_in_place(make_window, qtbo
 def test_cancel_stops_code_that_never_returns_and_the_studio_keeps_going(
     make_window, qtbot, tmp_path
 ):
-    path = tmp_path / "blocks.py"
-    path.write_text(BLOCK)
+    path = write_blocks(tmp_path)
     window = make_window(start_engine=True)
     wait_for_engine(qtbot, window)
     answer_dialog(qtbot, "Forever", {}, "(None, 4)")
