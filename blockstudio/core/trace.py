@@ -73,6 +73,8 @@ class Trace:
     error: dict[str, Any] | None = None
     keras_version: str = ""
     label: str = ""
+    # the calls Keras saw inside the block's call(): {"nodes": [...], "edges": [[src, dst, port]]}
+    structure: dict[str, Any] | None = None
 
     def of_type(self, kind: str) -> list[TraceEvent]:
         return [e for e in self.events if e.type == kind]
@@ -125,6 +127,7 @@ def trace_from_dict(data: dict[str, Any]) -> Trace:
         data.get("error"),
         data.get("keras_version", ""),
         data.get("label", ""),
+        data.get("structure"),
     )
 
 

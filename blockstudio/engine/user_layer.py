@@ -232,7 +232,7 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
     def where(exc: BaseException) -> dict[str, Any]:
         return {"where": user_location(exc, spec.filename)}
 
-    record(
+    block = record(
         trace,
         snake_case(spec.class_name),
         lambda: cls(**spec.init),
@@ -240,6 +240,13 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
         seed=run.seed,
         on_error=where,
     )
+    if block is not None and trace.error is None:
+        from blockstudio.engine.structure import call_graph
+
+        try:
+            trace.structure = call_graph(block, tuple(input_shape))
+        except Exception as exc:  # a call() Keras cannot trace symbolically: say so, keep the run
+            trace.structure = {"nodes": [], "edges": [], "problem": _describe(exc)}
     return trace
 
 

@@ -29,6 +29,7 @@ from blockstudio.core.runs import (
 )
 from blockstudio.core.timeline import compare_runs
 from blockstudio.core.trace import Trace, trace_to_chrome, trace_to_json
+from blockstudio.ui.structure_view import StructureView
 from blockstudio.ui.timeline_view import TimelineView
 from blockstudio.ui.weights_table import WeightsTable
 
@@ -71,10 +72,15 @@ class RunPanel(QWidget):
         bar.addWidget(self.speed)
         bar.addWidget(self.position)
         bar.addWidget(self.subject)
+        # a run of the user's own class also shows the structure Keras saw in its call()
+        self.structure = StructureView()
+        self.structure.hide()
+        self.structure.sigLayerClicked.connect(self._layer_clicked)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.timeline)
+        split.addWidget(self.structure)
         split.addWidget(self.weights)
-        split.setSizes([700, 450])
+        split.setSizes([600, 380, 420])
         # before a run: say what to do instead of showing empty axes and an empty table
         self.empty = QLabel(
             "No run yet.\n\nPress Run (F5) to construct the block and call it twice: the "
@@ -124,6 +130,9 @@ class RunPanel(QWidget):
     def _show(self, trace: Trace | None) -> None:
         self.trace = trace
         self.failure.setVisible(bool(self.runs.failure))
+        structure = trace.structure if trace is not None else None
+        self.structure.setVisible(structure is not None)
+        self.structure.set_structure(structure)
         self.pages.setCurrentIndex(1 if trace is not None else 0)
         self._timer.stop()
         self.play.setText("▶ Play")
@@ -164,6 +173,10 @@ class RunPanel(QWidget):
             self.slider.blockSignals(False)
         self.position.setText(f"{upto}/{len(self.trace.events)}")
         self.timeline.set_playhead(upto - 1 if upto else 0)
+
+    def _layer_clicked(self, layer: str) -> None:
+        self.timeline.highlight_layer(layer)
+        self.weights.select_layer(layer)
 
     def _event_clicked(self, index: int) -> None:
         if self.trace is None:

@@ -171,3 +171,23 @@ def test_cli_stops_code_that_never_returns(blocks, capsys):
     args = ["trace", f"{blocks}:Forever", "--input-shape", "(None, 3)", "--timeout", "3"]
     assert main(args) == 1
     assert "stopped after 3 s (--timeout)" in capsys.readouterr().err
+
+
+def test_the_run_records_the_structure_keras_saw(blocks):
+    trace = trace_layer(LayerSpec("Projected", str(blocks), init={"filters": 16}), (None, 8, 8, 3))
+    nodes = {n["id"]: n for n in trace.structure["nodes"]}
+    assert set(nodes) == {"input", "conv2d#0", "conv2d_1#0", "add#0", "output"}
+    assert nodes["add#0"]["kind"] == "op" and nodes["conv2d#0"]["class"] == "Conv2D"
+    assert nodes["conv2d_1#0"]["shape"] == [None, 8, 8, 16]
+    edges = {(a, b, p) for a, b, p in trace.structure["edges"]}
+    # the projection reads the block's input; the sum takes both branches, in order
+    assert {("input", "conv2d#0", 0), ("input", "conv2d_1#0", 0)} <= edges
+    assert {("conv2d#0", "add#0", 0), ("conv2d_1#0", "add#0", 1), ("add#0", "output", 0)} <= edges
+
+
+def test_a_layer_called_twice_is_two_calls_of_one_layer(blocks):
+    trace = trace_layer(LayerSpec("Shared", str(blocks)), (None, 6))
+    calls = [n["id"] for n in trace.structure["nodes"] if n["layer"] == "re_lu"]
+    assert calls == ["re_lu#0", "re_lu#1"]
+    edges = {(a, b) for a, b, _ in trace.structure["edges"]}
+    assert {("input", "re_lu#0"), ("re_lu#0", "dense#0"), ("dense#0", "re_lu#1")} <= edges

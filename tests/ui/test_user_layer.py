@@ -50,6 +50,21 @@ def test_open_a_python_layer_and_run_it(make_window, qtbot, tmp_path):
     assert len(panel.weights.rows()) == 4
 
 
+def test_clicking_a_call_in_the_structure_bands_its_lane(make_window, qtbot, tmp_path):
+    path = write_blocks(tmp_path)
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    answer_dialog(qtbot, "Projected", {"filters": "16"}, "(None, 8, 8, 3)")
+    window.user_layer.open_path(str(path))
+    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    view = window.run_ui.panel.structure
+    assert view.isVisible() and set(view.cards) >= {"conv2d#0", "conv2d_1#0", "add#0"}
+    with qtbot.waitSignal(view.sigLayerClicked) as clicked:
+        qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=view.card_center("conv2d_1#0"))
+    assert clicked.args == ["conv2d_1"]
+    assert window.run_ui.panel.timeline.highlighted == "conv2d_1"
+
+
 def test_a_syntax_error_in_pasted_code_shows_its_line_in_place(make_window, qtbot):
     window = make_window(start_engine=True)
     wait_for_engine(qtbot, window)

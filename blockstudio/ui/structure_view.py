@@ -1,0 +1,124 @@
+"""The structure Keras saw in a run of your own class: sub-layer calls and ops, read-only.
+
+Laid out like the canvas (columns by depth), one card per call: a layer called twice has two
+cards with the same name. Clicking a card bands that layer's lane on the timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+)
+
+from blockstudio.core.document import Document, Edge, Node
+from blockstudio.core.layout import layered_layout
+
+CARD_W, CARD_H = 150.0, 44.0
+COLORS = {"layer": "#3d7dd8", "op": "#b07cd8", "input": "#5f6368", "output": "#5f6368"}
+
+
+class _Card(QGraphicsItem):
+    def __init__(self, node: dict[str, Any]) -> None:
+        super().__init__()
+        self.node = node
+        self.setFlag(QGraphicsItem.ItemIsSelectable)
+        self.setCursor(Qt.PointingHandCursor)
+        shape = "×".join("?" if d is None else str(d) for d in node["shape"][1:])
+        calls = f" · call {node['call'] + 1}" if node.get("call") else ""
+        self.setToolTip(f"{node['layer']} ({node['class']}){calls}\noutput {tuple(node['shape'])}")
+        self.title = QGraphicsSimpleTextItem(node["layer"], self)
+        bold = QFont()
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.title.setBrush(QColor("#e8eaed"))
+        self.title.setPos(8, 4)
+        sub = f"{node['class']}{calls} · {shape}" if node["kind"] in ("layer", "op") else shape
+        self.sub = QGraphicsSimpleTextItem(sub, self)
+        self.sub.setBrush(QColor("#9aa0a6"))
+        self.sub.setPos(8, 23)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, CARD_W, CARD_H)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        accent = QColor(COLORS[self.node["kind"]])
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(QPen(QColor("#ffd24a") if self.isSelected() else accent, 1.5))
+        painter.setBrush(QBrush(QColor("#2b2d31")))
+        painter.drawRoundedRect(self.boundingRect().adjusted(1, 1, -1, -1), 5, 5)
+        painter.fillRect(QRectF(1, 1, 4, CARD_H - 2), accent)
+
+
+class StructureView(QGraphicsView):
+    """Read-only graph of ``trace.structure``; emits the layer name of a clicked card."""
+
+    sigLayerClicked = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.scene().setBackgroundBrush(QColor("#1b1c1f"))
+        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
+        self.setDragMode(QGraphicsView.ScrollHandDrag)
+        self.cards: dict[str, _Card] = {}
+        self.problem = ""
+        self.scene().selectionChanged.connect(self._selected)
+
+    def set_structure(self, structure: dict[str, Any] | None) -> None:
+        scene = self.scene()
+        scene.clear()
+        self.cards = {}
+        self.problem = (structure or {}).get("problem", "")
+        if not structure or not structure["nodes"]:
+            text = scene.addSimpleText(
+                f"Keras could not trace call() symbolically: {self.problem}"
+                if self.problem
+                else "No structure for this run."
+            )
+            text.setBrush(QColor("#9aa0a6"))
+            return
+        doc = Document(
+            nodes=[Node(n["id"], n["class"], n["id"]) for n in structure["nodes"]],
+            edges=[Edge(a, b, p) for a, b, p in structure["edges"]],
+        )
+        where = layered_layout(doc)
+        for n in structure["nodes"]:
+            card = _Card(n)
+            x, y = where[n["id"]]
+            card.setPos(x * 0.85, y * 0.5)
+            scene.addItem(card)
+            self.cards[n["id"]] = card
+        pen = QPen(QColor("#8e9297"), 1.4)
+        for src, dst, _port in structure["edges"]:
+            a = self.cards[src].pos() + QPointF(CARD_W, CARD_H / 2)
+            b = self.cards[dst].pos() + QPointF(0, CARD_H / 2)
+            path = QPainterPath(a)
+            dx = max((b.x() - a.x()) * 0.5, 20)
+            path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
+            edge = QGraphicsPathItem(path)
+            edge.setPen(pen)
+            edge.setZValue(-1)
+            scene.addItem(edge)
+        rect = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+        scene.setSceneRect(rect)
+        self.fitInView(rect, Qt.KeepAspectRatio)
+        if self.transform().m11() > 1.0:
+            self.resetTransform()
+
+    def _selected(self) -> None:
+        chosen = [i for i in self.scene().selectedItems() if isinstance(i, _Card)]
+        if len(chosen) == 1 and chosen[0].node["kind"] in ("layer", "op"):
+            self.sigLayerClicked.emit(chosen[0].node["layer"])
+
+    def card_center(self, node_id: str):
+        """Where the card of ``node_id`` is in the viewport (for tests and tools)."""
+        card = self.cards[node_id]
+        return self.mapFromScene(card.sceneBoundingRect().center())
