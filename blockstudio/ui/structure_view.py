@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from blockstudio.core.document import Document, Edge, Node
 from blockstudio.core.layout import layered_layout
 
-CARD_W, CARD_H = 150.0, 44.0
+CARD_W, CARD_H = 172.0, 44.0
+MIN_SCALE = 0.75
 COLORS = {"layer": "#3d7dd8", "op": "#b07cd8", "input": "#5f6368", "output": "#5f6368"}
 
 
@@ -93,7 +94,7 @@ class StructureView(QGraphicsView):
         for n in structure["nodes"]:
             card = _Card(n)
             x, y = where[n["id"]]
-            card.setPos(x * 0.85, y * 0.5)
+            card.setPos(x, y * 0.5)
             scene.addItem(card)
             self.cards[n["id"]] = card
         pen = QPen(QColor("#8e9297"), 1.4)
@@ -107,11 +108,24 @@ class StructureView(QGraphicsView):
             edge.setPen(pen)
             edge.setZValue(-1)
             scene.addItem(edge)
-        rect = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
-        scene.setSceneRect(rect)
-        self.fitInView(rect, Qt.KeepAspectRatio)
-        if self.transform().m11() > 1.0:
+        scene.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
+        self.fit()
+
+    def fit(self) -> None:
+        """The whole graph in view if it fits at a readable size (75 % to 100 %); else readable,
+        scrolled to the input (drag to pan)."""
+        self.fitInView(self.sceneRect(), Qt.KeepAspectRatio)
+        scale = self.transform().m11()
+        if scale > 1.0 or scale < MIN_SCALE:
             self.resetTransform()
+            if scale < MIN_SCALE:
+                self.scale(MIN_SCALE, MIN_SCALE)
+                self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.cards:
+            self.fit()
 
     def _selected(self) -> None:
         chosen = [i for i in self.scene().selectedItems() if isinstance(i, _Card)]
