@@ -14,7 +14,7 @@ from blockstudio import __version__
 from blockstudio.commands.common import EXIT_OK, EXIT_USAGE, UsageError, document_args
 from blockstudio.commands.user import user_args
 
-COMMANDS = ("open", "templates", "export", "trace", "check")
+COMMANDS = ("open", "templates", "export", "trace", "check", "import")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("-o", "--output", help="write here instead of stdout")
     user_args(c)
+    i = sub.add_parser("import", help="turn your own Layer class into an editable block")
+    i.add_argument("project", metavar="FILE.py:ClassName", help="your keras.layers.Layer class")
+    i.add_argument("--input-shape", required=True, help="e.g. (None, 64, 64, 32)")
+    i.add_argument("-o", "--output", required=True, help="the .bsblock project to write")
+    user_args(i)
     return p
 
 
@@ -100,6 +105,10 @@ def _handler(command: str):
         from blockstudio.commands.check import cmd_check
 
         return cmd_check
+    if command == "import":
+        from blockstudio.commands.importing import cmd_import
+
+        return cmd_import
     return {"open": cmd_open, "templates": cmd_templates}[command]
 
 
@@ -112,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = [*argv[:at], "open", *argv[at:]]  # `blockstudio FILE` opens the file
     args = _parser().parse_args(argv)
     command = args.command or "open"
-    if command in ("export", "trace", "check") and not args.verbose and from_shell:
+    if command in ("export", "trace", "check", "import") and not args.verbose and from_shell:
         _quiet_native_stderr()
     try:
         return _handler(command)(args)

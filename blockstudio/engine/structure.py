@@ -17,6 +17,7 @@ import keras
 def call_graph(block: Any, input_shape: tuple) -> dict[str, Any]:
     """``{"nodes": [...], "edges": [[src, dst, port], ...]}`` of ``block.call`` on a symbolic
     input; node ids are ``layer#call`` (``input`` for the block's input)."""
+    attrs = {id(v): k for k, v in vars(block).items() if isinstance(v, keras.layers.Layer)}
     x = keras.Input(batch_shape=tuple(input_shape))
     out = block.call(x)
     outputs = list(out) if isinstance(out, list | tuple) else [out]
@@ -43,13 +44,16 @@ def call_graph(block: Any, input_shape: tuple) -> dict[str, Any]:
         if node_id in nodes:
             return node_id
         inbound = op._inbound_nodes[node_index]
+        is_layer = isinstance(op, keras.layers.Layer)
         nodes[node_id] = {
             "id": node_id,
             "layer": op.name,
             "class": type(op).__name__,
-            "kind": "layer" if isinstance(op, keras.layers.Layer) else "op",
+            "kind": "layer" if is_layer else "op",
             "call": node_index,
             "shape": list(tensor.shape),
+            "attr": attrs.get(id(op), ""),  # the attribute the block keeps the layer in
+            "config": _plain(_changed_config(op) if is_layer else vars(op)),
         }
         for port, t in enumerate(inbound.input_tensors):
             edges.append([producer(t), node_id, port])
@@ -67,3 +71,39 @@ def call_graph(block: Any, input_shape: tuple) -> dict[str, Any]:
     edges += [[src, "output", i] for i, src in enumerate(last)]
     ordered = [nodes["input"], *(nodes[n] for n in order), nodes["output"]]
     return {"nodes": ordered, "edges": edges}
+
+
+def _changed_config(layer: Any) -> dict[str, Any]:
+    """The layer's config without what a layer made with only its required arguments has too
+    (Keras spells defaults out: ``data_format="channels_last"``, ``activation="linear"``)."""
+    import inspect
+
+    config = layer.get_config()
+    try:
+        params = inspect.signature(type(layer).__init__).parameters.values()
+        required = {
+            p.name: config[p.name]
+            for p in params
+            if p.default is inspect.Parameter.empty
+            and p.name != "self"
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
+        base = type(layer)(**required).get_config()
+    except Exception:  # a class that cannot be made from its config's required part
+        return config
+    return {k: v for k, v in config.items() if k in required or base.get(k) != v}
+
+
+def _plain(config: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-plain part of a config: numbers, strings, booleans, None and tuples of them."""
+
+    def plain(v: Any) -> bool:
+        if isinstance(v, list | tuple):
+            return all(plain(x) for x in v)
+        return v is None or isinstance(v, bool | int | float | str)
+
+    return {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in config.items()
+        if not k.startswith("_") and k not in ("name", "trainable", "dtype") and plain(v)
+    }

@@ -173,9 +173,44 @@ class UserLayerUI(QObject):
             "Run and check a keras.layers.Layer class from a .py file",
         )
         self.paste_action = act(menu, "Paste &Layer Code…", self.paste_code)
+        self.import_action = act(
+            menu,
+            "&Import Run as Editable Block",
+            self.import_run,
+            tip="Turn the structure Keras saw in your class's run into a block on the canvas",
+        )
+        self.import_action.setEnabled(False)
         self.back_action = act(menu, "Back to the &Drawn Block", self.back)
         self.back_action.setEnabled(False)
         window.engine.sigReply.connect(self._reply)
+        self._unsubscribe = window.runs.subscribe(self._on_run_event)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
+
+    def _on_run_event(self, _event) -> None:
+        run = self.w.runs.shown_run
+        self.import_action.setEnabled(bool(run is not None and run.structure))
+
+    def import_run(self) -> bool:
+        """The run on show (of your class) as a new, unsaved document on the canvas."""
+        from blockstudio.core.import_structure import ImportError_, document_from_trace
+
+        run = self.w.runs.shown_run
+        if run is None or not run.structure:
+            return False
+        try:
+            doc = document_from_trace(run, self.w.catalog)
+        except ImportError_ as exc:
+            self.w.runs.fail(f"Cannot import {run.label}: {exc}")
+            return False
+        if not self.w.maybe_save():
+            return False
+        self.back()
+        self.w.model.set_document(doc)
+        self.w.view.fit_all()
+        self.w.statusBar().showMessage(
+            f"Imported {run.label}: {len(doc.nodes) - 2} layer call(s). Save it to keep it.", 8000
+        )
+        return True
 
     def open_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.w, "Open Python layer", "", "Python (*.py)")

@@ -1,6 +1,7 @@
 """Your own Layer classes: traced, checked and located, each against Keras itself."""
 
 import importlib.util
+import re
 import textwrap
 
 import keras
@@ -191,3 +192,67 @@ def test_a_layer_called_twice_is_two_calls_of_one_layer(blocks):
     assert calls == ["re_lu#0", "re_lu#1"]
     edges = {(a, b) for a, b, _ in trace.structure["edges"]}
     assert {("input", "re_lu#0"), ("re_lu#0", "dense#0"), ("dense#0", "re_lu#1")} <= edges
+
+
+def test_import_gives_a_block_that_makes_the_same_weights(blocks, catalog, tmp_path):
+    from blockstudio.core.import_structure import document_from_trace
+    from blockstudio.engine.tracer import run_trace
+
+    spec = LayerSpec("Projected", str(blocks), init={"filters": 16})
+    original = trace_layer(spec, (None, 8, 8, 3))
+    doc = document_from_trace(original, catalog)
+    by_name = {n.name: n for n in doc.nodes.values()}
+    # named after the block's attributes, created where the run created them
+    assert by_name["conv"].lifecycle == "init" and by_name["proj"].lifecycle == "build"
+    assert dict(by_name["conv"].params) == {"filters": 16, "kernel_size": (3, 3), "padding": "same"}
+    assert by_name["add"].kind == "Add"
+    again = run_trace(doc, catalog)
+    assert again.error is None
+    assert sorted(w.shape for w in again.weights) == sorted(w.shape for w in original.weights)
+    assert again.total_params == original.total_params
+
+
+def test_import_shares_a_layer_called_twice(blocks, catalog):
+    from blockstudio.core.import_structure import document_from_trace
+
+    doc = document_from_trace(trace_layer(LayerSpec("Shared", str(blocks)), (None, 6)), catalog)
+    acts = [n for n in doc.nodes.values() if n.kind == "ReLU"]
+    assert len(acts) == 2 and acts[1].shares == acts[0].id
+
+
+def test_import_names_each_call_it_cannot_map(catalog, tmp_path):
+    from blockstudio.core.import_structure import ImportError_, document_from_trace
+
+    source = textwrap.dedent(
+        """
+        import keras
+
+        class Padded(keras.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.conv = keras.layers.Conv2D(4, 3)
+
+            def call(self, x):
+                return self.conv(keras.ops.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)]))
+        """
+    )
+    trace = trace_layer(LayerSpec("Padded", source=source), (None, 8, 8, 3))
+    with pytest.raises(ImportError_) as info:
+        document_from_trace(trace, catalog)
+    (problem,) = info.value.problems
+    assert re.fullmatch(r"pad(_\d+)? \(call 1\): keras\.ops\.pad has no catalog kind", problem)
+
+
+def test_cli_import_writes_a_project(blocks, tmp_path, capsys):
+    out = tmp_path / "projected.bsblock"
+    args = [
+        "import",
+        f"{blocks}:Projected",
+        "--init",
+        "filters=16",
+        "--input-shape",
+        "(None, 8, 8, 3)",
+    ]
+    assert main([*args, "-o", str(out)]) == 0
+    assert main(["trace", str(out)]) == 0
+    assert "4 weights, 512 parameters" in capsys.readouterr().out

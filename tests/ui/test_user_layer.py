@@ -103,3 +103,20 @@ def test_cancel_stops_code_that_never_returns_and_the_studio_keeps_going(
     qtbot.keyClick(window, Qt.Key_F5)
     qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=90000)
     assert window.runs.runs[0].total_params == 57728
+
+
+def test_import_the_run_as_an_editable_block_and_undo_is_fresh(make_window, qtbot, tmp_path):
+    path = write_blocks(tmp_path)
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    answer_dialog(qtbot, "Projected", {"filters": "16"}, "(None, 8, 8, 3)")
+    window.user_layer.open_path(str(path))
+    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    assert window.user_layer.import_action.isEnabled()
+    window.model.undo_stack.setClean()  # nothing to save in the example: no question asked
+    window.user_layer.import_action.trigger()
+    names = {n.name for n in window.model.doc.nodes.values()}
+    assert names == {"input", "conv", "proj", "add", "output"}
+    assert set(window.scene.nodes) == set(window.model.doc.nodes)
+    assert window.runs.subject is None  # runs go to the imported, drawn block now
+    qtbot.waitUntil(lambda: "class Projected(keras.layers.Layer)" in window.code.source)
