@@ -52,7 +52,10 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
         spec = catalog.get(n["class"])
         if spec is None or spec.generic or n["class"] in ("Input", "Output"):
             what = "keras.ops." + snake_case(n["class"]) if n["kind"] == "op" else n["class"]
-            problems.append(f"{n['layer']} (call {n['call'] + 1}): {what} has no catalog kind")
+            where = f" at {n['where']}" if n.get("where") else ""
+            problems.append(
+                f"{n['layer']} (call {n['call'] + 1}{where}): {what} has no catalog kind"
+            )
             continue
         nid = f"n{i}"
         ids[n["id"]] = nid

@@ -9,17 +9,23 @@ twice (one ``LeakyReLU`` used after both branches) is one layer with two calls.
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import keras
 
 
-def call_graph(block: Any, input_shape: tuple) -> dict[str, Any]:
+def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, Any]:
     """``{"nodes": [...], "edges": [[src, dst, port], ...]}`` of ``block.call`` on a symbolic
-    input; node ids are ``layer#call`` (``input`` for the block's input)."""
+    input; node ids are ``layer#call`` (``input`` for the block's input). With the user's
+    ``filename``, each call also says where in that file it was made (``"where"``)."""
     attrs = {id(v): k for k, v in vars(block).items() if isinstance(v, keras.layers.Layer)}
     x = keras.Input(batch_shape=tuple(input_shape))
-    out = block.call(x)
+    with _where_calls_are_made(filename):
+        out = block.call(x)
     outputs = list(out) if isinstance(out, list | tuple) else [out]
     nodes: dict[str, dict[str, Any]] = {
         "input": {
@@ -53,6 +59,7 @@ def call_graph(block: Any, input_shape: tuple) -> dict[str, Any]:
             "call": node_index,
             "shape": list(tensor.shape),
             "attr": attrs.get(id(op), ""),  # the attribute the block keeps the layer in
+            "where": getattr(inbound, "_blockstudio_where", ""),
             "config": _plain(_changed_config(op) if is_layer else vars(op)),
         }
         for port, t in enumerate(inbound.input_tensors):
@@ -71,6 +78,29 @@ def call_graph(block: Any, input_shape: tuple) -> dict[str, Any]:
     edges += [[src, "output", i] for i, src in enumerate(last)]
     ordered = [nodes["input"], *(nodes[n] for n in order), nodes["output"]]
     return {"nodes": ordered, "edges": edges}
+
+
+@contextmanager
+def _where_calls_are_made(filename: str) -> Iterator[None]:
+    """Mark each graph node Keras makes with the line of ``filename`` that made it."""
+    from keras.src.ops.node import Node
+
+    if not filename:
+        yield
+        return
+    original = Node.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        lines = [f for f in traceback.extract_stack() if f.filename == filename]
+        if lines:
+            self._blockstudio_where = f"{Path(filename).name}:{lines[-1].lineno}"
+
+    Node.__init__ = init
+    try:
+        yield
+    finally:
+        Node.__init__ = original
 
 
 def _changed_config(layer: Any) -> dict[str, Any]:

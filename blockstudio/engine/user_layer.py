@@ -244,7 +244,7 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
         from blockstudio.engine.structure import call_graph
 
         try:
-            trace.structure = call_graph(block, tuple(input_shape))
+            trace.structure = call_graph(block, tuple(input_shape), spec.filename)
         except Exception as exc:  # a call() Keras cannot trace symbolically: say so, keep the run
             trace.structure = {"nodes": [], "edges": [], "problem": _describe(exc)}
     return trace

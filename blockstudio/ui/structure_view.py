@@ -34,7 +34,10 @@ class _Card(QGraphicsItem):
         self.setCursor(Qt.PointingHandCursor)
         shape = "×".join("?" if d is None else str(d) for d in node["shape"][1:])
         calls = f" · call {node['call'] + 1}" if node.get("call") else ""
-        self.setToolTip(f"{node['layer']} ({node['class']}){calls}\noutput {tuple(node['shape'])}")
+        where = f"\nmade at {node['where']}" if node.get("where") else ""
+        self.setToolTip(
+            f"{node['layer']} ({node['class']}){calls}\noutput {tuple(node['shape'])}{where}"
+        )
         self.title = QGraphicsSimpleTextItem(node["layer"], self)
         bold = QFont()
         bold.setBold(True)
