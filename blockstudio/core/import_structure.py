@@ -4,8 +4,9 @@ Each sub-layer call becomes a node of its Keras class with the constructor argum
 shows (those that differ from the catalog's defaults), named after the attribute the block keeps
 it in, and created where the run saw it created (``__init__`` or ``build()``). A second call of
 the same layer becomes a node that shares it. ``+``, ``-``, ``*`` and ``keras.ops.concatenate``
-become Add, Subtract, Multiply and Concatenate. What has no catalog kind (``keras.ops.pad``, a
-custom layer) is named call by call, and nothing is made from a run that has any.
+become Add, Subtract, Multiply and Concatenate, and MONAI's idioms the studio's generic kinds
+(see ``_generic``). What has no catalog kind (other padding, a custom layer) is named call by
+call, with the line that made it, and nothing is made from a run that has any.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class ImportError_(ValueError):
 
 
 def _value(v: Any) -> Any:
-    return tuple(_value(x) for x in v) if isinstance(v, list) else v
+    return tuple(_value(x) for x in v) if isinstance(v, list | tuple) else v
 
 
 def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
@@ -37,6 +38,7 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
     if not structure or not structure.get("nodes"):
         why = (structure or {}).get("problem") or "the run recorded no structure"
         raise ImportError_([why])
+    structure = _generic(structure)
     created_in = {e.layer: e.data.get("created_in") for e in trace.of_type("construct")}
     problems: list[str] = []
     nodes: list[Node] = []
@@ -50,7 +52,7 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
             ids[n["id"]] = nid
             continue
         spec = catalog.get(n["class"])
-        if spec is None or spec.generic or n["class"] in ("Input", "Output"):
+        if spec is None or n["class"] in ("Input", "Output"):
             what = "keras.ops." + snake_case(n["class"]) if n["kind"] == "op" else n["class"]
             where = f" at {n['where']}" if n.get("where") else ""
             problems.append(
@@ -85,6 +87,87 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
         nodes=placed,
         edges=edges,
     )
+
+
+def _generic(structure: dict[str, Any]) -> dict[str, Any]:
+    """MONAI's idioms as the studio's generic kinds: zero padding of (k - s + 1) // 2 before a
+    valid convolution is a Convolution with symmetric padding; a GroupNormalization with one
+    group per channel is an instance Normalization."""
+    nodes = {n["id"]: dict(n) for n in structure["nodes"]}
+    edges = [list(e) for e in structure["edges"]]
+    fused = False
+    consumers: dict[str, list[list[Any]]] = {}
+    for e in edges:
+        consumers.setdefault(e[0], []).append(e)
+    for n in list(nodes.values()):
+        if n["class"] != "Pad" or len(consumers.get(n["id"], [])) != 1:
+            continue
+        conv = nodes[consumers[n["id"]][0][1]]
+        config = conv.get("config", {})
+        if not conv["class"].startswith("Conv") or not conv["class"].endswith("D"):
+            continue
+        k, s = _same(config.get("kernel_size")), _same(config.get("strides", 1))
+        pads = [_value(p) for p in n.get("config", {}).get("pad_width", [])]
+        if (
+            k is None
+            or s is None
+            or config.get("padding", "valid") != "valid"
+            or n["config"].get("mode", "constant") != "constant"
+            or len(pads) < 3
+            or pads[0] != (0, 0)
+            or pads[-1] != (0, 0)
+            or any(p != ((k - s + 1) // 2,) * 2 for p in pads[1:-1])
+        ):
+            continue
+        _symmetric(conv, k, s)
+        (into,) = [e for e in edges if e[1] == n["id"]]
+        edges = [e for e in edges if n["id"] not in (e[0], e[1])] + [[into[0], conv["id"], 0]]
+        del nodes[n["id"]]
+        fused = True
+    if fused:  # MONAI's convention: its convolutions whose padding is 0 have no pad op at all
+        for conv in nodes.values():
+            config = conv.get("config", {})
+            k, s = _same(config.get("kernel_size")), _same(config.get("strides", 1))
+            if (
+                conv["class"] in ("Conv1D", "Conv2D", "Conv3D")
+                and config.get("padding", "valid") == "valid"
+                and k is not None
+                and s is not None
+                and (k - s + 1) // 2 == 0
+            ):
+                _symmetric(conv, k, s)
+    shape_of = {n["id"]: n["shape"] for n in nodes.values()}
+    for n in nodes.values():
+        config = n.get("config", {})
+        feeds = [e[0] for e in edges if e[1] == n["id"]]
+        channels = shape_of[feeds[0]][-1] if feeds else None
+        if n["class"] == "GroupNormalization" and config.get("groups") == channels:
+            n["class"] = "Normalization"
+            n["config"] = {"norm": "instance", "epsilon": config.get("epsilon", 1e-3)}
+    order = [n["id"] for n in structure["nodes"] if n["id"] in nodes]
+    return {**structure, "nodes": [nodes[i] for i in order], "edges": edges}
+
+
+def _symmetric(conv: dict[str, Any], k: int, s: int) -> None:
+    config = conv.get("config", {})
+    conv["class"] = "Convolution"
+    conv["config"] = {
+        "filters": config["filters"],
+        "kernel_size": k,
+        "strides": s,
+        "padding": "symmetric",
+        "use_bias": config.get("use_bias", True),
+    }
+
+
+def _same(value: Any) -> int | None:
+    """``3`` for ``3`` or ``(3, 3)``; None when the axes differ."""
+    value = _value(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, tuple) and value and all(v == value[0] for v in value):
+        return value[0]
+    return None
 
 
 def _name(n: dict[str, Any], taken: set[str], reserved: frozenset[str]) -> str:

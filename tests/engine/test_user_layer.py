@@ -233,7 +233,7 @@ def test_import_names_each_call_it_cannot_map(catalog, tmp_path):
                 self.conv = keras.layers.Conv2D(4, 3)
 
             def call(self, x):
-                return self.conv(keras.ops.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)]))
+                return self.conv(keras.ops.pad(x, [(0, 0), (2, 2), (2, 2), (0, 0)]))
         """
     )
     trace = trace_layer(LayerSpec("Padded", source=source), (None, 8, 8, 3))
@@ -257,3 +257,29 @@ def test_cli_import_writes_a_project(blocks, tmp_path, capsys):
     assert main([*args, "-o", str(out)]) == 0
     assert main(["trace", str(out)]) == 0
     assert "4 weights, 512 parameters" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("style", "init"), [("build", {}), ("init", {"in_channels": 32})])
+def test_the_unet_export_imports_back_as_an_equivalent_block(catalog, tmp_path, style, init):
+    from blockstudio.core.import_structure import document_from_trace
+    from blockstudio.core.templates import load_template
+    from blockstudio.engine.codegen import generate_code
+    from blockstudio.engine.tracer import run_trace
+
+    unet = load_template("unet-res-block", catalog)
+    path = tmp_path / "unet_block.py"
+    path.write_text(generate_code(unet, catalog, style))
+    ran = trace_layer(LayerSpec("UnetResBlock", str(path), init=init), unet.input_shape)
+    doc = document_from_trace(ran, catalog)
+    kinds = {n.name: n.kind for n in doc.nodes.values()}
+    # MONAI's padding before a valid convolution is the generic symmetric Convolution again
+    assert kinds["conv1"] == kinds["res_conv"] == "Convolution"
+    conv1 = doc.node_by_name("conv1").params
+    assert "padding" not in conv1 and conv1["filters"] == 64  # padding: the default, symmetric
+    assert kinds["norm1"] == "Normalization" and kinds["add"] == "Add"
+    again, reference = run_trace(doc, catalog), run_trace(unet, catalog)
+
+    def relative(trace):
+        return sorted((w.path.split("/", 1)[1], w.shape) for w in trace.weights)
+
+    assert relative(again) == relative(reference) and again.total_params == 57728
