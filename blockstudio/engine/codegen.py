@@ -221,13 +221,8 @@ class _Generator:
             srcs = [plan.var[s] for s in plan.inputs[node.id]]
             layer = layer_of(plan.owner(node))
             if node.condition is not None and self.style == "functional":
-                first = conjuncts(node.condition)[:1]
-                j = i + 1
-                while j < len(order) and order[j].condition:
-                    if conjuncts(order[j].condition)[:1] != first:
-                        break
-                    j += 1
-                group = order[i:j]
+                group = self._functional_run(order, i)
+                j = i + len(group)
                 for n in group:  # the value a chain holds when its first layer is absent
                     if n.id in plan.chain_head:
                         out.append(f"{indent}{plan.var[n.id]} = {plan.var[plan.inputs[n.id][0]]}")
@@ -253,16 +248,41 @@ class _Generator:
         out.append(f"{indent}return {plan.var[plan.output_src]}")
         return out
 
+    def _functional_run(self, order: list[Node], i: int) -> list[Node]:
+        """The conditional nodes from ``order[i]`` on that can share one ``if``.
+
+        They share the first part of their condition. A chain that starts inside the run holds,
+        when its first layer is absent, the value its source had before the ``if``; that is only
+        right if the source is absent whenever the chain's first layer is, so otherwise the run
+        ends there and the chain starts after the source's ``if``.
+        """
+        plan = self.plan
+        first = conjuncts(order[i].condition or "")[:1]
+        parts: dict[str, set[str]] = {}
+        j = i
+        while j < len(order) and order[j].condition:
+            node = order[j]
+            mine = conjuncts(node.condition or "")
+            if mine[:1] != first:
+                break
+            source = plan.inputs[node.id][0]
+            if node.id in plan.chain_head and source in parts and not set(mine) <= parts[source]:
+                break
+            parts[node.id] = set(mine)
+            j += 1
+        return order[i:j]
+
     def _functional_group(
         self, items: list[tuple[Node, list[str]]], refs: RefRenderer, indent: str, layer_of
     ) -> list[str]:
         """Create and apply conditional nodes under nested ``if``s of their shared conditions."""
         plan = self.plan
+        inside = {n.id for n, _ in items}
 
         def create_and_apply(node: Node, at: str) -> list[str]:
             var = plan.var[node.id]
             srcs = [plan.var[s] for s in plan.inputs[node.id]]
-            if node.id in plan.chain_head:
+            if node.id in plan.chain_head and plan.inputs[node.id][0] not in inside:
                 srcs = [var]  # set before the if: the value when the layer is absent
             layer = layer_of(node)
             return self.assign_layer(node, refs, at, f"{layer} = ") + self.apply(

@@ -22,13 +22,10 @@ def build_block(doc, catalog, style, values=None, input_shape=None):
         fname = [n for n in dir(module) if n == "build_model"][0]
         model = getattr(module, fname)(shape[1:], **values)
         return model, lambda name: _get_layer(model, name)
-    if style == "init":
+    cls = getattr(module, "UnetResBlock", None) or getattr(module, doc.name)
+    if style == "init" and "in_channels" in cls.__init__.__code__.co_varnames:
         values.setdefault("in_channels", shape[-1])
-    block = (
-        module.UnetResBlock(**values)
-        if hasattr(module, "UnetResBlock")
-        else getattr(module, doc.name)(**values)
-    )
+    block = cls(**values)
     block(np.zeros((1, *shape[1:]), "float32"))
     return block, lambda name: getattr(block, name, None)
 

@@ -154,3 +154,49 @@ def test_branch_tensors_are_named_after_what_they_hold(unet, catalog):
     source = generate_code(unet, catalog, "functional")
     assert "b_conv_out = b_conv(inputs)" in source
     assert "b_conv2" not in source
+
+
+def _chain_across_conditions(second_condition):
+    """in → relu (when dropout) → drop (``second_condition``) → concat; relu also feeds lrelu."""
+    from blockstudio.core.document import BlockParam, Document, ParamRef
+
+    nodes = [
+        Node("in", "Input", "input"),
+        Node("relu", "ReLU", "relu", condition="dropout is not None"),
+        Node("drop", "Dropout", "drop", {"rate": ParamRef("dropout")}, condition=second_condition),
+        Node("lrelu", "LeakyReLU", "lrelu", {"negative_slope": 0.2}),
+        Node("merge", "Concatenate", "merge"),
+        Node("out", "Output", "output"),
+    ]
+    edges = [
+        Edge("in", "relu"),
+        Edge("relu", "drop"),
+        Edge("relu", "lrelu"),
+        Edge("drop", "merge", 0),
+        Edge("lrelu", "merge", 1),
+        Edge("merge", "out"),
+    ]
+    params = [
+        BlockParam("dropout", "float", 0.25, optional=True),
+        BlockParam("stride", "int", 1),
+    ]
+    return Document("ChainBlock", (None, 5, 2), params, nodes=nodes, edges=edges)
+
+
+@pytest.mark.parametrize(
+    "second_condition", ["dropout is not None", "dropout is not None and stride == 1"]
+)
+@pytest.mark.parametrize(
+    "values", [{}, {"dropout": None}, {"stride": 2}, {"dropout": None, "stride": 2}]
+)
+def test_a_chain_starting_inside_a_conditional_group_reads_its_source_after_it_ran(
+    catalog, second_condition, values
+):
+    # found by hypothesis: the functional code handed drop the input from before relu ran
+    doc = _chain_across_conditions(second_condition)
+    x = np.random.default_rng(0).normal(size=(2, 5, 2)).astype("float32")
+    relu = x if values.get("dropout", 0.25) is None else np.maximum(x, 0)
+    expected = np.concatenate([relu, np.where(relu > 0, relu, 0.2 * relu)], axis=-1)
+    for style in STYLES:
+        block, _ = build_block(doc, catalog, style, values)
+        np.testing.assert_allclose(block(x, training=False), expected, atol=1e-6, err_msg=style)

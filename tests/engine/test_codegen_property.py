@@ -6,9 +6,10 @@ import sys
 
 import keras
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 
 from blockstudio.core.catalog import load_catalog
+from blockstudio.core.project import document_to_json
 from blockstudio.engine.codegen import STYLES, generate_code
 from blockstudio.engine.inference import ShapeInference
 from blockstudio.engine.loader import load_generated
@@ -21,6 +22,7 @@ CATALOG = load_catalog()
 @settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_generated_code_is_ruff_clean(tmp_path_factory, doc):
+    note(document_to_json(doc))
     folder = tmp_path_factory.mktemp("gen")
     paths = []
     for style in STYLES:
@@ -54,6 +56,7 @@ def _build(doc, style):
 @settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_generated_code_builds_matches_inference_and_styles_agree(doc):
+    note(document_to_json(doc))
     keras.backend.clear_session()
     inferred = ShapeInference(CATALOG).run(doc)
     assert inferred.problems == []
