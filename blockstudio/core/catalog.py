@@ -6,6 +6,7 @@ the UI and validation can use it without importing TensorFlow.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,6 +52,7 @@ class KindSpec:
     curated: bool = False
     builds: bool = True  # the Keras class has its own build(): generated build() must call it
     same_shape: bool = False  # output shape == input shape (activations, norms, dropouts)
+    block: str | None = None  # a block node: the class name of the document it stands for
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
@@ -62,14 +64,28 @@ class KindSpec:
 
 @dataclass(frozen=True)
 class Catalog:
-    """All kinds by name, plus the Layer attribute names a node may not use."""
+    """All kinds by name, plus the Layer attribute names a node may not use.
+
+    With a ``library`` (a :class:`~blockstudio.core.library.BlockLibrary`), the kinds also
+    include blocks: templates and saved projects used as nodes.
+    """
 
     kinds: dict[str, KindSpec]
     reserved_names: frozenset[str] = field(default_factory=frozenset)
     keras_version: str = ""
+    library: Any = field(default=None, compare=False)
 
     def get(self, kind: str) -> KindSpec | None:
-        return self.kinds.get(kind)
+        spec = self.kinds.get(kind)
+        if spec is None and self.library is not None:
+            return self.library.spec(kind, self)
+        return spec
+
+    def with_library(self, library: Any) -> Catalog:
+        return dataclasses.replace(self, library=library)
+
+    def without_library(self) -> Catalog:
+        return dataclasses.replace(self, library=None)
 
     def categories(self) -> dict[str, list[KindSpec]]:
         out: dict[str, list[KindSpec]] = {}

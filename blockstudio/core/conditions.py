@@ -28,7 +28,7 @@ _COMPARE = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: raising sets __traceback__, which a frozen one refuses
 class ConditionError(ValueError):
     """A condition that is not allowed; ``column`` is 0-based when known."""
 

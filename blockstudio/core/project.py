@@ -20,6 +20,7 @@ from blockstudio.core.document import (
     Node,
     value_from_json,
 )
+from blockstudio.core.library import is_block_kind
 
 FORMAT_NAME = "blockstudio.block"
 FORMAT_VERSION = 1
@@ -282,7 +283,8 @@ def _read_node(r: _Reader, n: Any, where: str, catalog: Catalog) -> Node | None:
     nid = r.get(n, "id", where, str)
     kind = r.get(n, "kind", where, str)
     name = r.get(n, "name", where, str)
-    if kind is not None and catalog.get(kind) is None:
+    # a block kind names another file: it is resolved (and reported) when used, not read here
+    if kind is not None and not is_block_kind(kind) and catalog.get(kind) is None:
         r.fail(f"{where}.kind", f"unknown layer kind {kind!r}")
     params = r.get(n, "params", where, dict, required=False) or {}
     for key, value in params.items():

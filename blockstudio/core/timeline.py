@@ -42,6 +42,9 @@ def _lanes(trace: Trace) -> tuple[list[Lane], dict[str, int]]:
             p = by_id.get(p.parent) if p.parent is not None else None
         if p is not None:
             owner = p.layer
+        block = e.layer.rpartition("/")[0]  # a layer inside a block node (down1/conv1)
+        if block in parent_of:
+            owner = block
         parent_of[e.layer] = owner
         depth[e.layer] = 0 if owner is None else depth.get(owner, 0) + 1
     children: dict[str | None, list[str]] = {}

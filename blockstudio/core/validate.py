@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
@@ -22,6 +23,7 @@ from blockstudio.core.document import (
     ParamRef,
 )
 from blockstudio.core.graph import reachable_from, reaching, topological_order
+from blockstudio.core.library import PATH_MARK, BlockError, is_block_kind
 from blockstudio.core.names import RESERVED, is_identifier, name_problem
 from blockstudio.core.params import check_block_param, check_value
 from blockstudio.core.problems import Problem
@@ -48,7 +50,54 @@ def validate(doc: Document, catalog: Catalog) -> list[Problem]:
         problems += _check_node(doc, catalog, node, names)
     problems += _check_edges(doc, catalog)
     problems += _check_graph(doc)
+    problems += _check_blocks(doc, catalog)
     return problems
+
+
+def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
+    """A block that contains itself, and the problems inside each block node, reported on the
+    node with the path inside: ``down1 › conv1: …``."""
+    library = catalog.library
+    if library is None or not library.uses(doc):
+        return []
+    try:
+        library.closure(doc, catalog)
+    except BlockError as exc:
+        return [Problem("bad_block", str(exc)[:1].upper() + str(exc)[1:] + ".")]
+    inner_problems: dict[tuple, list[Problem]] = {}
+    env = block_env(doc)
+    out: list[Problem] = []
+    for node in doc.nodes.values():
+        if not is_block_kind(node.kind) or node.shares is not None:
+            continue
+        # the inner block as this node makes it: its parameters take the node's values
+        values = {
+            k: env.get(v.param) if isinstance(v, ParamRef) else v for k, v in node.params.items()
+        }
+        key = (node.kind, repr(sorted(values.items())))
+        if key not in inner_problems:
+            inner = library.document(node.kind, catalog)
+            if values:
+                inner = inner.copy()
+                for p in inner.params:
+                    if p.name in values:
+                        inner.replace_block_param(p.name, replace(p, default=values[p.name]))
+            inner_problems[key] = [
+                Problem(p.code, f"{_where(inner, p)}: {p.message}", severity=p.severity)
+                for p in validate(inner, catalog)
+                if p.node_id is not None  # a value wrong for the parameter itself is the node's
+            ]
+        out += [
+            Problem(p.code, f"{node.name}{PATH_MARK}{p.message}", node.id, severity=p.severity)
+            for p in inner_problems[key]
+        ]
+    return out
+
+
+def _where(doc: Document, problem: Problem) -> str:
+    node = doc.nodes.get(problem.node_id) if problem.node_id else None
+    where = node.name if node is not None else doc.name
+    return f"{where}.{problem.param}" if problem.param else where
 
 
 def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
@@ -135,7 +184,7 @@ def _check_node(
         )
     spec = catalog.get(node.kind)
     if spec is None:
-        add("unknown_kind", f"Unknown layer kind {node.kind!r}.", "kind")
+        add("unknown_kind", _unknown_kind(catalog, node.kind), "kind")
         return out
     env = block_env(doc)
     present = _present_at_defaults(node, env)
@@ -232,6 +281,15 @@ _TYPE_WORDS = {
     "ints": "whole numbers",
     "choice": "one of its choices",
 }
+
+
+def _unknown_kind(catalog: Catalog, kind: str) -> str:
+    if catalog.library is not None and is_block_kind(kind):
+        try:
+            catalog.library.document(kind, catalog)
+        except BlockError as exc:
+            return str(exc)[:1].upper() + str(exc)[1:] + "."
+    return f"Unknown layer kind {kind!r}."
 
 
 def _ref_type_mismatch(block_type: str, param_type: str) -> str | None:

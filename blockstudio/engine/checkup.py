@@ -21,6 +21,7 @@ from blockstudio.core.catalog import Catalog
 from blockstudio.core.checkup import SCENARIO_KEYS, CheckResult
 from blockstudio.core.document import Document
 from blockstudio.engine.codegen import generate_code
+from blockstudio.engine.codegen_nest import nested_blocks
 from blockstudio.engine.hooks import Recorder
 from blockstudio.engine.loader import load_generated
 from blockstudio.engine.tracer import construct_block, tag_nodes
@@ -46,6 +47,7 @@ class Subject:
     ) -> None:
         self.make, self.style, self.weights, self.doc = make, style, weights, doc
         self.locate = locate  # file:line of an exception in the user's code
+        self.blocks: tuple[str, ...] = ()  # class names of blocks used as nodes
         self.custom_objects = dict(custom_objects or {})
         self.shape = tuple(input_shape)
         rng = np.random.default_rng(0)
@@ -104,6 +106,7 @@ def run_scenario(
     if module is None:
         module = load_generated(generate_code(doc, catalog, style, values, weights=weights), style)
     subject = Subject.of_document(doc, module, style, weights, values)
+    subject.blocks = tuple(inner.name for _kind, inner in nested_blocks(doc, catalog))
     return check_subject(subject, scenario, reference)
 
 
@@ -127,7 +130,7 @@ def check_subject(
     with (
         tempfile.TemporaryDirectory(prefix="blockstudio-check-") as tmp,
         warnings.catch_warnings(record=True) as caught,
-        Recorder() as rec,
+        Recorder(subject.blocks) as rec,
     ):
         warnings.simplefilter("always")
         subject.tmp = Path(tmp)

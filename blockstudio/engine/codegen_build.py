@@ -34,12 +34,14 @@ class BuildWriter:
         plan: Plan,
         layer_of: Callable[[Node], str],
         pad_args: Callable[[Node], list[str] | None],
+        build: bool = True,
     ) -> None:
         self.plan, self.layer_of, self.pad_args = plan, layer_of, pad_args
+        self.build = build  # False: only the shapes, up to the output (compute_output_shape)
         self.needs_out = self._needed_outputs()
 
     def builds_here(self, node: Node) -> bool:
-        return node.shares is None and self.plan.spec(node).builds
+        return self.build and node.shares is None and self.plan.spec(node).builds
 
     def _needed_outputs(self) -> dict[str, bool]:
         """Whether each node's output shape is read by a later build (walked backwards)."""
@@ -51,7 +53,9 @@ class BuildWriter:
         needs_out: dict[str, bool] = {}
         needs_in: dict[str, bool] = {}
         for node in reversed(plan.order):
-            needs_out[node.id] = any(needs_in[c.id] for c in consumers.get(node.id, []))
+            needs_out[node.id] = (not self.build and node.id == plan.output_src) or any(
+                needs_in[c.id] for c in consumers.get(node.id, [])
+            )
             needs_in[node.id] = self.builds_here(node) or needs_out[node.id]
         return needs_out
 

@@ -14,6 +14,7 @@ import math
 import re
 import sys
 import time
+from collections.abc import Collection
 from typing import Any
 
 import keras
@@ -70,7 +71,8 @@ def _blamed_sublayer(exc: BaseException, layer: Any) -> Any:
 class Recorder:
     """Context manager that records every construct, build, weight, call and error."""
 
-    def __init__(self) -> None:
+    def __init__(self, blocks: Collection[str] = ()) -> None:
+        self.blocks = frozenset(blocks)  # class names of blocks used as nodes
         self.events: list[TraceEvent] = []
         self._stack: list[TraceEvent] = []
         self._t0 = time.perf_counter_ns()
@@ -79,6 +81,9 @@ class Recorder:
         self._seen_errors: set[int] = set()
         self._saved: dict[str, Any] = {}
         self.variables: list[Any] = []  # every weight made, for a run that ends before a block
+        # a layer inside a block used as a node is named by where it lives (down1/conv1): each
+        # such block has its own conv1; every other layer keeps its plain name
+        self._qual: dict[int, str] = {}
 
     # -- events -----------------------------------------------------------------------------
     def _now(self) -> float:
@@ -89,7 +94,7 @@ class Recorder:
         event = TraceEvent(
             id=len(self.events),
             type=type_,
-            layer=getattr(layer, "name", str(layer)),
+            layer=self._qual.get(id(layer)) or getattr(layer, "name", str(layer)),
             ts=self._now(),
             dur=dur,
             parent=parent.id if parent else None,
@@ -176,6 +181,8 @@ class Recorder:
             self._wrap_build(layer)
             return
         parent, created_in = _creator(layer)
+        if parent is not None and type(parent).__name__ in self.blocks:
+            self._qual[id(layer)] = f"{self._qual.get(id(parent), parent.name)}/{layer.name}"
         self._event(
             "construct", layer, created_in=created_in, parent_layer=getattr(parent, "name", None)
         )

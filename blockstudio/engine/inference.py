@@ -16,9 +16,10 @@ from keras.src.backend.common.stateless_scope import StatelessScope
 from keras.src.layers.input_spec import assert_input_compatibility
 
 from blockstudio.core.catalog import Catalog, KindSpec
-from blockstudio.core.conditions import ConditionError, evaluate_condition
+from blockstudio.core.conditions import IN_CHANNELS, ConditionError, evaluate_condition
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Node
 from blockstudio.core.graph import topological_order
+from blockstudio.core.library import PATH_MARK
 from blockstudio.core.params import effective_params
 from blockstudio.core.problems import Problem
 from blockstudio.core.shapes import Shape, format_shape
@@ -42,14 +43,16 @@ class InferenceResult:
     absent_reason: dict[str, str] = field(default_factory=dict)
     spatial_dims: int | None = None
     param_counts: dict[str, int] = field(default_factory=dict)  # Keras's count_params()
+    input_shape: Shape = ()
+    inner: dict[str, InferenceResult] = field(default_factory=dict)  # block nodes, by id
 
 
-def spatial_dims_of(doc: Document, env: dict[str, Any]) -> int:
+def spatial_dims_of(doc: Document, env: dict[str, Any], shape: Shape | None = None) -> int:
     """The block's ``spatial_dims`` parameter, else the input rank minus batch and channels."""
     value = env.get("spatial_dims")
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return max(len(doc.input_shape) - 2, 1)
+    return max(len(shape if shape is not None else doc.input_shape) - 2, 1)
 
 
 def _freeze(value: Any) -> Any:
@@ -77,13 +80,22 @@ class ShapeInference:
         self._inputs: dict[str, list[str]] = {}
 
     def run(
-        self, doc: Document, values: dict[str, Any] | None = None, count_params: bool = False
+        self,
+        doc: Document,
+        values: dict[str, Any] | None = None,
+        count_params: bool = False,
+        input_shape: Shape | None = None,
     ) -> InferenceResult:
         """Shapes and problems; with ``count_params`` also each layer's Keras parameter count
-        (a second, slower pass the studio asks for once the shapes are shown)."""
+        (a second, slower pass the studio asks for once the shapes are shown).
+
+        ``input_shape`` replaces the document's own (a block node's input, when nested).
+        """
         self._counting = count_params
+        shape = tuple(input_shape) if input_shape is not None else tuple(doc.input_shape)
         env = block_env(doc, values)
-        result = InferenceResult(spatial_dims=spatial_dims_of(doc, env))
+        env[IN_CHANNELS] = shape[-1] if shape else None
+        result = InferenceResult(spatial_dims=spatial_dims_of(doc, env, shape), input_shape=shape)
         order, _cyclic = topological_order(doc)
         # only kinds whose Keras class depends on spatial_dims need the rank to match it: a
         # generic Dropout or Normalization also serves an MLP's 2-D tensors
@@ -92,13 +104,13 @@ class ShapeInference:
             and uses_spatial_dims(n.kind, {"spatial": n.params.get("spatial", False)})
             for n in doc.nodes.values()
         )
-        if uses_generic and len(doc.input_shape) != result.spatial_dims + 2:
+        if uses_generic and len(shape) != result.spatial_dims + 2:
             result.problems.append(
                 Problem(
                     "shape_error",
                     f"spatial_dims is {result.spatial_dims}, so the input needs "
                     f"{result.spatial_dims + 2} dimensions (batch, {result.spatial_dims} spatial, "
-                    f"channels); {format_shape(doc.input_shape)} has {len(doc.input_shape)}.",
+                    f"channels); {format_shape(shape)} has {len(shape)}.",
                     param="input_shape",
                 )
             )
@@ -123,7 +135,7 @@ class ShapeInference:
         nid = node.id
         if node.kind == INPUT_KIND:
             result.present[nid] = True
-            result.shapes[nid] = tuple(doc.input_shape)
+            result.shapes[nid] = result.input_shape
             return
         in_shapes = [result.shapes.get(s) for s in srcs]
         if not in_shapes or any(s is None for s in in_shapes):
@@ -151,6 +163,9 @@ class ShapeInference:
         params = effective_params(spec.params, owner.params, env)
         if any(p.required and p.name not in params for p in spec.params):
             return
+        if spec.block is not None:
+            self._infer_block(node, owner.kind, params, in_shapes[0], result)
+            return
         dims = result.spatial_dims or 2
         if node.shares is not None:
             owner_in = [result.shapes.get(s) for s in self._inputs.get(owner.id, [])]
@@ -168,6 +183,33 @@ class ShapeInference:
             count = self.param_count(spec, params, dims, in_shapes)
             if count is not None:
                 result.param_counts[nid] = count
+
+    def _infer_block(
+        self, node: Node, kind: str, params: dict[str, Any], shape: Shape, result: InferenceResult
+    ) -> None:
+        """A block node: the inner document inferred on this input with these values; its
+        problems are the node's, with the path inside."""
+        inner = self.catalog.library.document(kind, self.catalog)
+        saved = self._inputs
+        try:
+            sub = self.run(inner, params, self._counting, shape)
+        finally:
+            self._inputs = saved
+        result.inner[node.id] = sub
+        if sub.problems:
+            for p in sub.problems:
+                where = inner.nodes[p.node_id].name if p.node_id in inner.nodes else p.param
+                where = f"{node.name}{PATH_MARK}{where}" if where else node.name
+                result.problems.append(Problem(p.code, f"{where}: {p.message}", node.id))
+            return
+        out = next((n.id for n in inner.nodes.values() if n.kind == OUTPUT_KIND), None)
+        if out is None or out not in sub.shapes:
+            return  # validation reports the inner block's missing pieces
+        result.shapes[node.id] = sub.shapes[out]
+        if self._counting and node.shares is None:
+            result.param_counts[node.id] = sum(
+                count for nid, count in sub.param_counts.items() if sub.present.get(nid)
+            )
 
     def output_shape(
         self, spec: KindSpec, params: dict[str, Any], spatial_dims: int, in_shapes: list[Shape]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from blockstudio.core.catalog import load_catalog
+from blockstudio.core.catalog import Catalog, load_catalog
+from blockstudio.core.library import library_from_payload
 from blockstudio.core.project import document_from_json
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import trace_to_dict
@@ -23,15 +24,19 @@ class Service:
 
         self.catalog = load_catalog()
         self.inference = ShapeInference(self.catalog)
+        self._blocks_key: tuple = ()
+        self._blocks_catalog = self.catalog
 
     def handle(self, kind: str, payload: dict[str, Any]) -> Any:
         if kind == "ping":
             return {"pong": True}
         if kind.startswith("user_"):
             return self.handle_user(kind, payload)
-        doc = document_from_json(payload["document"], self.catalog)
+        catalog = self.catalog_for(payload.get("blocks") or {})
+        doc = document_from_json(payload["document"], catalog)
         values = payload.get("values") or {}
         if kind == "infer":
+            self.inference.catalog = catalog
             result = self.inference.run(doc, values, bool(payload.get("param_counts")))
             return {
                 "shapes": {k: list(v) for k, v in result.shapes.items()},
@@ -45,7 +50,7 @@ class Service:
 
             return generate_code(
                 doc,
-                self.catalog,
+                catalog,
                 payload.get("style", "build"),
                 values,
                 weights=payload.get("weights", "eager"),
@@ -61,13 +66,13 @@ class Service:
                 weights=payload.get("weights", "eager"),
                 call_shape=tuple(call_shape) if call_shape else None,
             )
-            return trace_to_dict(run_trace(doc, self.catalog, spec))
+            return trace_to_dict(run_trace(doc, catalog, spec))
         if kind == "check":
             from blockstudio.engine.checkup import run_scenario
 
             result = run_scenario(
                 doc,
-                self.catalog,
+                catalog,
                 payload["scenario"],
                 payload.get("style", "build"),
                 payload.get("weights", "eager"),
@@ -75,6 +80,18 @@ class Service:
             )
             return result.to_dict()
         raise ValueError(f"unknown request kind {kind!r}")
+
+    def catalog_for(self, blocks: dict[str, str]) -> Catalog:
+        """The catalog with the blocks a request carries (parsed once per distinct text)."""
+        if not blocks:
+            return self.catalog
+        key = tuple(sorted(blocks.items()))
+        if key != self._blocks_key:
+            self._blocks_key = key
+            self._blocks_catalog = self.catalog.with_library(
+                library_from_payload(blocks, self.catalog)
+            )
+        return self._blocks_catalog
 
     def handle_user(self, kind: str, payload: dict[str, Any]) -> Any:
         """The user's own Layer class: ``payload["layer"]`` holds path or source, class, init."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import Trace, WeightInfo
 from blockstudio.engine.codegen import generate_code
+from blockstudio.engine.codegen_nest import nested_blocks
 from blockstudio.engine.hooks import Recorder
 from blockstudio.engine.loader import load_generated
 from blockstudio.engine.pyformat import snake_case
@@ -62,6 +63,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
         call_shapes(doc.input_shape, spec),
         adopt=spec.style != "functional",
         seed=spec.seed,
+        blocks=[inner.name for _kind, inner in nested_blocks(doc, catalog)],
     )
     ids = tag_nodes(trace.events, doc)
     if trace.error is not None:
@@ -85,13 +87,14 @@ def record(
     adopt: bool = True,
     seed: int = 0,
     on_error: Callable[[BaseException], dict[str, Any]] | None = None,
+    blocks: Collection[str] = (),
 ) -> Any:
     """Make a block with ``make()`` and call it once per shape, recording every event into
     ``trace``; a Keras error ends the run and becomes ``trace.error``. Returns the block (or
     None when making it failed)."""
     rng = np.random.default_rng(seed)
     block = None
-    with Recorder() as rec:
+    with Recorder(blocks) as rec:
         phase = "construct"
         try:
             # in the class styles the block itself is the first layer born in this span

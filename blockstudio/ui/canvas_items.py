@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
 
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Node
+from blockstudio.core.library import kind_title
 from blockstudio.core.shapes import format_shape
 
 NODE_W, NODE_H = 178.0, 70.0
@@ -138,7 +139,7 @@ class NodeItem(QGraphicsObject):
         self.update()
 
     def refresh_tooltip(self) -> None:
-        lines = [f"<b>{self.name}</b> — {self.kind}"]
+        lines = [f"<b>{self.name}</b> — {kind_title(self.kind)}"]
         if self.shape_text:
             lines.append(f"output {self.shape_text}")
         if self.condition:
@@ -182,7 +183,9 @@ class NodeItem(QGraphicsObject):
         small.setPointSizeF(8)
         painter.setFont(small)
         painter.setPen(QColor("#9aa0a6"))
-        painter.drawText(QRectF(14, 23, NODE_W - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, self.kind)
+        painter.drawText(
+            QRectF(14, 23, NODE_W - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, kind_title(self.kind)
+        )
         painter.setPen(QColor("#c7c9cc"))
         painter.drawText(
             QRectF(14, 40, NODE_W - 20, 14), Qt.AlignLeft | Qt.AlignVCenter, self.shape_text

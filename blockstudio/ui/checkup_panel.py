@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from blockstudio.core.checkup import SCENARIOS, CheckResult, title
-from blockstudio.core.project import document_to_json
 from blockstudio.core.runs import STYLES, RunModel
 from blockstudio.core.trace import Trace
 
@@ -122,7 +121,7 @@ class CheckupPanel(QWidget):
                 continue
             for style in styles:
                 payload = {
-                    "document": document_to_json(self.model.doc),
+                    **self.model.payload(),
                     "style": style,
                     "weights": self.runs.settings.weights,
                     "scenario": key,

@@ -25,6 +25,7 @@ from blockstudio.core.document import (
     NodeChanged,
     NodeRemoved,
 )
+from blockstudio.core.library import FILE_PREFIX, blocks_payload, file_kind
 from blockstudio.core.problems import Problem
 from blockstudio.core.project import document_to_json
 from blockstudio.core.validate import validate
@@ -36,12 +37,15 @@ class _QtCommand(QUndoCommand):
     def __init__(self, model: DocumentModel, command: Command) -> None:
         super().__init__(command.text)
         self.model, self.command = model, command
+        self.doc = model.doc  # an edit inside a block stays with that block's document
 
     def redo(self) -> None:
-        self.command.redo(self.model.doc)
+        self.command.redo(self.doc)
+        self.model.edited(self.doc)
 
     def undo(self) -> None:
-        self.command.undo(self.model.doc)
+        self.command.undo(self.doc)
+        self.model.edited(self.doc)
 
 
 class DocumentModel(QObject):
@@ -57,12 +61,13 @@ class DocumentModel(QObject):
     sigBlockParamChanged = Signal(str)  # a block parameter was added, edited or removed
     sigChanged = Signal()  # anything changed (debounced consumers listen here)
     sigAnalysis = Signal()  # problems / shapes updated
+    sigRefused = Signal(str)  # an edit that was not made, and why
 
     def __init__(self, catalog: Catalog, doc: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.undo_stack = QUndoStack(self)
-        self.path: Path | None = None
+        self._path: Path | None = None
         self.doc = doc
         self.problems: list[Problem] = []
         self.shape_problems: list[Problem] = []
@@ -70,6 +75,10 @@ class DocumentModel(QObject):
         self.present: dict[str, bool] = {}
         self.absent_reason: dict[str, str] = {}
         self.param_counts: dict[str, int] = {}  # Keras's count_params() per node, from the engine
+        self.root_doc = doc  # the project; ``doc`` is a block inside it while one is open
+        self.kind: str | None = None  # the block kind of ``doc`` when it is not the project
+        self.read_only = ""  # why ``doc`` cannot be edited (a template), or empty
+        self.edited_kinds: set[str] = set()  # block files with edits to save
         self.revision = 0
         self._unsubscribe = doc.subscribe(self._on_event)
         self._infer_timer = QTimer(self, singleShot=True, interval=40)
@@ -82,7 +91,35 @@ class DocumentModel(QObject):
 
     # -- editing ----------------------------------------------------------------------------
     def push(self, command: Command) -> None:
+        if self.read_only:
+            self.sigRefused.emit(self.read_only)
+            self.sigReset.emit()  # a refused move puts the cards back
+            return
         self.undo_stack.push(_QtCommand(self, command))
+
+    def edited(self, doc: Document) -> None:
+        """A command changed ``doc``: when it is a block used as a node, every document using
+        it must look again (its parameters, shapes and code may have changed)."""
+        library = self.catalog.library
+        if doc is self.root_doc or library is None:
+            return
+        for kind in library.kinds_of(doc):
+            library.touch(kind)
+            if kind.startswith(FILE_PREFIX):
+                self.edited_kinds.add(kind)
+        if doc is not self.doc:
+            self._changed()  # undone from another level: this one may depend on it
+
+    def enter(self, doc: Document, kind: str | None, read_only: str = "") -> None:
+        """Show ``doc`` (a block inside the project, or the project again when ``kind`` is
+        None); one undo history for the whole project."""
+        self._unsubscribe()
+        self.doc, self.kind, self.read_only = doc, kind, read_only
+        self._unsubscribe = doc.subscribe(self._on_event)
+        self.shapes, self.present, self.absent_reason = {}, {}, {}
+        self.param_counts, self.shape_problems = {}, []
+        self.sigReset.emit()
+        self._changed()
 
     def begin_macro(self, text: str) -> None:
         self.undo_stack.beginMacro(text)
@@ -93,7 +130,9 @@ class DocumentModel(QObject):
     def set_document(self, doc: Document, path: Path | None = None, clean: bool = True) -> None:
         """Replace the whole document (open, new, recover); clears undo history."""
         self._unsubscribe()
-        self.doc = doc
+        self.doc = self.root_doc = doc
+        self.kind, self.read_only = None, ""
+        self.edited_kinds = set()
         self.path = path
         self._unsubscribe = doc.subscribe(self._on_event)
         self.undo_stack.clear()
@@ -105,6 +144,30 @@ class DocumentModel(QObject):
         self.param_counts = {}
         self.sigReset.emit()
         self._changed()
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @path.setter
+    def path(self, path: Path | None) -> None:
+        """The project's file; block files used as nodes are found relative to its folder."""
+        self._path = path
+        library = self.catalog.library
+        if library is not None:
+            base = path.parent if path is not None else None
+            library.root = file_kind(path, base) if path is not None else None
+            if base != library.base:
+                library.base = base
+                library.forget()  # file blocks are relative to the project's folder
+
+    def payload(self, **extra: Any) -> dict[str, Any]:
+        """A request to the engine about this document, with the blocks it uses."""
+        return {
+            "document": self.to_json(),
+            "blocks": blocks_payload(self.doc, self.catalog),
+            **extra,
+        }
 
     @property
     def dirty(self) -> bool:
@@ -156,7 +219,7 @@ class DocumentModel(QObject):
         counts, which build each changed layer from shapes (slower, and only for the cards)."""
         if self.engine is None:
             return
-        payload = {"document": self.to_json(), "param_counts": param_counts}
+        payload = self.payload(param_counts=param_counts)
         self._pending_infer = self.engine.submit("infer", payload, timeout=30.0)
         self._infer_revision = self.revision
         self._infer_counts = param_counts

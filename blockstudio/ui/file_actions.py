@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from blockstudio.core.document import Document, Edge, Node
+from blockstudio.core.library import BlockError, file_kind
 from blockstudio.core.project import SUFFIX, ProjectError, load_document, save_document
 from blockstudio.core.templates import load_template
 from blockstudio.engine.pyformat import snake_case
@@ -42,7 +43,7 @@ class FileActions:
         box = QMessageBox(
             QMessageBox.Warning,
             "Unsaved changes",
-            f"Save changes to {self.model.doc.name} before closing it?",
+            f"Save changes to {self.model.root_doc.name} before closing it?",
             QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
             self,
         )
@@ -78,10 +79,32 @@ class FileActions:
             QMessageBox.critical(self, "Cannot open project", str(exc))
             return False
         self.model.set_document(doc, path)
+        for kind in self.catalog.library.uses(doc):
+            self.palette.add_block(kind)
         storage.add_recent(path)
         self._refresh_recent()
         self.view.fit_all()
         return True
+
+    def add_block_from_file(self, path: Path | None = None) -> str | None:
+        """Use a saved project as a node kind: listed under Blocks and placed on the canvas."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "Add block from file", "", FILE_FILTER)
+            if not name:
+                return None
+            path = Path(name)
+        base = self.model.path.parent if self.model.path is not None else None
+        kind = file_kind(path, base)
+        library = self.catalog.library
+        library.forget(kind)  # read it as it is now
+        probe = Document(nodes=[Node("probe", kind, "probe")])
+        try:
+            library.closure(probe, self.catalog)
+        except BlockError as exc:
+            QMessageBox.critical(self, "Cannot add block", f"{path.name}: {exc}.")
+            return None
+        self.palette.add_block(kind)
+        return self.add_kind(kind, None)
 
     def save(self) -> bool:
         if self.model.path is None:
@@ -90,16 +113,20 @@ class FileActions:
 
     def save_as(self) -> bool:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Save block", f"{snake_case(self.model.doc.name)}{SUFFIX}", FILE_FILTER
+            self, "Save block", f"{snake_case(self.model.root_doc.name)}{SUFFIX}", FILE_FILTER
         )
         return bool(path) and self.save_to(Path(path))
 
     def save_to(self, path: Path) -> bool:
+        library = self.catalog.library
         try:
-            save_document(self.model.doc, path)
+            save_document(self.model.root_doc, path)
+            for kind in sorted(self.model.edited_kinds):  # edits inside blocks from files
+                save_document(library.document(kind, self.catalog), library.path_of(kind))
         except OSError as exc:
             QMessageBox.critical(self, "Cannot save", f"{path}: {exc.strerror or exc}")
             return False
+        self.model.edited_kinds.clear()
         self.model.path = path
         self.model.undo_stack.setClean()
         storage.add_recent(path)
@@ -154,7 +181,7 @@ class FileActions:
 
     def autosave(self) -> None:
         if self.model.dirty:
-            storage.write_recovery(self.model.doc, self.model.path)
+            storage.write_recovery(self.model.root_doc, self.model.path)
 
     def _offer_recovery(self) -> None:
         found = storage.read_recovery(self.catalog)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from blockstudio.core import commands as c
 from blockstudio.core.conditions import ConditionError, check_names
 from blockstudio.core.document import BlockParam
+from blockstudio.core.library import kind_title
 from blockstudio.core.names import name_problem
 from blockstudio.core.params import check_block_param
 from blockstudio.core.runs import RunEvent, RunModel, ShownChanged
@@ -96,7 +97,7 @@ class Inspector(QScrollArea):
     def _node_page(self, layout: QVBoxLayout, nid: str) -> None:
         model, node = self.model, self.model.doc.nodes[nid]
         spec = model.catalog.get(node.kind)
-        title = QLabel(f"<b>{node.kind}</b>")
+        title = QLabel(f"<b>{kind_title(node.kind)}</b>")
         layout.addWidget(title)
         if spec is not None and spec.doc:
             doc = QLabel(spec.doc, wordWrap=True)

@@ -26,6 +26,7 @@ from blockstudio.core import commands as c
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import Document, Node
 from blockstudio.core.layout import layered_layout
+from blockstudio.core.library import BlockLibrary, is_block_kind, kind_label
 from blockstudio.core.project import load_document
 from blockstudio.core.runs import RunModel
 from blockstudio.core.templates import DEFAULT_TEMPLATE, load_template, template_names
@@ -45,7 +46,10 @@ AUTOSAVE_MS = 1000
 
 
 def default_node_name(kind: str) -> str:
-    """conv2d for Conv2D, leaky_relu for LeakyReLU, conv2d_transpose for Conv2DTranspose."""
+    """conv2d for Conv2D, leaky_relu for LeakyReLU, conv2d_transpose for Conv2DTranspose,
+    unet_res_block for the unet-res-block template."""
+    if is_block_kind(kind):
+        return snake_case(re.sub(r"\W+", "_", kind_label(kind)))
     return snake_case(re.sub(r"(\d)D", r"\1d", kind.replace("ReLU", "Relu")))
 
 
@@ -56,6 +60,8 @@ class MainWindow(FileActions, QMainWindow):
         self, catalog: Catalog, doc: Document, path: Path | None = None, start_engine: bool = True
     ) -> None:
         super().__init__()
+        if catalog.library is None:  # blocks used as nodes: templates and saved projects
+            catalog = catalog.with_library(BlockLibrary())
         self.catalog = catalog
         self.model = DocumentModel(catalog, doc, self)
         self.model.path = path
@@ -71,6 +77,10 @@ class MainWindow(FileActions, QMainWindow):
         self.problems = ProblemsPanel(self.model)
         self.code = CodePanel(self.model, self.runs)
         self._build_layout()
+        from blockstudio.ui.block_nav import BlockNavigator
+
+        self.nav = BlockNavigator(self)  # double-click a block node to open it
+        self.centralWidget().layout().insertWidget(1, self.nav.bar)
         self._build_actions()
         self._wire()
         from blockstudio.ui.run_actions import RunUI
@@ -161,6 +171,13 @@ class MainWindow(FileActions, QMainWindow):
         self.templates_menu = f.addMenu("&Templates")
         for name in template_names():
             self._action(self.templates_menu, name, lambda _=False, n=name: self.open_template(n))
+        self._action(
+            f,
+            "Add &Block From File…",
+            lambda: self.add_block_from_file(),
+            "Ctrl+Shift+B",
+            "Use a saved project as one node of this block",
+        )
         f.addSeparator()
         self._action(f, "&Save", self.save, QKeySequence.Save)
         self._action(f, "Save &As…", self.save_as, QKeySequence.SaveAs)
@@ -192,6 +209,9 @@ class MainWindow(FileActions, QMainWindow):
         self._action(v, "Zoom &Out", lambda: self.view.zoom(-1), QKeySequence.ZoomOut)
         self._action(v, "&Fit All", self.view.fit_all, "Ctrl+0")
         self._action(v, "Auto &Layout", self.auto_layout, "Ctrl+L")
+        self._action(
+            v, "Go &Up One Block", lambda: self.nav.up(1), "Alt+Up", "Back to the enclosing block"
+        )
         v.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.bottom_dock):
             v.addAction(dock.toggleViewAction())
@@ -203,6 +223,7 @@ class MainWindow(FileActions, QMainWindow):
         self.palette.sigAddKind.connect(lambda kind: self.add_kind(kind, None))
         self.view.sigDropKind.connect(self.add_kind)
         self.scene.sigStatus.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
+        self.model.sigRefused.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.scene.selectionChanged.connect(self._selection_changed)
         self.problems.sigSelectNode.connect(self.focus_node)
         self.code.sigExport.connect(self.export_dialog)
@@ -301,8 +322,10 @@ class MainWindow(FileActions, QMainWindow):
 
     # -- files ------------------------------------------------------------------------------
     def _update_title(self, *_args) -> None:
-        name = self.model.path.name if self.model.path else f"{self.model.doc.name} (unsaved)"
-        self.setWindowTitle(f"{name}[*] — Block Studio")
+        root = self.model.root_doc
+        name = self.model.path.name if self.model.path else f"{root.name} (unsaved)"
+        inside = "".join(f" › {level.node}" for level in self.nav.levels)
+        self.setWindowTitle(f"{name}{inside}[*] — Block Studio")
         self.setWindowModified(self.model.dirty)
 
     def _engine_status(self, status: str, detail: str) -> None:

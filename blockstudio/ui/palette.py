@@ -1,4 +1,5 @@
-"""The palette: every catalog kind by category, searchable, dragged onto the canvas."""
+"""The palette: every catalog kind by category, and the blocks (templates, saved projects)
+usable as nodes; searchable, dragged onto the canvas."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from blockstudio.core.catalog import Catalog
+from blockstudio.core.library import kind_label, template_kind
+from blockstudio.core.templates import template_names
 from blockstudio.ui.canvas_view import KIND_MIME
 
 CATEGORY_ORDER = [
@@ -89,9 +92,30 @@ class Palette(QWidget):
             parent_item.setExpanded(
                 cat in ("generic", "convolution", "normalization", "activation", "merge")
             )
+        self.catalog = catalog
+        self.blocks_item = QTreeWidgetItem(["Blocks (templates and your projects)"])
+        self.blocks_item.setFlags(Qt.ItemIsEnabled)
+        self.tree.insertTopLevelItem(0, self.blocks_item)
+        if catalog.library is not None:
+            for name in template_names():
+                self.add_block(template_kind(name))
+        self.blocks_item.setExpanded(True)
         self.search.textChanged.connect(self.filter)
         self.tree.itemDoubleClicked.connect(self._activated)
         self.tree.sigChosen.connect(self.sigAddKind.emit)
+
+    def add_block(self, kind: str) -> QTreeWidgetItem:
+        """List a block kind (once) under Blocks."""
+        if kind in self.items:
+            return self.items[kind]
+        spec = self.catalog.get(kind)
+        child = QTreeWidgetItem([kind_label(kind)])
+        child.setData(0, Qt.UserRole, kind)
+        summary = spec.doc if spec is not None else "cannot be read"
+        child.setToolTip(0, f"<b>{kind_label(kind)}</b> (block)<br>{summary}")
+        self.blocks_item.addChild(child)
+        self.items[kind] = child
+        return child
 
     def filter(self, text: str) -> None:
         needle = text.strip().lower()

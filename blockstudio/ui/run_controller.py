@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from blockstudio.core.project import document_to_json
 from blockstudio.core.runs import RunModel
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import trace_from_dict
@@ -59,7 +58,8 @@ class RunController(QObject):
             self.sigMessage.emit(f"Running your class {subject.label}…")
             return rid
         payload = {
-            "document": doc_json or document_to_json(self.model.doc),
+            **self.model.payload(),
+            **({"document": doc_json} if doc_json else {}),
             "style": style or settings.style,
             "calls": calls,
             "call_shape": list(call_shape) if call_shape else None,

@@ -136,7 +136,9 @@ class TimelineView(QWidget):
         # label every lane when they fit; on huge traces every k-th (text is costly to redraw)
         every = max(1, len(lay.lanes) // 40)
         ticks = [
-            (i, ("  " * ln.depth) + ln.layer) for i, ln in enumerate(lay.lanes) if i % every == 0
+            (i, ("  " * ln.depth) + ln.layer.rpartition("/")[2])
+            for i, ln in enumerate(lay.lanes)
+            if i % every == 0
         ]
         self.plot.getAxis("left").setTicks([ticks, []])
         cx = [p[0] for p in lay.cumulative]

@@ -37,3 +37,21 @@ def timeline_pixel(timeline, index: int) -> QPoint:
     lay = timeline.layout_
     scene_pos = timeline.plot.getViewBox().mapViewToScene(QPointF(lay.x[index], lay.lane[index]))
     return timeline.plot.mapFromScene(scene_pos)
+
+
+def drop_kind(view, kind: str, where: QPoint) -> None:
+    """Deliver to the canvas the drag events a drag from the palette ends with, at ``where``
+    (viewport pixels): enter, move, drop, each of which the canvas must accept."""
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from blockstudio.ui.palette import kind_mime
+
+    mime = kind_mime(kind)
+    for event in (
+        QDragEnterEvent(where, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
+        QDragMoveEvent(where, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
+        QDropEvent(QPointF(where), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
+    ):
+        QApplication.sendEvent(view.viewport(), event)
+        assert event.isAccepted()

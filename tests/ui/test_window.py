@@ -1,12 +1,10 @@
 """The studio driven like a user: mouse, keyboard and real widgets (offscreen)."""
 
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from blockstudio.core.project import document_to_json, load_document
-from blockstudio.ui.palette import kind_mime
-from tests.ui.helpers import drag, view_point, wait_for_engine
+from tests.ui.helpers import drag, drop_kind, view_point, wait_for_engine
 
 
 def test_opens_on_the_unet_example(make_window):
@@ -21,17 +19,9 @@ def test_opens_on_the_unet_example(make_window):
 def test_drag_a_kind_from_the_palette_onto_the_canvas(make_window, qtbot):
     window = make_window()
     vp = window.view.viewport()
-    mime = kind_mime("Dense")  # what the palette's drag carries
     where = QPointF(vp.rect().center())
     before = len(window.model.doc.nodes)
-    # the drag's events, delivered by Qt to the canvas as a drop from the palette would be
-    for event in (
-        QDragEnterEvent(where.toPoint(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
-        QDragMoveEvent(where.toPoint(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
-        QDropEvent(where, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
-    ):
-        QApplication.sendEvent(vp, event)
-        assert event.isAccepted()
+    drop_kind(window.view, "Dense", where.toPoint())  # as a drop from the palette would be
     assert len(window.model.doc.nodes) == before + 1
     node = list(window.model.doc.nodes.values())[-1]
     assert node.kind == "Dense" and node.name == "dense"

@@ -1,0 +1,146 @@
+"""Code generation through nesting: the classes of block nodes, and their channels in init style.
+
+A block node is an instance of its document's class, generated once in the same module before
+the classes that use it. In init style a block that reads ``in_channels`` takes it as an argument,
+so the outer ``__init__`` must say how many channels reach the node: an expression over its own
+arguments, found by walking the graph backwards (a convolution gives its ``filters``, a norm passes
+its input's, a concatenation sums).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from blockstudio.core.catalog import Catalog
+from blockstudio.core.conditions import IN_CHANNELS
+from blockstudio.core.document import OUTPUT_KIND, Document, Node, ParamRef
+from blockstudio.core.library import BlockError, kind_label
+from blockstudio.core.problems import Problem
+from blockstudio.engine.codegen_plan import CodegenError, Plan
+from blockstudio.engine.pyformat import literal
+
+# the parameter that sets a kind's output channels
+_WIDTH = {
+    "Convolution": "filters",
+    "Conv1D": "filters",
+    "Conv2D": "filters",
+    "Conv3D": "filters",
+    "Conv1DTranspose": "filters",
+    "Conv2DTranspose": "filters",
+    "Conv3DTranspose": "filters",
+    "SeparableConv1D": "filters",
+    "SeparableConv2D": "filters",
+    "Dense": "units",
+}
+
+
+def nested_blocks(doc: Document, catalog: Catalog) -> list[tuple[str, Document]]:
+    """The blocks ``doc`` uses at any depth, dependencies first; each class name once."""
+    library = catalog.library
+    if library is None or not library.uses(doc):
+        return []
+    try:
+        blocks = library.closure(doc, catalog)
+    except BlockError as exc:
+        raise CodegenError([Problem("bad_block", str(exc))]) from None
+    seen = {doc.name: "this block"}
+    for kind, inner in blocks:
+        if inner.name in seen:
+            raise CodegenError(
+                [
+                    Problem(
+                        "bad_block",
+                        f"{kind_label(kind)} and {seen[inner.name]} are both called "
+                        f"{inner.name}; one module cannot hold two classes of one name "
+                        "(rename one block).",
+                    )
+                ]
+            )
+        seen[inner.name] = kind_label(kind)
+    return blocks
+
+
+class Channels:
+    """Channel expressions (Python source over a scope's arguments) for the nodes of a plan."""
+
+    def __init__(self, plan: Plan, in_channels: str = IN_CHANNELS) -> None:
+        self.plan = plan
+        self.in_channels = in_channels
+        self._memo: dict[str, str | None] = {}
+
+    def of_output(self) -> str | None:
+        return self.of(self.plan.output_src)
+
+    def entering(self, node: Node) -> str | None:
+        return self.of(self.plan.inputs[node.id][0])
+
+    def of(self, node_id: str) -> str | None:
+        if node_id not in self._memo:
+            self._memo[node_id] = self._compute(node_id)
+        return self._memo[node_id]
+
+    def _compute(self, node_id: str) -> str | None:
+        plan = self.plan
+        node = plan.doc.nodes[node_id]
+        if node_id not in plan.inputs:  # the Input node
+            return self.in_channels
+        srcs = [self.of(s) for s in plan.inputs[node_id]]
+        owner = plan.owner(node)
+        spec = plan.spec(owner)
+        mine = self._own(owner, spec, srcs)
+        if node.condition is None:
+            return mine
+        return mine if mine == srcs[0] else None  # absent passes its input on: either may hold
+
+    def _own(self, owner: Node, spec: Any, srcs: list[str | None]) -> str | None:
+        if spec.block is not None:
+            return self._block(owner, srcs[0])
+        if spec.same_shape:
+            return srcs[0]
+        if owner.kind == "Concatenate":
+            return None if None in srcs else " + ".join(f"{s}" for s in srcs)
+        if owner.kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+            return srcs[0]
+        width = _WIDTH.get(owner.kind)
+        if width is not None and width in owner.params:
+            return self._render(owner.params[width])
+        return None
+
+    def _render(self, value: Any) -> str:
+        return value.param if isinstance(value, ParamRef) else literal(value)
+
+    def _block(self, owner: Node, entering: str | None) -> str | None:
+        """The inner block's output channels, its arguments replaced by this node's values."""
+        catalog = self.plan.catalog
+        inner_doc = catalog.library.document(owner.kind, catalog)
+        from blockstudio.engine.codegen_plan import make_plan
+
+        inner = Channels(make_plan(inner_doc, catalog)).of_output()
+        if inner is None:
+            return None
+        values = {p.name: literal(p.default) for p in inner_doc.params}
+        values.update({k: self._render(v) for k, v in owner.params.items()})
+        if entering is not None:
+            values[IN_CHANNELS] = entering
+        return substitute(inner, values)
+
+
+def substitute(expr: str, names: dict[str, str]) -> str | None:
+    """``expr`` with each name replaced by its expression; None if a name has no value."""
+    tree = ast.parse(expr, mode="eval")
+    missing: list[str] = []
+
+    class _Replace(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id not in names:
+                missing.append(node.id)
+                return node
+            return ast.parse(f"({names[node.id]})", mode="eval").body
+
+    new = _Replace().visit(tree)
+    return None if missing else ast.unparse(new)
+
+
+def output_node(doc: Document) -> Node | None:
+    return next((n for n in doc.nodes.values() if n.kind == OUTPUT_KIND), None)

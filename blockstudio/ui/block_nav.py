@@ -1,0 +1,138 @@
+"""Opening a block node on the canvas and finding the way back: a breadcrumb above the canvas.
+
+Double-clicking a block node shows its document in place of the outer one; the breadcrumb names
+each level (``TwoLevels › down1``) and goes back to any of them; Alt+Up goes up one. There is one
+undo history for the whole project, and edits inside a block from a file are saved to that file
+with the project. A template is shipped with the studio, so it opens read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
+
+from blockstudio.core.document import Document
+from blockstudio.core.library import TEMPLATE_PREFIX, BlockError, is_block_kind, kind_label
+
+
+@dataclass
+class _Level:
+    doc: Document
+    kind: str | None
+    read_only: str
+    node: str  # the name of the node opened from this level
+
+
+class BlockNavigator(QObject):
+    """The stack of open blocks and its breadcrumb bar."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.w = window
+        self.levels: list[_Level] = []
+        self.bar = QFrame()
+        self.bar.setObjectName("breadcrumb")
+        self.bar.setStyleSheet(
+            "QFrame#breadcrumb { background: #202124; border-bottom: 1px solid #3c4043; }"
+            "QToolButton { color: #8ab4f8; border: none; padding: 2px 4px; }"
+            "QToolButton:hover { text-decoration: underline; }"
+            "QLabel { color: #e8eaed; }"
+        )
+        self._row = QHBoxLayout(self.bar)
+        self._row.setContentsMargins(8, 3, 8, 3)
+        self.bar.hide()
+        window.scene.sigNodeActivated.connect(self.open_node)
+        window.model.sigReset.connect(self._on_reset)
+
+    @property
+    def depth(self) -> int:
+        return len(self.levels)
+
+    def open_node(self, node_id: str) -> bool:
+        """Show the block of node ``node_id``; False (and a status message) if it is no block
+        or cannot be read."""
+        model = self.w.model
+        node = model.doc.nodes.get(node_id)
+        if node is None or not is_block_kind(node.kind):
+            return False
+        try:
+            inner = model.catalog.library.document(node.kind, model.catalog)
+        except BlockError as exc:
+            self.w.statusBar().showMessage(f"Cannot open {node.name}: {exc}", 8000)
+            return False
+        self.levels.append(_Level(model.doc, model.kind, model.read_only, node.name))
+        read_only = ""
+        if node.kind.startswith(TEMPLATE_PREFIX):
+            read_only = (
+                f"{kind_label(node.kind)} is a template shipped with Block Studio and opens "
+                "read-only; open it from File → Templates and save it as your own file to "
+                "change it."
+            )
+        model.enter(inner, node.kind, read_only)
+        self._after_move()
+        return True
+
+    def up(self, levels: int = 1) -> None:
+        """Back up ``levels`` levels (towards the project)."""
+        if not self.levels:
+            return
+        levels = min(levels, len(self.levels))
+        target = self.levels[-levels]
+        del self.levels[-levels:]
+        self.w.model.enter(target.doc, target.kind, target.read_only)
+        self._after_move()
+        self.w.scene.select_node(self._node_id(target.doc, target.node))
+
+    def _node_id(self, doc: Document, name: str) -> str | None:
+        node = doc.node_by_name(name)
+        return node.id if node is not None else None
+
+    def _after_move(self) -> None:
+        self._refresh()
+        self.w.view.fit_all()
+        self.w._update_title()
+        if self.w.model.read_only:
+            self.w.statusBar().showMessage(self.w.model.read_only, 8000)
+
+    def _on_reset(self) -> None:
+        model = self.w.model
+        if model.doc is model.root_doc and model.kind is None and self.levels:
+            self.levels.clear()  # a new project was opened
+        self._refresh()
+
+    def _refresh(self) -> None:
+        while self._row.count():
+            item = self._row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        if not self.levels:
+            self.bar.hide()
+            return
+        up = QToolButton(text="↑ Up")
+        up.setToolTip("Back to the block around this one (Alt+Up)")
+        up.clicked.connect(lambda: self.up(1))
+        self._row.addWidget(up)
+        names = [self.w.model.root_doc.name, *[level.node for level in self.levels]]
+        for i, name in enumerate(names[:-1]):
+            button = QToolButton(text=name)
+            button.setObjectName(f"crumb{i}")
+            levels_up = len(names) - 1 - i
+            button.clicked.connect(lambda _=False, n=levels_up: self.up(n))
+            self._row.addWidget(button)
+            self._row.addWidget(QLabel("›"))
+        model = self.w.model
+        here = QLabel(
+            f"<b>{names[-1]}</b>  <span style='color:#9aa0a6'>{model.doc.name}, "
+            f"{kind_label(model.kind or '')}</span>"
+        )
+        self._row.addWidget(here)
+        if model.read_only:
+            note = QLabel("read-only template")
+            note.setStyleSheet("color: #fdd663;")
+            note.setToolTip(model.read_only)
+            self._row.addWidget(note)
+        self._row.addStretch(1)
+        self.bar.show()
+        self.bar.setAttribute(Qt.WA_StyledBackground, True)
