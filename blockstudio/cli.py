@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write a block as Keras Python code")
     document_args(e)
     e.add_argument("-o", "--output", help="write here instead of stdout")
+    e.add_argument(
+        "--split",
+        action="store_true",
+        help="one module per block (the blocks it uses import from theirs); -o is a folder",
+    )
     t = sub.add_parser("trace", help="run a block under Keras and show every build() and weight")
     document_args(t, user_class=True)
     t.add_argument("--calls", type=int, default=2, help="calls with the input shape (default 2)")

@@ -9,37 +9,42 @@ R = ParamRef
 PROJECTION = "in_channels != out_channels or stride != 1"
 
 
+def unet_params() -> list[BlockParam]:
+    """MONAI's constructor arguments of the U-Net building blocks (channels come from the input)."""
+    return [
+        BlockParam(
+            "spatial_dims",
+            "int",
+            2,
+            choices=(1, 2, 3),
+            doc="Number of spatial dimensions: 1, 2 or 3.",
+        ),
+        BlockParam("out_channels", "int", 64, doc="Number of output channels."),
+        BlockParam("kernel_size", "int", 3, doc="Convolution kernel size."),
+        BlockParam("stride", "int", 1, doc="Stride of the first convolution."),
+        BlockParam(
+            "norm_name",
+            "str",
+            "instance",
+            choices=("instance", "batch", "group", "layer"),
+            doc="Normalization: instance, batch, group or layer.",
+        ),
+        BlockParam("negative_slope", "float", 0.01, doc="Slope of LeakyReLU below zero."),
+        BlockParam(
+            "dropout",
+            "float",
+            None,
+            optional=True,
+            doc="Dropout rate after each convolution, or None for no dropout.",
+        ),
+    ]
+
+
 def build() -> Document:
     doc = Document(
         "UnetResBlock",
         (None, 64, 64, 32),
-        [
-            BlockParam(
-                "spatial_dims",
-                "int",
-                2,
-                choices=(1, 2, 3),
-                doc="Number of spatial dimensions: 1, 2 or 3.",
-            ),
-            BlockParam("out_channels", "int", 64, doc="Number of output channels."),
-            BlockParam("kernel_size", "int", 3, doc="Convolution kernel size."),
-            BlockParam("stride", "int", 1, doc="Stride of the first convolution."),
-            BlockParam(
-                "norm_name",
-                "str",
-                "instance",
-                choices=("instance", "batch", "group", "layer"),
-                doc="Normalization: instance, batch, group or layer.",
-            ),
-            BlockParam("negative_slope", "float", 0.01, doc="Slope of LeakyReLU below zero."),
-            BlockParam(
-                "dropout",
-                "float",
-                None,
-                optional=True,
-                doc="Dropout rate after each convolution, or None for no dropout.",
-            ),
-        ],
+        unet_params(),
         description="Residual U-Net block, as MONAI's UnetResBlock. Two convolutions with "
         "normalization and LeakyReLU, plus a 1x1 projection of the input when the channels or "
         "the stride change.",

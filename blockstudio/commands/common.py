@@ -75,11 +75,19 @@ def parse_set(items: list[str], doc: Any) -> dict[str, Any]:
 def load_input(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     """The catalog, the document (file or template, input shape applied) and --set values."""
     from blockstudio.core.catalog import load_catalog
+    from blockstudio.core.library import BlockLibrary, file_kind
     from blockstudio.core.project import ProjectError, load_document
     from blockstudio.core.shapes import ShapeError, parse_shape
     from blockstudio.core.templates import DEFAULT_TEMPLATE, load_template
 
-    catalog = load_catalog()
+    project = Path(args.project) if args.project else None
+    # blocks used as nodes: files are found beside the project, which cannot contain itself
+    catalog = load_catalog().with_library(
+        BlockLibrary(
+            base=project.parent if project else None,
+            root=file_kind(project, project.parent) if project else None,
+        )
+    )
     if args.project and args.template:
         raise UsageError("give a project file or --template, not both")
     try:

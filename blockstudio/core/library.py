@@ -52,8 +52,7 @@ def kind_label(kind: str) -> str:
     """What the palette and a node card call a block kind: its template or file name."""
     if kind.startswith(TEMPLATE_PREFIX):
         return kind[len(TEMPLATE_PREFIX) :]
-    name = PurePosixPath(kind[len(FILE_PREFIX) :]).name
-    return name[: -len(".json")] if name.endswith(".json") else name
+    return PurePosixPath(kind[len(FILE_PREFIX) :]).stem
 
 
 def kind_title(kind: str) -> str:

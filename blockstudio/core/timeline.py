@@ -14,6 +14,13 @@ from blockstudio.core.trace import Trace, TraceEvent
 class Lane:
     layer: str
     depth: int
+    block: bool = False  # a block used as a node: its layers have lanes under it
+    folded: bool = False  # those lanes are drawn on this one
+
+
+def nested_blocks(trace: Trace) -> set[str]:
+    """The layers that are blocks used as nodes: others live inside them (``down1/conv1``)."""
+    return {e.layer.rpartition("/")[0] for e in trace.events if "/" in e.layer}
 
 
 @dataclass
@@ -61,10 +68,16 @@ def _lanes(trace: Trace) -> tuple[list[Lane], dict[str, int]]:
     return order, {lane.layer: i for i, lane in enumerate(order)}
 
 
-def layout_trace(trace: Trace, order_mode: bool = False) -> TimelineLayout:
+def layout_trace(
+    trace: Trace, order_mode: bool = False, folded: set[str] | frozenset[str] = frozenset()
+) -> TimelineLayout:
     """Place the events; in order mode each event gets one equal step (spans cover their
-    nested events), since many builds take microseconds."""
+    nested events), since many builds take microseconds. The layers inside a ``folded`` block
+    are drawn on the block's own lane."""
     lanes, index = _lanes(trace)
+    blocks = nested_blocks(trace)
+    if blocks:
+        lanes, index = _fold(lanes, blocks, set(folded) & blocks)
     out = TimelineLayout(lanes, order_mode=order_mode)
     if order_mode:
         step = {e.id: i for i, e in enumerate(trace.events)}
@@ -88,6 +101,26 @@ def layout_trace(trace: Trace, order_mode: bool = False) -> TimelineLayout:
     end = max((x + w for x, w in zip(out.x, out.width, strict=True)), default=0.0)
     out.cumulative.append((end, total))
     return out
+
+
+def _fold(
+    lanes: list[Lane], blocks: set[str], folded: set[str]
+) -> tuple[list[Lane], dict[str, int]]:
+    kept: list[Lane] = []
+    where: dict[str, str] = {}
+    for lane in lanes:
+        parts = lane.layer.split("/")
+        outer = next(
+            ("/".join(parts[:i]) for i in range(1, len(parts)) if "/".join(parts[:i]) in folded),
+            None,
+        )
+        if outer is not None:
+            where[lane.layer] = outer
+            continue
+        where[lane.layer] = lane.layer
+        kept.append(Lane(lane.layer, lane.depth, lane.layer in blocks, lane.layer in folded))
+    at = {lane.layer: i for i, lane in enumerate(kept)}
+    return kept, {layer: at[target] for layer, target in where.items()}
 
 
 def _last_descendant(trace: Trace) -> dict[int, int]:

@@ -144,3 +144,33 @@ def substitute(expr: str, names: dict[str, str]) -> str | None:
 
 def output_node(doc: Document) -> Node | None:
     return next((n for n in doc.nodes.values() if n.kind == OUTPUT_KIND), None)
+
+
+def generate_modules(
+    doc: Document,
+    catalog: Catalog,
+    style: str = "build",
+    values: dict[str, Any] | None = None,
+    weights: str = "eager",
+) -> dict[str, str]:
+    """One module per block (``export --split``): file name → source, the blocks used first.
+
+    Each module imports the classes of the blocks it uses directly from their modules (named
+    after the class in snake case), so the folder runs as it is.
+    """
+    from blockstudio.engine import codegen
+    from blockstudio.engine.codegen_plan import make_plan
+    from blockstudio.engine.pyformat import snake_case
+
+    if values:
+        doc = codegen.with_values(doc, values)
+    out: dict[str, str] = {}
+    inner_style = "build" if style == "functional" else style
+    library = catalog.library
+    for kind, inner in [*nested_blocks(doc, catalog), ("", doc)]:
+        own_style = style if not kind else inner_style
+        gen = codegen._Generator(make_plan(inner, catalog), own_style, weights, nested=bool(kind))
+        used = [library.document(k, catalog).name for k in library.uses(inner)] if library else []
+        imports = [f"from {snake_case(name)} import {name}" for name in sorted(used)]
+        out[f"{snake_case(inner.name)}.py"] = gen.module((), imports)
+    return out

@@ -37,7 +37,13 @@ class Service:
         values = payload.get("values") or {}
         if kind == "infer":
             self.inference.catalog = catalog
-            result = self.inference.run(doc, values, bool(payload.get("param_counts")))
+            shape = payload.get("input_shape")
+            result = self.inference.run(
+                doc,
+                values,
+                bool(payload.get("param_counts")),
+                input_shape=tuple(shape) if shape else None,
+            )
             return {
                 "shapes": {k: list(v) for k, v in result.shapes.items()},
                 "present": result.present,

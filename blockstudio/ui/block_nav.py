@@ -9,12 +9,14 @@ with the project. A template is shipped with the studio, so it opens read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
 
-from blockstudio.core.document import Document
+from blockstudio.core.document import Document, ParamRef
 from blockstudio.core.library import TEMPLATE_PREFIX, BlockError, is_block_kind, kind_label
+from blockstudio.core.shapes import format_shape
 
 
 @dataclass
@@ -23,6 +25,7 @@ class _Level:
     kind: str | None
     read_only: str
     node: str  # the name of the node opened from this level
+    context: tuple[tuple, dict[str, Any]] | None
 
 
 class BlockNavigator(QObject):
@@ -62,7 +65,7 @@ class BlockNavigator(QObject):
         except BlockError as exc:
             self.w.statusBar().showMessage(f"Cannot open {node.name}: {exc}", 8000)
             return False
-        self.levels.append(_Level(model.doc, model.kind, model.read_only, node.name))
+        self.levels.append(_Level(model.doc, model.kind, model.read_only, node.name, model.context))
         read_only = ""
         if node.kind.startswith(TEMPLATE_PREFIX):
             read_only = (
@@ -70,9 +73,25 @@ class BlockNavigator(QObject):
                 "read-only; open it from File → Templates and save it as your own file to "
                 "change it."
             )
-        model.enter(inner, node.kind, read_only)
+        model.enter(inner, node.kind, read_only, self._context(node))
         self._after_move()
         return True
+
+    def _context(self, node) -> tuple[tuple, dict[str, Any]] | None:
+        """The input shape reaching ``node`` and its parameter values, block parameters
+        resolved: what the block inside sees there."""
+        model = self.w.model
+        src = next((e.src for e in model.doc.edges if e.dst == node.id), None)
+        shape = model.shapes.get(src) if src is not None else None
+        if shape is None:
+            return None
+        env = model.doc.param_defaults()
+        if model.context is not None:
+            env.update(model.context[1])
+        values = {
+            k: env.get(v.param) if isinstance(v, ParamRef) else v for k, v in node.params.items()
+        }
+        return tuple(shape), values
 
     def up(self, levels: int = 1) -> None:
         """Back up ``levels`` levels (towards the project)."""
@@ -81,7 +100,7 @@ class BlockNavigator(QObject):
         levels = min(levels, len(self.levels))
         target = self.levels[-levels]
         del self.levels[-levels:]
-        self.w.model.enter(target.doc, target.kind, target.read_only)
+        self.w.model.enter(target.doc, target.kind, target.read_only, target.context)
         self._after_move()
         self.w.scene.select_node(self._node_id(target.doc, target.node))
 
@@ -123,9 +142,14 @@ class BlockNavigator(QObject):
             self._row.addWidget(button)
             self._row.addWidget(QLabel("›"))
         model = self.w.model
+        where = (
+            f", shapes as at its node: input {format_shape(model.context[0])}"
+            if model.context is not None
+            else ""
+        )
         here = QLabel(
             f"<b>{names[-1]}</b>  <span style='color:#9aa0a6'>{model.doc.name}, "
-            f"{kind_label(model.kind or '')}</span>"
+            f"{kind_label(model.kind or '')}{where}</span>"
         )
         self._row.addWidget(here)
         if model.read_only:

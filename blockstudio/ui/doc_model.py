@@ -79,6 +79,8 @@ class DocumentModel(QObject):
         self.kind: str | None = None  # the block kind of ``doc`` when it is not the project
         self.read_only = ""  # why ``doc`` cannot be edited (a template), or empty
         self.edited_kinds: set[str] = set()  # block files with edits to save
+        # an open block is inferred where its node sits: that node's input shape and values
+        self.context: tuple[tuple, dict[str, Any]] | None = None
         self.revision = 0
         self._unsubscribe = doc.subscribe(self._on_event)
         self._infer_timer = QTimer(self, singleShot=True, interval=40)
@@ -110,11 +112,18 @@ class DocumentModel(QObject):
         if doc is not self.doc:
             self._changed()  # undone from another level: this one may depend on it
 
-    def enter(self, doc: Document, kind: str | None, read_only: str = "") -> None:
+    def enter(
+        self,
+        doc: Document,
+        kind: str | None,
+        read_only: str = "",
+        context: tuple[tuple, dict[str, Any]] | None = None,
+    ) -> None:
         """Show ``doc`` (a block inside the project, or the project again when ``kind`` is
-        None); one undo history for the whole project."""
+        None); one undo history for the whole project. ``context`` is the input shape and
+        parameter values of the node it was opened from, which its shapes are inferred for."""
         self._unsubscribe()
-        self.doc, self.kind, self.read_only = doc, kind, read_only
+        self.doc, self.kind, self.read_only, self.context = doc, kind, read_only, context
         self._unsubscribe = doc.subscribe(self._on_event)
         self.shapes, self.present, self.absent_reason = {}, {}, {}
         self.param_counts, self.shape_problems = {}, []
@@ -131,7 +140,7 @@ class DocumentModel(QObject):
         """Replace the whole document (open, new, recover); clears undo history."""
         self._unsubscribe()
         self.doc = self.root_doc = doc
-        self.kind, self.read_only = None, ""
+        self.kind, self.read_only, self.context = None, "", None
         self.edited_kinds = set()
         self.path = path
         self._unsubscribe = doc.subscribe(self._on_event)
@@ -220,6 +229,8 @@ class DocumentModel(QObject):
         if self.engine is None:
             return
         payload = self.payload(param_counts=param_counts)
+        if self.context is not None:
+            payload["input_shape"], payload["values"] = list(self.context[0]), self.context[1]
         self._pending_infer = self.engine.submit("infer", payload, timeout=30.0)
         self._infer_revision = self.revision
         self._infer_counts = param_counts

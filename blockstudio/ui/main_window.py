@@ -73,6 +73,8 @@ class MainWindow(FileActions, QMainWindow):
         self.scene = BlockScene(self.model, self.runs, self)
         self.view = CanvasView(self.scene)
         self.palette = Palette(catalog)
+        for kind in catalog.library.uses(doc):  # the block files this project uses
+            self.palette.add_block(kind)
         self.inspector = Inspector(self.model, self.runs)
         self.problems = ProblemsPanel(self.model)
         self.code = CodePanel(self.model, self.runs)

@@ -93,7 +93,7 @@ class Palette(QWidget):
                 cat in ("generic", "convolution", "normalization", "activation", "merge")
             )
         self.catalog = catalog
-        self.blocks_item = QTreeWidgetItem(["Blocks (templates and your projects)"])
+        self.blocks_item = QTreeWidgetItem(["Blocks"])
         self.blocks_item.setFlags(Qt.ItemIsEnabled)
         self.tree.insertTopLevelItem(0, self.blocks_item)
         if catalog.library is not None:

@@ -4,13 +4,14 @@ errors in red, and the cumulative parameter count below it."""
 from __future__ import annotations
 
 import bisect
+import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from blockstudio.core.timeline import TimelineLayout, layout_trace
+from blockstudio.core.timeline import TimelineLayout, layout_trace, nested_blocks
 from blockstudio.core.trace import Trace
 from blockstudio.core.trace_text import event_line
 
@@ -33,10 +34,20 @@ class TimelineView(QWidget):
         super().__init__(parent)
         pg.setConfigOptions(antialias=False, background="#1b1c1f", foreground="#c7c9cc")
         self.order_box = QCheckBox("Event order (equal spacing)")
+        self.fold_box = QCheckBox("Fold blocks")
+        self.fold_box.setToolTip(
+            "Draw the layers inside each block node on the block's own lane; double-click a "
+            "block's lane to fold or unfold just that one"
+        )
+        self.fold_box.setVisible(False)
+        self.folded: set[str] = set()
+        self._last_click: tuple[int, float] | None = None  # lane and time of the last click
+        self._blocks: set[str] = set()
         self.info = QLabel()
         self.info.setStyleSheet("color: #9aa0a6;")
         top = QHBoxLayout()
         top.addWidget(self.order_box)
+        top.addWidget(self.fold_box)
         top.addStretch(1)
         top.addWidget(self.info)
         self.plot = pg.PlotWidget()
@@ -70,6 +81,7 @@ class TimelineView(QWidget):
         self.items: dict[str, pg.GraphicsObject] = {}
         self._lane_x: dict[int, tuple[list[float], list[int]]] = {}
         self.order_box.toggled.connect(lambda _: self.set_trace(self.trace))
+        self.fold_box.clicked.connect(self._fold_all)
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._click)
         self.plot.setLabel("bottom", "time", units="ms")
@@ -86,7 +98,12 @@ class TimelineView(QWidget):
             self.info.setText("Press Run (F5) to build the block and watch Keras work.")
             return
         order = self.order_box.isChecked()
-        lay = self.layout_ = layout_trace(trace, order)
+        blocks = nested_blocks(trace)
+        if blocks != self._blocks:  # another block: its nested blocks start folded
+            self._blocks, self.folded = blocks, set(blocks)
+        self.fold_box.setVisible(bool(blocks))
+        self.fold_box.setChecked(bool(blocks) and self.folded == blocks)
+        lay = self.layout_ = layout_trace(trace, order, self.folded)
         self.plot.setLabel("bottom", "event" if order else "time", units=None if order else "ms")
         x, w, lane = np.array(lay.x), np.array(lay.width), np.array(lay.lane, dtype=float)
         types = np.array([e.type for e in trace.events])
@@ -136,7 +153,7 @@ class TimelineView(QWidget):
         # label every lane when they fit; on huge traces every k-th (text is costly to redraw)
         every = max(1, len(lay.lanes) // 40)
         ticks = [
-            (i, ("  " * ln.depth) + ln.layer.rpartition("/")[2])
+            (i, ("  " * ln.depth) + _fold_mark(ln) + ln.layer.rpartition("/")[2])
             for i, ln in enumerate(lay.lanes)
             if i % every == 0
         ]
@@ -195,8 +212,30 @@ class TimelineView(QWidget):
             return
         point = self.plot.getViewBox().mapSceneToView(event.scenePos())
         i = self.event_at(point.x(), point.y())
-        if i is not None:
-            self.sigEventClicked.emit(i)
+        if i is None:
+            return
+        # a second click on the same lane soon after is a double click, however the events
+        # of the first one arrived
+        now = time.monotonic()
+        lane_index = self.layout_.lane[i]
+        last, self._last_click = self._last_click, (lane_index, now)
+        interval = QApplication.doubleClickInterval() / 1000
+        if event.double() or (last and last[0] == lane_index and now - last[1] < interval):
+            self._last_click = None
+            lane = self.layout_.lanes[lane_index]
+            if lane.block:
+                self.toggle_fold(lane.layer)
+            return
+        self.sigEventClicked.emit(i)
+
+    def toggle_fold(self, block: str) -> None:
+        """Fold or unfold the lanes of the layers inside ``block``."""
+        self.folded ^= {block}
+        self.set_trace(self.trace)
+
+    def _fold_all(self, fold: bool) -> None:
+        self.folded = set(self._blocks) if fold else set()
+        self.set_trace(self.trace)
 
     def highlight_layer(self, layer: str | None) -> None:
         """Band the lane of ``layer`` (None or an unknown layer: no band)."""
@@ -218,6 +257,12 @@ class TimelineView(QWidget):
             return
         self.playhead.setPos(self.layout_.x[min(event_index, len(self.layout_.x) - 1)])
         self.playhead.setVisible(True)
+
+
+def _fold_mark(lane) -> str:
+    if not lane.block:
+        return ""
+    return "▸ " if lane.folded else "▾ "
 
 
 def _mark_key(e) -> str | None:

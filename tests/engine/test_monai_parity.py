@@ -44,17 +44,18 @@ def lrelu(x):
     return np.where(x >= 0, x, 0.01 * x)
 
 
+def monai_norm(v, p, key, norm):
+    """MONAI's affine InstanceNorm, or BatchNorm in eval mode, with the weights under ``key``."""
+    if norm == "instance":
+        return instance_norm(v, p[key + ".weight"], p[key + ".bias"])
+    return batch_norm_eval(
+        v, p[key + ".weight"], p[key + ".bias"], p[key + ".running_mean"], p[key + ".running_var"]
+    )
+
+
 def monai_unet_res_block(x, p, stride, kernel, norm, downsample):
     def nrm(v, key):
-        if norm == "instance":
-            return instance_norm(v, p[key + ".weight"], p[key + ".bias"])
-        return batch_norm_eval(
-            v,
-            p[key + ".weight"],
-            p[key + ".bias"],
-            p[key + ".running_mean"],
-            p[key + ".running_var"],
-        )
+        return monai_norm(v, p, key, norm)
 
     pad = (kernel - stride + 1) // 2
     out = conv_nd(x, p["conv1"], stride, pad)
@@ -143,3 +144,58 @@ def test_same_padding_would_differ_at_stride_two():
     same_keras_style = conv_nd(np.pad(x, [(0, 0), (0, 0), (0, 1)]), w, 2, 0)
     assert symmetric.shape == same_keras_style.shape
     assert not np.allclose(symmetric, same_keras_style)
+
+
+def monai_unet_basic_block(x, p, stride, kernel, norm):
+    def nrm(v, key):
+        return monai_norm(v, p, key, norm)
+
+    out = lrelu(nrm(conv_nd(x, p["conv1"], stride, (kernel - stride + 1) // 2), "norm1"))
+    return lrelu(nrm(conv_nd(out, p["conv2"], 1, (kernel - 1 + 1) // 2), "norm2"))
+
+
+BASIC_CASES = [
+    (dims, size, stride, norm)
+    for dims, sizes in ((1, (9, 8)), (2, (9, 8)), (3, (7, 6)))
+    for size in sizes
+    for stride in (1, 2)
+    for norm in ("instance", "batch")
+]
+
+
+@pytest.mark.parametrize(("dims", "size", "stride", "norm"), BASIC_CASES)
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_basic_block_matches_monai(catalog, dims, size, stride, norm, style):
+    from blockstudio.core.templates import load_template
+
+    doc = load_template("unet-basic-block", catalog)
+    cin, cout = 3, 5
+    rng = np.random.default_rng(dims * 100 + size * 10 + stride)
+    x = rng.normal(size=(2, cin, *[size] * dims)).astype("float32")
+    params = torch_params(rng, dims, cin, cout, 3, norm, downsample=False)
+    expected = monai_unet_basic_block(x, params, stride, 3, norm)
+    values = {"spatial_dims": dims, "out_channels": cout, "stride": stride, "norm_name": norm}
+    block, lookup = build_block(
+        doc, catalog, style, values, input_shape=(None, *[size] * dims, cin)
+    )
+    load_into_keras(lookup, params, norm)
+    got = np.asarray(block(np.moveaxis(x, 1, -1), training=False))
+    np.testing.assert_allclose(np.moveaxis(got, -1, 1), expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_out_block_matches_monai(catalog, dims):
+    from blockstudio.core.templates import load_template
+
+    doc = load_template("unet-out-block", catalog)
+    rng = np.random.default_rng(dims)
+    x = rng.normal(size=(2, 6, *[5] * dims)).astype("float32")
+    w = rng.normal(size=(2, 6, *[1] * dims)).astype("float32")
+    bias = rng.normal(size=2).astype("float32")
+    expected = conv_nd(x, w, 1, 0) + bias.reshape((1, -1) + (1,) * dims)
+    values = {"spatial_dims": dims, "out_channels": 2}
+    block, lookup = build_block(doc, catalog, "build", values, input_shape=(None, *[5] * dims, 6))
+    lookup("conv").kernel.assign(np.transpose(w, (*range(2, w.ndim), 1, 0)))
+    lookup("conv").bias.assign(bias)
+    got = np.asarray(block(np.moveaxis(x, 1, -1), training=False))
+    np.testing.assert_allclose(np.moveaxis(got, -1, 1), expected, atol=1e-4, rtol=1e-4)

@@ -177,3 +177,39 @@ def test_an_engine_request_carries_its_blocks_and_reads_no_file(lib_catalog, tmp
     path.unlink()  # the worker has only the request
     reply = Service().handle("infer", {"document": document_to_json(doc), "blocks": blocks})
     assert reply["problems"] == [] and reply["shapes"]["out"] == [None, 12, 12, 13]
+
+
+def test_the_cli_exports_a_nested_project_whole_or_one_module_per_block(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from blockstudio.cli import main
+
+    _, kind = encoder_file(tmp_path)
+    project = tmp_path / "encoder.bsblock"
+    save_document(encoder(kind), project)
+    assert main(["export", str(project), "-o", str(tmp_path / "whole.py")]) == 0
+    assert (tmp_path / "whole.py").read_text().count("class UnetResBlock(") == 1
+    folder = tmp_path / "split"
+    assert main(["export", str(project), "--split", "-o", str(folder)]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "encoder.py",
+        "stage.py",
+        "unet_res_block.py",
+    ]
+    assert "from stage import Stage" in (folder / "encoder.py").read_text()
+    for name in ("encoder.py", "stage.py"):
+        assert ruff_problems((folder / name).read_text(), tmp_path) == ""
+    script = (
+        "import numpy as np\n"
+        "from encoder import Encoder\n"
+        "block = Encoder()\n"
+        "print(tuple(block(np.zeros((1, 12, 12, 3), 'float32')).shape))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert run.stdout.strip().splitlines()[-1] == "(1, 12, 12, 13)", run.stderr[-2000:]
+    (tmp_path / "stage.json").unlink()  # the block file is gone: a clear error, exit 2
+    assert main(["export", str(project)]) == 2
+    assert "stage" in capsys.readouterr().err

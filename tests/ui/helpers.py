@@ -55,3 +55,11 @@ def drop_kind(view, kind: str, where: QPoint) -> None:
     ):
         QApplication.sendEvent(view.viewport(), event)
         assert event.isAccepted()
+
+
+def double_click(qtbot, widget, pos: QPoint) -> None:
+    """A double click as the system delivers it: press, release, double-click, release
+    (``qtbot.mouseDClick`` alone sends no first release, which pyqtgraph waits for)."""
+    qtbot.mouseClick(widget, Qt.LeftButton, pos=pos)
+    qtbot.mouseDClick(widget, Qt.LeftButton, pos=pos)
+    qtbot.mouseRelease(widget, Qt.LeftButton, pos=pos)

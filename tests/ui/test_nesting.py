@@ -8,7 +8,15 @@ from blockstudio.core.document import Edge, Node, ParamRef
 from blockstudio.core.project import load_document, save_document
 from blockstudio.core.templates import load_template
 from blockstudio.ui.file_actions import empty_document
-from tests.ui.helpers import drag, drop_kind, run_and_wait, view_point, wait_for_engine
+from tests.ui.helpers import (
+    double_click,
+    drag,
+    drop_kind,
+    run_and_wait,
+    timeline_pixel,
+    view_point,
+    wait_for_engine,
+)
 
 RES = "template:unet-res-block"
 
@@ -68,12 +76,23 @@ def test_compose_two_unet_blocks_and_run_them(make_window, qtbot, tmp_path):
     source = path.read_text()
     assert source.count("class UnetResBlock(") == 1
     assert source.index("class UnetResBlock(") < source.index("class MyBlock(")
-    # run: the timeline has a lane per nested layer, under its block
+    # run: each block starts folded onto one lane; unfolded, its layers have lanes under it
     trace = run_and_wait(qtbot, window, lambda: qtbot.keyClick(window, Qt.Key_F5))
     assert trace.error is None
-    lanes = {lane.layer: lane.depth for lane in window.run_ui.panel.timeline.layout_.lanes}
+    timeline = window.run_ui.panel.timeline
+    window.bottom.setCurrentWidget(window.run_ui.panel)
+    lanes = [lane.layer for lane in timeline.layout_.lanes]
+    assert lanes == ["my_block", "unet_res_block", "unet_res_block_2"]
+    assert timeline.fold_box.isVisible() and timeline.fold_box.isChecked()
+    qtbot.mouseClick(timeline.fold_box, Qt.LeftButton)
+    lanes = {lane.layer: lane.depth for lane in timeline.layout_.lanes}
     assert lanes["unet_res_block_2/conv1"] == lanes["unet_res_block_2"] + 1
-    assert "unet_res_block_2/res_conv" in lanes  # 32 → 48 channels: the projection exists
+    assert "unet_res_block_2/res_conv" in lanes  # 64 → 48 channels: the projection exists
+    # opened, a block shows the shapes it has at its node
+    _double_click(qtbot, window, second)
+    assert window.nav.bar.isVisible()
+    qtbot.waitUntil(lambda: window.model.shapes.get("conv1") == (None, 32, 32, 48), timeout=30000)
+    assert window.model.shapes["input"] == (None, 64, 64, 64)
 
 
 def test_open_a_block_from_a_file_edit_inside_undo_and_save(make_window, qtbot, tmp_path, catalog):
@@ -139,3 +158,30 @@ def test_a_template_opens_read_only_and_says_why(make_window, qtbot):
     window.nav.up()
     assert window.model.doc is window.model.root_doc
     assert window.scene.selected_node_ids() == [nid]
+
+
+def test_a_double_click_on_a_block_lane_folds_just_that_block(qtbot, catalog):
+    from blockstudio.core.library import BlockLibrary
+    from blockstudio.engine.tracer import run_trace
+    from blockstudio.ui.timeline_view import TimelineView
+    from tests.nesting import two_levels
+
+    trace = run_trace(two_levels(), catalog.with_library(BlockLibrary()))
+    timeline = TimelineView()
+    qtbot.addWidget(timeline)
+    timeline.resize(1000, 600)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    timeline.set_trace(trace)
+    assert [lane.layer for lane in timeline.layout_.lanes] == ["two_levels", "down1", "down2"]
+    qtbot.mouseClick(timeline.fold_box, Qt.LeftButton)  # unfold every block
+    assert "down1/conv1" in [lane.layer for lane in timeline.layout_.lanes]
+    qtbot.mouseClick(timeline.order_box, Qt.LeftButton)  # one step per event: wide bars
+    build = next(i for i, e in enumerate(trace.events) if e.type == "build" and e.layer == "down1")
+    qtbot.wait(50)  # the view settles its range
+    double_click(qtbot, timeline.plot.viewport(), timeline_pixel(timeline, build))
+    lanes = [lane.layer for lane in timeline.layout_.lanes]
+    assert "down1/conv1" not in lanes and "down2/conv1" in lanes
+    assert not timeline.fold_box.isChecked()  # some blocks are open
+    weights = [i for i, e in enumerate(trace.events) if e.layer == "down1/conv1"]
+    assert {timeline.layout_.lane[i] for i in weights} == {lanes.index("down1")}
