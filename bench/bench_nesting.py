@@ -58,7 +58,7 @@ def main() -> None:
     from blockstudio.core.runs import RunModel
     from blockstudio.engine.codegen import generate_code
     from blockstudio.engine.inference import ShapeInference
-    from blockstudio.engine.tracer import run_trace
+    from blockstudio.engine.tracer import RunSpec, run_trace
     from blockstudio.ui.canvas_scene import BlockScene
     from blockstudio.ui.doc_model import DocumentModel
 
@@ -99,8 +99,8 @@ def main() -> None:
             lambda: generate_code(single, catalog),
         ),
         "trace of one call + timeline": (
-            lambda: layout_trace(run_trace(nested, catalog)),
-            lambda: layout_trace(run_trace(single, catalog)),
+            lambda: layout_trace(run_trace(nested, catalog, RunSpec(calls=1))),
+            lambda: layout_trace(run_trace(single, catalog, RunSpec(calls=1))),
         ),
         "canvas open": (open_scene(nested), open_scene(single)),
     }
