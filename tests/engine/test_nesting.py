@@ -213,3 +213,15 @@ def test_the_cli_exports_a_nested_project_whole_or_one_module_per_block(tmp_path
     (tmp_path / "stage.json").unlink()  # the block file is gone: a clear error, exit 2
     assert main(["export", str(project)]) == 2
     assert "stage" in capsys.readouterr().err
+
+
+def test_the_checkup_passes_through_nested_blocks(lib_catalog):
+    from blockstudio.engine.checkup import run_checkup
+
+    results = run_checkup(two_levels(), lib_catalog, ("build",))
+    failed = [(r.scenario, r.reason) for r in results if r.status != "pass"]
+    assert failed == []
+    keras_file = next(r for r in results if r.scenario == "keras_file")
+    assert "safe_mode=True" in keras_file.reason
+    weights = next(r for r in results if r.scenario == "build")
+    assert weights.reason.startswith("18 of 18 weights exist after build()")
