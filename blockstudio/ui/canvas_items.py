@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
 
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Node
-from blockstudio.core.library import kind_title
+from blockstudio.core.library import BLOCKS_CATEGORY, kind_title
 from blockstudio.core.shapes import format_shape
 
 NODE_W, NODE_H = 178.0, 70.0
@@ -26,6 +26,7 @@ CATEGORY_COLORS = {
     "reshaping": "#b0641f",
     "io": "#4a4f57",
     "core": "#c7476b",
+    BLOCKS_CATEGORY: "#12a39a",
 }
 OVERVIEW = 0.15  # below this zoom the scene draws the graph as two paths instead of items
 FAR = 0.3  # below this zoom, cards are drawn without text and ports are hidden
@@ -155,7 +156,7 @@ class NodeItem(QGraphicsObject):
     _compact_cache: tuple | None = None  # (zoom, name, shape) → compact_text's result
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-2, -12, NODE_W + 4, NODE_H + 16)
+        return QRectF(-2, -12, NODE_W + 8, NODE_H + 18)  # room for a block's stacked card
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         rect = QRectF(0, 0, NODE_W, NODE_H)
@@ -212,6 +213,10 @@ class NodeItem(QGraphicsObject):
         pen = QPen(border, width)
         if self.absent_reason:
             pen.setStyle(Qt.DashLine)
+        if self.category == BLOCKS_CATEGORY:  # a block: a stack of cards, it holds more inside
+            painter.setPen(QPen(QColor("#44474c"), 1.2))
+            painter.setBrush(body.darker(130))
+            painter.drawRoundedRect(rect.translated(4, 4), 8, 8)
         painter.setPen(pen)
         painter.setBrush(body)
         painter.drawRoundedRect(rect, 8, 8)

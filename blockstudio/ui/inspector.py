@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -38,6 +38,8 @@ ERROR_STYLE = "color: #f28b82;"
 
 class Inspector(QScrollArea):
     """Rebuilt when the selection or the shown object changes; edits become commands."""
+
+    sigOpenBlock = Signal(str)  # a block node's "Open" button: show the block inside it
 
     def __init__(self, model: DocumentModel, runs: RunModel, parent=None) -> None:
         super().__init__(parent)
@@ -103,6 +105,12 @@ class Inspector(QScrollArea):
             doc = QLabel(spec.doc, wordWrap=True)
             doc.setStyleSheet("color: #9aa0a6;")
             layout.addWidget(doc)
+        if spec is not None and spec.block is not None:
+            button = QPushButton(f"Open {spec.block}")
+            button.setToolTip("Show the block inside this node (or double-click the card)")
+            button.clicked.connect(lambda: self.sigOpenBlock.emit(nid))
+            self.editors["open_block"] = button
+            layout.addWidget(button)
         form = QFormLayout()
         layout.addLayout(form)
         name = QLineEdit(node.name)

@@ -212,6 +212,13 @@ class MainWindow(FileActions, QMainWindow):
         self._action(v, "&Fit All", self.view.fit_all, "Ctrl+0")
         self._action(v, "Auto &Layout", self.auto_layout, "Ctrl+L")
         self._action(
+            v,
+            "&Open Block",
+            self.open_selected_block,
+            "Alt+Down",
+            "Show the block inside the selected block node",
+        )
+        self._action(
             v, "Go &Up One Block", lambda: self.nav.up(1), "Alt+Up", "Back to the enclosing block"
         )
         v.addSeparator()
@@ -226,6 +233,7 @@ class MainWindow(FileActions, QMainWindow):
         self.view.sigDropKind.connect(self.add_kind)
         self.scene.sigStatus.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         self.model.sigRefused.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.inspector.sigOpenBlock.connect(self.nav.open_node)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.problems.sigSelectNode.connect(self.focus_node)
         self.code.sigExport.connect(self.export_dialog)
@@ -243,6 +251,11 @@ class MainWindow(FileActions, QMainWindow):
         self.model.push(c.AddNode(node))
         self.scene.select_node(nid)
         return nid
+
+    def open_selected_block(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if len(ids) != 1 or not self.nav.open_node(ids[0]):
+            self.statusBar().showMessage("Select one block node to open it.", 5000)
 
     def delete_selection(self) -> None:
         ids = self.scene.selected_node_ids()

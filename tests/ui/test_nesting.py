@@ -148,7 +148,7 @@ def test_open_a_block_from_a_file_edit_inside_undo_and_save(make_window, qtbot, 
 def test_a_template_opens_read_only_and_says_why(make_window, qtbot):
     window = make_window(doc=empty_document())
     nid = window.add_kind(RES, QPointF(200, 200))
-    _double_click(qtbot, window, nid)
+    qtbot.mouseClick(window.inspector.editors["open_block"], Qt.LeftButton)  # "Open UnetResBlock"
     assert window.model.read_only and window.model.doc.name == "UnetResBlock"
     before = window.model.doc.nodes["conv1"].params
     window.scene.select_node("conv1")
