@@ -22,6 +22,15 @@ def _describe(v: Any) -> str:
     return "None" if v is None else f"{v!r} ({type(v).__name__})"
 
 
+def text_problem(name: str, text: str) -> str | None:
+    """A message if ``text`` holds a lone surrogate: that is not text, cannot be written as
+    UTF-8, and Python refuses it in a class docstring."""
+    bad = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
+    if bad is None:
+        return None
+    return f"{name} contains U+{ord(bad):04X}, a lone surrogate, which is not text; remove it."
+
+
 def check_value(spec: ParamSpec, value: Any) -> str | None:
     """A message saying what is wrong with ``value`` for ``spec``, or None if it is fine."""
     if value is None:
@@ -42,7 +51,11 @@ def check_value(spec: ParamSpec, value: Any) -> str | None:
     if t == "bool":
         return None if isinstance(value, bool) else f"{spec.name} must be True or False."
     if t == "str":
-        return None if isinstance(value, str) else f"{spec.name} must be text."
+        return (
+            text_problem(spec.name, value)
+            if isinstance(value, str)
+            else (f"{spec.name} must be text.")
+        )
     if t == "choice":
         if spec.choices is not None and value not in spec.choices:
             opts = ", ".join(repr(c) for c in spec.choices)

@@ -25,7 +25,7 @@ from blockstudio.core.document import (
 from blockstudio.core.graph import reachable_from, reaching, topological_order
 from blockstudio.core.library import PATH_MARK, BlockError, is_block_kind
 from blockstudio.core.names import RESERVED, is_identifier, name_problem
-from blockstudio.core.params import check_block_param, check_value
+from blockstudio.core.params import check_block_param, check_value, text_problem
 from blockstudio.core.problems import Problem
 
 # Names the generated code itself uses; a node or block parameter with one would clash.
@@ -139,6 +139,12 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
         msg = check_block_param(p, p.default)
         if msg:
             out.append(Problem("bad_param", f"Default of {msg}", param=where))
+        msg = text_problem(f"The description of {p.name}", p.doc)
+        if msg:
+            out.append(Problem("bad_text", msg, param=where))
+    msg = text_problem("The block's description", doc.description)
+    if msg:
+        out.append(Problem("bad_text", msg, param="description"))
     inputs, outputs = doc.nodes_of_kind(INPUT_KIND), doc.nodes_of_kind(OUTPUT_KIND)
     if len(inputs) != 1:
         out.append(
