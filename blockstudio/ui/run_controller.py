@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from blockstudio.core.project import document_to_json
 from blockstudio.core.runs import RunModel
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import trace_from_dict
@@ -57,6 +58,12 @@ class RunController(QObject):
             self.sigBusy.emit(True)
             self.sigMessage.emit(f"Running your class {subject.label}…")
             return rid
+        context = self.model.context
+        if context is not None and doc_json is None:
+            # an open block runs as it is at its node: that input shape and those values
+            here = self.model.doc.copy()
+            here.set_block_field("input_shape", tuple(context[0]))
+            doc_json, values = document_to_json(here), {**context[1], **(values or {})}
         payload = {
             **self.model.payload(),
             **({"document": doc_json} if doc_json else {}),

@@ -93,6 +93,11 @@ def test_compose_two_unet_blocks_and_run_them(make_window, qtbot, tmp_path):
     assert window.nav.bar.isVisible()
     qtbot.waitUntil(lambda: window.model.shapes.get("conv1") == (None, 32, 32, 48), timeout=30000)
     assert window.model.shapes["input"] == (None, 64, 64, 64)
+    # and runs as it is there: 64 channels in, stride 2, 48 out
+    inside = run_and_wait(qtbot, window, lambda: qtbot.keyClick(window, Qt.Key_F5))
+    assert inside.error is None and inside.input_shape == (None, 64, 64, 64)
+    kernel = next(w for w in inside.weights if w.path.endswith("conv1/kernel"))
+    assert tuple(kernel.shape) == (3, 3, 64, 48)
 
 
 def test_open_a_block_from_a_file_edit_inside_undo_and_save(make_window, qtbot, tmp_path, catalog):
