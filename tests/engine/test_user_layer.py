@@ -84,20 +84,19 @@ def test_an_exception_in_build_names_the_users_line(blocks):
     assert trace.error["phase"] == "build" and "cannot build on" in trace.error["message"]
 
 
-def test_a_syntax_error_is_the_users_file_and_line(tmp_path):
+@pytest.mark.parametrize(
+    ("source", "where", "said"),
+    [
+        ("import keras\n\nclass A(keras.layers.Layer:\n    pass\n", "bad.py:3", "SyntaxError"),
+        ("import keras\nimport no_such_module_here\n", "bad.py:2", "no_such_module_here"),
+    ],
+)
+def test_code_that_cannot_be_imported_is_the_users_file_and_line(tmp_path, source, where, said):
     path = tmp_path / "bad.py"
-    path.write_text("import keras\n\nclass A(keras.layers.Layer:\n    pass\n")
+    path.write_text(source)
     with pytest.raises(UserCodeError) as info:
         load_module(LayerSpec("A", str(path)))
-    assert info.value.where == "bad.py:3" and "SyntaxError" in str(info.value)
-
-
-def test_an_import_error_is_the_users_file_and_line(tmp_path):
-    path = tmp_path / "imp.py"
-    path.write_text("import keras\nimport no_such_module_here\n")
-    with pytest.raises(UserCodeError) as info:
-        load_module(LayerSpec("A", str(path)))
-    assert info.value.where == "imp.py:2" and "no_such_module_here" in str(info.value)
+    assert info.value.where == where and said in str(info.value)
 
 
 def test_classes_are_listed_with_their_constructor_arguments(blocks):

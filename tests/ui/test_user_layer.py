@@ -33,13 +33,20 @@ def answer_dialog(qtbot, class_name, fields, shape):
     return done
 
 
-def test_open_a_python_layer_and_run_it(make_window, qtbot, tmp_path):
+def open_projected(make_window, qtbot, tmp_path):
+    """A window that opened blocks.py, picked Projected (16 filters) in the dialog and ran it;
+    the dialog, once answered, is in the returned list."""
     path = write_blocks(tmp_path)
     window = make_window(start_engine=True)
     wait_for_engine(qtbot, window)
     answered = answer_dialog(qtbot, "Projected", {"filters": "16"}, "(None, 8, 8, 3)")
     window.user_layer.open_path(str(path))
     qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    return window, answered
+
+
+def test_open_a_python_layer_and_run_it(make_window, qtbot, tmp_path):
+    window, answered = open_projected(make_window, qtbot, tmp_path)
     assert answered and window.runs.subject.label == "blocks.py:Projected"
     trace = window.runs.runs[0]
     assert trace.error is None and trace.total_params == 3 * 3 * 3 * 16 + 16 + 3 * 16 + 16
@@ -51,12 +58,7 @@ def test_open_a_python_layer_and_run_it(make_window, qtbot, tmp_path):
 
 
 def test_clicking_a_call_in_the_structure_bands_its_lane(make_window, qtbot, tmp_path):
-    path = write_blocks(tmp_path)
-    window = make_window(start_engine=True)
-    wait_for_engine(qtbot, window)
-    answer_dialog(qtbot, "Projected", {"filters": "16"}, "(None, 8, 8, 3)")
-    window.user_layer.open_path(str(path))
-    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    window, _ = open_projected(make_window, qtbot, tmp_path)
     view = window.run_ui.panel.structure
     assert view.isVisible() and set(view.cards) >= {"conv2d#0", "conv2d_1#0", "add#0"}
     with qtbot.waitSignal(view.sigLayerClicked) as clicked:
@@ -106,12 +108,7 @@ def test_cancel_stops_code_that_never_returns_and_the_studio_keeps_going(
 
 
 def test_import_the_run_as_an_editable_block_and_undo_is_fresh(make_window, qtbot, tmp_path):
-    path = write_blocks(tmp_path)
-    window = make_window(start_engine=True)
-    wait_for_engine(qtbot, window)
-    answer_dialog(qtbot, "Projected", {"filters": "16"}, "(None, 8, 8, 3)")
-    window.user_layer.open_path(str(path))
-    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    window, _ = open_projected(make_window, qtbot, tmp_path)
     assert window.user_layer.import_action.isEnabled()
     window.model.undo_stack.setClean()  # nothing to save in the example: no question asked
     window.user_layer.import_action.trigger()
