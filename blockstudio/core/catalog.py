@@ -84,9 +84,6 @@ class Catalog:
     def with_library(self, library: Any) -> Catalog:
         return dataclasses.replace(self, library=library)
 
-    def without_library(self) -> Catalog:
-        return dataclasses.replace(self, library=None)
-
     def categories(self) -> dict[str, list[KindSpec]]:
         out: dict[str, list[KindSpec]] = {}
         for spec in self.kinds.values():

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from blockstudio.core.observable import Event, Observable
+from blockstudio.core.doc_events import (
+    BlockChanged,
+    BlockParamChanged,
+    DocEvent,
+    EdgeAdded,
+    EdgeRemoved,
+    NodeAdded,
+    NodeChanged,
+    NodeRemoved,
+)
+from blockstudio.core.observable import Observable
 from blockstudio.core.shapes import Shape
 
 INPUT_KIND = "Input"
@@ -93,52 +103,6 @@ class Edge:
     port: int = 0
 
 
-# -- events: each mutator announces exactly what it changed ------------------------------------
-class NodeAdded(Event):
-    node_id: str
-
-
-class NodeRemoved(Event):
-    node_id: str
-
-
-class NodeChanged(Event):
-    """``field`` is one of NODE_FIELDS or "params" (then ``key`` names the parameter)."""
-
-    node_id: str
-    field: str
-    key: str | None = None
-
-
-class EdgeAdded(Event):
-    edge: Edge
-
-
-class EdgeRemoved(Event):
-    edge: Edge
-
-
-class BlockChanged(Event):
-    """``field`` is one of BLOCK_FIELDS."""
-
-    field: str
-
-
-class BlockParamChanged(Event):
-    """Block parameter ``name`` was added, edited (``name`` is its old name) or removed."""
-
-    name: str
-
-
-DocEvent = (
-    NodeAdded
-    | NodeRemoved
-    | NodeChanged
-    | EdgeAdded
-    | EdgeRemoved
-    | BlockChanged
-    | BlockParamChanged
-)
 Listener = Callable[[DocEvent], None]
 
 

@@ -9,15 +9,12 @@ inner block is never copied into it. Its block parameters are the node's paramet
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
-from blockstudio.core.catalog import KindSpec, ParamSpec
+from blockstudio.core.catalog import Catalog, KindSpec
 from blockstudio.core.document import Document
-
-if TYPE_CHECKING:
-    from blockstudio.core.catalog import Catalog
+from blockstudio.core.params import block_param_spec
 
 TEMPLATE_PREFIX = "template:"
 FILE_PREFIX = "file:"
@@ -113,12 +110,6 @@ class BlockLibrary:
         path = Path(kind[len(FILE_PREFIX) :])
         return path if path.is_absolute() or self.base is None else self.base / path
 
-    def put(self, kind: str, doc: Document) -> None:
-        """Use ``doc`` for ``kind`` (an inner block being edited, or one sent with a request)."""
-        self._docs[kind] = doc
-        self._specs.pop(kind, None)
-        self._errors.pop(kind, None)
-
     def touch(self, kind: str) -> None:
         """``kind``'s document was edited in place: derive its node kind again."""
         self._specs.pop(kind, None)
@@ -177,22 +168,9 @@ class BlockLibrary:
             visit(kind, ())
         return list(out.items())
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._docs)
-
 
 def _block_spec(kind: str, doc: Document) -> KindSpec:
-    params = tuple(
-        ParamSpec(
-            name=p.name,
-            type=p.type,
-            default=p.default,
-            optional=p.optional,
-            choices=p.choices,
-            doc=p.doc,
-        )
-        for p in doc.params
-    )
+    params = tuple(block_param_spec(p) for p in doc.params)
     summary = (doc.description or f"The {doc.name} block.").split(". ")[0]
     return KindSpec(
         kind=kind,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from blockstudio.core.catalog import ParamSpec
-from blockstudio.core.document import BlockParam, ParamRef
+from blockstudio.core.document import BlockParam, Document, ParamRef
 
 
 def _is_int(v: Any) -> bool:
@@ -105,15 +107,22 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def check_block_param(p: BlockParam, value: Any) -> str | None:
-    """A message if ``value`` does not fit block parameter ``p``."""
-    spec = ParamSpec(
+def block_param_spec(p: BlockParam) -> ParamSpec:
+    """The schema of block parameter ``p``: its type, or its choices when it has them (the
+    schema of a block node's parameter, too)."""
+    return ParamSpec(
         p.name,
         "choice" if p.choices is not None else p.type,
+        default=p.default,
         optional=p.optional,
         choices=p.choices,
+        doc=p.doc,
     )
-    msg = check_value(spec, value)
+
+
+def check_block_param(p: BlockParam, value: Any) -> str | None:
+    """A message if ``value`` does not fit block parameter ``p``."""
+    msg = check_value(block_param_spec(p), value)
     if msg is None and p.choices is not None and value is not None:
         msg = check_value(ParamSpec(p.name, p.type), value)
     return msg
@@ -124,6 +133,26 @@ def resolve(value: Any, env: dict[str, Any]) -> Any:
     if isinstance(value, ParamRef):
         return env[value.param]
     return value
+
+
+def resolved(params: Mapping[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+    """A node's own values with block parameter references replaced from ``env``; a reference
+    to a parameter ``env`` lacks is left out (validation reports it)."""
+    return {
+        k: resolve(v, env)
+        for k, v in params.items()
+        if not isinstance(v, ParamRef) or v.param in env
+    }
+
+
+def with_defaults(doc: Document, values: dict[str, Any]) -> Document:
+    """A copy of ``doc`` whose block parameters default to ``values`` (a block as a node, or
+    as exported with other values, makes the block this way)."""
+    doc = doc.copy()
+    for p in doc.params:
+        if p.name in values:
+            doc.replace_block_param(p.name, dataclasses.replace(p, default=values[p.name]))
+    return doc
 
 
 def effective_params(
@@ -137,6 +166,17 @@ def effective_params(
         elif not spec.required:
             out[spec.name] = spec.default
     return out
+
+
+def parse_literal(name: str, text: str) -> Any:
+    """A constructor argument of the user's own class: a Python literal, never code."""
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise ValueError(
+            f"{name}: {text.strip()!r} is not a Python literal (a number, 'text' in quotes, "
+            "True/False/None, a tuple, list or dict)"
+        ) from None
 
 
 def parse_text(text: str, type_: str, name: str = "value", lenient: bool = False) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
@@ -12,7 +11,6 @@ from blockstudio.core.conditions import (
     check_names,
     evaluate_condition,
 )
-from blockstudio.core.connect import edge_problems
 from blockstudio.core.document import (
     INPUT_KIND,
     LIFECYCLES,
@@ -22,11 +20,17 @@ from blockstudio.core.document import (
     Node,
     ParamRef,
 )
-from blockstudio.core.graph import reachable_from, reaching, topological_order
 from blockstudio.core.library import PATH_MARK, BlockError, is_block_kind
 from blockstudio.core.names import RESERVED, is_identifier, name_problem
-from blockstudio.core.params import check_block_param, check_value, text_problem
+from blockstudio.core.params import (
+    check_block_param,
+    check_value,
+    resolved,
+    text_problem,
+    with_defaults,
+)
 from blockstudio.core.problems import Problem
+from blockstudio.core.validate_graph import check_edges, check_graph
 
 # Names the generated code itself uses; a node or block parameter with one would clash.
 CODEGEN_NAMES = RESERVED
@@ -48,8 +52,8 @@ def validate(doc: Document, catalog: Catalog) -> list[Problem]:
     names: dict[str, str] = {}
     for node in doc.nodes.values():
         problems += _check_node(doc, catalog, node, names)
-    problems += _check_edges(doc, catalog)
-    problems += _check_graph(doc)
+    problems += check_edges(doc, catalog)
+    problems += check_graph(doc)
     problems += _check_blocks(doc, catalog)
     return problems
 
@@ -63,7 +67,7 @@ def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
     try:
         library.closure(doc, catalog)
     except BlockError as exc:
-        return [Problem("bad_block", str(exc)[:1].upper() + str(exc)[1:] + ".")]
+        return [Problem("bad_block", _sentence(exc))]
     inner_problems: dict[tuple, list[Problem]] = {}
     env = block_env(doc)
     out: list[Problem] = []
@@ -71,17 +75,10 @@ def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
         if not is_block_kind(node.kind) or node.shares is not None:
             continue
         # the inner block as this node makes it: its parameters take the node's values
-        values = {
-            k: env.get(v.param) if isinstance(v, ParamRef) else v for k, v in node.params.items()
-        }
+        values = resolved(node.params, env)
         key = (node.kind, repr(sorted(values.items())))
         if key not in inner_problems:
-            inner = library.document(node.kind, catalog)
-            if values:
-                inner = inner.copy()
-                for p in inner.params:
-                    if p.name in values:
-                        inner.replace_block_param(p.name, replace(p, default=values[p.name]))
+            inner = with_defaults(library.document(node.kind, catalog), values)
             inner_problems[key] = [
                 Problem(p.code, f"{_where(inner, p)}: {p.message}", severity=p.severity)
                 for p in validate(inner, catalog)
@@ -92,6 +89,11 @@ def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
             for p in inner_problems[key]
         ]
     return out
+
+
+def _sentence(exc: BlockError) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + "."
 
 
 def _where(doc: Document, problem: Problem) -> str:
@@ -294,7 +296,7 @@ def _unknown_kind(catalog: Catalog, kind: str) -> str:
         try:
             catalog.library.document(kind, catalog)
         except BlockError as exc:
-            return str(exc)[:1].upper() + str(exc)[1:] + "."
+            return _sentence(exc)
     return f"Unknown layer kind {kind!r}."
 
 
@@ -311,91 +313,3 @@ def _present_at_defaults(node: Node, env: dict[str, Any]) -> bool:
         return evaluate_condition(node.condition, env)
     except ConditionError:
         return True
-
-
-def _check_edges(doc: Document, catalog: Catalog) -> list[Problem]:
-    out: list[Problem] = []
-    taken: dict[tuple[str, int], str] = {}
-    for e in doc.edges:
-        out += edge_problems(doc, catalog, e)
-        if e.src not in doc.nodes or e.dst not in doc.nodes:
-            continue
-        src, dst = doc.nodes[e.src], doc.nodes[e.dst]
-        key = (e.dst, e.port)
-        if key in taken:
-            out.append(
-                Problem(
-                    "port_taken",
-                    f"Input {e.port} of {dst.name} is connected twice "
-                    f"(from {doc.nodes[taken[key]].name} and {src.name}).",
-                    e.dst,
-                )
-            )
-        taken[key] = e.src
-    ports_of: dict[str, set[int]] = {}
-    for e in doc.edges:
-        ports_of.setdefault(e.dst, set()).add(e.port)
-    for node in doc.nodes.values():
-        spec = catalog.get(node.kind)
-        if spec is None or node.kind == INPUT_KIND:
-            continue
-        ports = sorted(ports_of.get(node.id, ()))
-        need = max(spec.min_inputs, 1)
-        if len(ports) < need:
-            what = "an input" if need == 1 else f"at least {need} inputs"
-            out.append(
-                Problem(
-                    "unconnected_input",
-                    f"{node.name} needs {what}; {len(ports)} connected.",
-                    node.id,
-                )
-            )
-        elif ports != list(range(len(ports))):
-            out.append(
-                Problem(
-                    "unconnected_input",
-                    f"{node.name} has a gap in its inputs (ports {ports}).",
-                    node.id,
-                )
-            )
-    return out
-
-
-def _check_graph(doc: Document) -> list[Problem]:
-    out: list[Problem] = []
-    _, cyclic = topological_order(doc)
-    if cyclic:
-        names = ", ".join(doc.nodes[n].name for n in cyclic)
-        for nid in cyclic:
-            out.append(
-                Problem("cycle", f"Part of a cycle ({names}); tensors must flow forward.", nid)
-            )
-    inp, outp = doc.input_node, doc.output_node
-    if inp is None or outp is None:
-        return out
-    forward = reachable_from(doc, inp.id)
-    if outp.id not in forward:
-        out.append(
-            Problem(
-                "output_unreached",
-                "The Output is not reached from the Input; connect a path between them.",
-                outp.id,
-            )
-        )
-    backward = reaching(doc, outp.id)
-    for node in doc.nodes.values():
-        if node.kind in (INPUT_KIND, OUTPUT_KIND):
-            continue
-        if node.id not in forward:
-            out.append(Problem("unreached", f"{node.name} is not fed from the Input.", node.id))
-        elif node.id not in backward:
-            out.append(
-                Problem(
-                    "dead_node",
-                    f"{node.name} does not lead to the Output; it will "
-                    "not be in the exported code.",
-                    node.id,
-                    severity="warning",
-                )
-            )
-    return out

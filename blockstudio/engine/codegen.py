@@ -11,23 +11,24 @@ This module imports no Keras: code generation is text work and must stay fast in
 from __future__ import annotations
 
 import ast
-import dataclasses
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.conditions import IN_CHANNELS, parse_condition
-from blockstudio.core.document import BlockParam, Document, Node, ParamRef
-from blockstudio.core.problems import Problem
+from blockstudio.core.document import BlockParam, Document, Node
+from blockstudio.core.params import with_defaults
 from blockstudio.core.runs import STYLES, WEIGHTS
 from blockstudio.engine.codegen_build import BuildWriter, shape_var
 from blockstudio.engine.codegen_helpers import HELPERS
-from blockstudio.engine.codegen_nest import Channels, nested_blocks
+from blockstudio.engine.codegen_layers import LayerWriter
+from blockstudio.engine.codegen_nest import (
+    block_in_channels,
+    init_takes_in_channels,
+    nested_blocks,
+)
 from blockstudio.engine.codegen_plan import CodegenError, Plan, RefRenderer, make_plan
 from blockstudio.engine.generic import (
     GENERICS,
-    keras_layer_for,
-    symmetric_padding,
-    uses_spatial_dims,
 )
 from blockstudio.engine.pyformat import (
     call_lines,
@@ -60,19 +61,10 @@ def generate_code(
     if weights not in WEIGHTS:
         raise ValueError(f"unknown weights option {weights!r}; use eager or lazy")
     if values:
-        doc = with_values(doc, values)
+        doc = with_defaults(doc, values)
     plan = make_plan(doc, catalog)
     gen = _Generator(plan, style, weights)
     return gen.module(nested_blocks(doc, catalog))
-
-
-def with_values(doc: Document, values: dict[str, Any]) -> Document:
-    """A copy of ``doc`` whose block parameters default to ``values``."""
-    doc = doc.copy()
-    for p in doc.params:
-        if p.name in values:
-            doc.replace_block_param(p.name, dataclasses.replace(p, default=values[p.name]))
-    return doc
 
 
 class _Generator:
@@ -83,39 +75,10 @@ class _Generator:
         self.eager = weights == "eager"
         self.nested = nested  # a block node's class: also compute_output_shape()
         self.helpers: set[str] = set()
-        self.channels = Channels(plan)
-        self.block_in_channels = {  # init style: what each block node is told it receives
-            n.id: self.channels.entering(n)
-            for n in plan.own_layers()
-            if style == "init" and self.takes_in_channels(n)
-        }
-        for nid, expr in self.block_in_channels.items():
-            if expr is None:
-                name = plan.doc.nodes[nid].name
-                raise CodegenError(
-                    [
-                        Problem(
-                            "init_channels",
-                            f"In init style the code cannot tell how many channels reach "
-                            f"{name}, which needs them in __init__; use build style, where "
-                            "build() reads them from the input shape.",
-                            nid,
-                        )
-                    ]
-                )
-        self.in_init_args = style == "init" and (
-            any(plan.needs_shape(n) for n in plan.order)
-            or any(IN_CHANNELS in (e or "") for e in self.block_in_channels.values())
-        )
-
-    def takes_in_channels(self, node: Node) -> bool:
-        """A block node whose init-style class takes ``in_channels``."""
-        spec = self.plan.spec(node)
-        if spec.block is None:
-            return False
-        catalog = self.plan.catalog
-        inner = catalog.library.document(node.kind, catalog)
-        return _Generator(make_plan(inner, catalog), "init").in_init_args
+        # init style: the channels each block node is told it receives
+        self.block_in_channels = block_in_channels(plan) if style == "init" else {}
+        self.in_init_args = style == "init" and init_takes_in_channels(plan, self.block_in_channels)
+        self.layers = LayerWriter(plan, self.helpers, self.block_in_channels)
 
     # -- module ---------------------------------------------------------------------------
     def module(self, blocks: list[tuple[str, Document]] = (), imports: list[str] = ()) -> str:
@@ -213,27 +176,15 @@ class _Generator:
     def shape_lines(self) -> list[str]:
         """The output shape from the input shape, as build() walks it (a block used as a node
         is built, then asked for its output shape, by the block around it)."""
-
-        def pad(node: Node) -> list[str] | None:
-            args = self.pad_args(node, RefRenderer(attr=True))
-            if args is not None:
-                self.helpers.add("padded_shape")
-            return args
-
-        writer = BuildWriter(self.plan, lambda n: f"self.{n.name}", pad, build=False)
+        writer = BuildWriter(
+            self.plan, lambda n: f"self.{n.name}", self.layers.shape_pad, build=False
+        )
         out = writer.lines(I2)
         return [*out, f"{I2}return {shape_var(self.plan.var[self.plan.output_src])}"]
 
     def build_lines(self) -> list[str]:
         """Statements building every sub-layer on its input shape (eager weights)."""
-
-        def pad(node: Node) -> list[str] | None:
-            args = self.pad_args(node, RefRenderer(attr=True))
-            if args is not None:
-                self.helpers.add("padded_shape")
-            return args
-
-        return BuildWriter(self.plan, lambda n: f"self.{n.name}", pad).lines(I2)
+        return BuildWriter(self.plan, lambda n: f"self.{n.name}", self.layers.shape_pad).lines(I2)
 
     def created_in_build(self, node: Node) -> bool:
         return self.style == "build" and (node.lifecycle == "build" or self.plan.needs_shape(node))
@@ -249,7 +200,7 @@ class _Generator:
         items = [(n, conjuncts(n.condition) if n.condition else []) for n in nodes]
 
         def create(node: Node, at: str) -> list[str]:
-            return self.assign_layer(node, refs, at, f"self.{node.name} = ")
+            return self.layers.assign(node, refs, at, f"self.{node.name} = ")
 
         return self._nested(items, refs, indent, create, preset_none)
 
@@ -316,7 +267,7 @@ class _Generator:
             if self.style == "functional" and owner.id not in created:
                 # a shared layer is created where it is first used, which may be the sharer
                 created.add(owner.id)
-                out += self.assign_layer(owner, refs, indent, f"{layer} = ")
+                out += self.layers.assign(owner, refs, indent, f"{layer} = ")
             out += self.apply(node, layer, srcs, var, refs, indent)
             i += 1
         out.append(f"{indent}return {plan.var[plan.output_src]}")
@@ -359,7 +310,7 @@ class _Generator:
             if node.id in plan.chain_head and plan.inputs[node.id][0] not in inside:
                 srcs = [var]  # set before the if: the value when the layer is absent
             layer = layer_of(node)
-            return self.assign_layer(node, refs, at, f"{layer} = ") + self.apply(
+            return self.layers.assign(node, refs, at, f"{layer} = ") + self.apply(
                 node, layer, srcs, var, refs, at
             )
 
@@ -370,7 +321,7 @@ class _Generator:
     ) -> list[str]:
         spec = self.plan.spec(self.plan.owner(node))
         out: list[str] = []
-        pad = self.pad_args(self.plan.owner(node), refs)
+        pad = self.layers.pad_args(self.plan.owner(node), refs)
         if pad is not None:
             inline = f"_symmetric_pad({', '.join([srcs[0], *pad])})"
             one = call_lines(indent, f"{var} = {layer}", [inline])
@@ -383,60 +334,6 @@ class _Generator:
         else:
             out += call_lines(indent, f"{var} = {layer}", srcs)
         return out
-
-    def pad_args(self, node: Node, refs: RefRenderer) -> list[str] | None:
-        if node.kind != "Convolution":
-            return None
-        params = {**GENERICS["Convolution"].defaults, **node.params}
-        if params["padding"] != "symmetric":
-            return None
-        k, s = params["kernel_size"], params["strides"]
-        if not isinstance(k, ParamRef) and not isinstance(s, ParamRef):
-            if symmetric_padding(k, s) == 0:
-                return None
-        self.helpers.add("pad")
-        return [refs.value(k), refs.value(s)]
-
-    # -- layer construction ---------------------------------------------------------------
-    def assign_layer(self, node: Node, refs: RefRenderer, indent: str, target: str) -> list[str]:
-        head, args = self.constructor(node, refs)
-        return call_lines(indent, f"{target}{head}", args)
-
-    def constructor(self, node: Node, refs: RefRenderer) -> tuple[str, list[str]]:
-        spec = self.plan.spec(node)
-        name_arg = f"name={literal(node.name)}"
-        if spec.block is not None:
-            args = [f"{k}={refs.value(v)}" for k, v in node.params.items()]
-            entering = self.block_in_channels.get(node.id)
-            if entering is not None:
-                args.insert(0, f"{IN_CHANNELS}={entering}")  # init style: in __init__
-            return spec.block, [*args, name_arg]
-        if not spec.generic:
-            args = [
-                f"{p.name}={refs.value(node.params[p.name])}"
-                for p in spec.params
-                if p.name in node.params
-            ]
-            return f"keras.layers.{node.kind}", [*args, name_arg]
-        generic = GENERICS[node.kind]
-        params = {**generic.defaults, **node.params}
-        selector = params[generic.selector]
-        spatial_ref = self.plan.spatial_dims_ref()
-        dims_static = spatial_ref is None or not uses_spatial_dims(node.kind, params)
-        if not isinstance(selector, ParamRef) and dims_static:
-            cls, kwargs = keras_layer_for(node.kind, params, self.plan.static_spatial_dims())
-            args = [f"{k}={refs.value(v)}" for k, v in kwargs.items() if v is not None]
-            return f"keras.layers.{cls}", [*args, name_arg]
-        self.helpers.add(node.kind)
-        dims = refs.name(spatial_ref) if spatial_ref else str(self.plan.static_spatial_dims())
-        positional = generic.positional
-        args = [dims] if generic.takes_dims else []
-        args += [refs.value(params[n]) for n in positional]
-        for key, value in node.params.items():
-            if key in positional or (key == "padding" and value == "symmetric"):
-                continue
-            args.append(f"{key}={refs.value(value)}")
-        return generic.helper, [*args, name_arg]
 
     # -- functional style -----------------------------------------------------------------
     def functional(self) -> list[str]:

@@ -14,11 +14,14 @@ from typing import Any
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.conditions import IN_CHANNELS
-from blockstudio.core.document import OUTPUT_KIND, Document, Node, ParamRef
+from blockstudio.core.document import Document, Node
 from blockstudio.core.library import BlockError, kind_label
+from blockstudio.core.params import with_defaults
 from blockstudio.core.problems import Problem
-from blockstudio.engine.codegen_plan import CodegenError, Plan
+from blockstudio.engine.codegen_plan import CodegenError, Plan, RefRenderer, make_plan
 from blockstudio.engine.pyformat import literal
+
+_ARGS = RefRenderer(attr=False)  # values as __init__ arguments: block parameters by name
 
 # the parameter that sets a kind's output channels
 _WIDTH = {
@@ -64,9 +67,8 @@ def nested_blocks(doc: Document, catalog: Catalog) -> list[tuple[str, Document]]
 class Channels:
     """Channel expressions (Python source over a scope's arguments) for the nodes of a plan."""
 
-    def __init__(self, plan: Plan, in_channels: str = IN_CHANNELS) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.in_channels = in_channels
         self._memo: dict[str, str | None] = {}
 
     def of_output(self) -> str | None:
@@ -84,7 +86,7 @@ class Channels:
         plan = self.plan
         node = plan.doc.nodes[node_id]
         if node_id not in plan.inputs:  # the Input node
-            return self.in_channels
+            return IN_CHANNELS
         srcs = [self.of(s) for s in plan.inputs[node_id]]
         owner = plan.owner(node)
         spec = plan.spec(owner)
@@ -99,28 +101,23 @@ class Channels:
         if spec.same_shape:
             return srcs[0]
         if owner.kind == "Concatenate":
-            return None if None in srcs else " + ".join(f"{s}" for s in srcs)
+            return None if None in srcs else " + ".join(srcs)
         if owner.kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
             return srcs[0]
         width = _WIDTH.get(owner.kind)
         if width is not None and width in owner.params:
-            return self._render(owner.params[width])
+            return _ARGS.value(owner.params[width])
         return None
-
-    def _render(self, value: Any) -> str:
-        return value.param if isinstance(value, ParamRef) else literal(value)
 
     def _block(self, owner: Node, entering: str | None) -> str | None:
         """The inner block's output channels, its arguments replaced by this node's values."""
         catalog = self.plan.catalog
         inner_doc = catalog.library.document(owner.kind, catalog)
-        from blockstudio.engine.codegen_plan import make_plan
-
         inner = Channels(make_plan(inner_doc, catalog)).of_output()
         if inner is None:
             return None
         values = {p.name: literal(p.default) for p in inner_doc.params}
-        values.update({k: self._render(v) for k, v in owner.params.items()})
+        values.update({k: _ARGS.value(v) for k, v in owner.params.items()})
         if entering is not None:
             values[IN_CHANNELS] = entering
         return substitute(inner, values)
@@ -142,8 +139,49 @@ def substitute(expr: str, names: dict[str, str]) -> str | None:
     return None if missing else ast.unparse(new)
 
 
-def output_node(doc: Document) -> Node | None:
-    return next((n for n in doc.nodes.values() if n.kind == OUTPUT_KIND), None)
+def block_in_channels(plan: Plan) -> dict[str, str]:
+    """Init style: the ``in_channels`` each block node passes its class, for the blocks whose
+    init-style class takes it; a clear error where the graph cannot tell."""
+    channels = Channels(plan)
+    out: dict[str, str] = {}
+    for node in plan.own_layers():
+        if not _takes_in_channels(plan, node):
+            continue
+        expr = channels.entering(node)
+        if expr is None:
+            raise CodegenError(
+                [
+                    Problem(
+                        "init_channels",
+                        f"In init style the code cannot tell how many channels reach "
+                        f"{node.name}, which needs them in __init__; use build style, where "
+                        "build() reads them from the input shape.",
+                        node.id,
+                    )
+                ]
+            )
+        out[node.id] = expr
+    return out
+
+
+def init_takes_in_channels(plan: Plan, blocks: dict[str, str]) -> bool:
+    """Whether the init-style class takes ``in_channels``: a condition reads it, or a block
+    node is told its channels from it (``blocks``, from :func:`block_in_channels`)."""
+    return any(plan.needs_shape(n) for n in plan.order) or any(
+        IN_CHANNELS in _names(expr) for expr in blocks.values()
+    )
+
+
+def _takes_in_channels(plan: Plan, node: Node) -> bool:
+    if plan.spec(node).block is None:
+        return False
+    catalog = plan.catalog
+    inner = make_plan(catalog.library.document(node.kind, catalog), catalog)
+    return init_takes_in_channels(inner, block_in_channels(inner))
+
+
+def _names(expr: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
 
 
 def generate_modules(
@@ -159,11 +197,10 @@ def generate_modules(
     after the class in snake case), so the folder runs as it is.
     """
     from blockstudio.engine import codegen
-    from blockstudio.engine.codegen_plan import make_plan
     from blockstudio.engine.pyformat import snake_case
 
     if values:
-        doc = codegen.with_values(doc, values)
+        doc = with_defaults(doc, values)
     out: dict[str, str] = {}
     inner_style = "build" if style == "functional" else style
     library = catalog.library

@@ -7,7 +7,6 @@ line's own process (never the studio's UI process).
 
 from __future__ import annotations
 
-import ast
 import inspect
 import itertools
 import linecache
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blockstudio.core.checkup import CheckResult
+from blockstudio.core.params import parse_literal
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import Trace
 
@@ -91,12 +91,9 @@ def parse_init(items: list[str]) -> dict[str, Any]:
         if not sep or not name.isidentifier():
             raise ValueError(f"--init {item!r}: expected NAME=VALUE")
         try:
-            out[name] = ast.literal_eval(text.strip())
-        except (ValueError, SyntaxError):
-            raise ValueError(
-                f"--init {name}: {text.strip()!r} is not a Python literal "
-                "(numbers, strings in quotes, True/False/None, tuples, lists, dicts)"
-            ) from None
+            out[name] = parse_literal(name, text)
+        except ValueError as exc:
+            raise ValueError(f"--init {exc}") from None
     return out
 
 

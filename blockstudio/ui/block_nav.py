@@ -14,8 +14,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
 
-from blockstudio.core.document import Document, ParamRef
+from blockstudio.core.document import Document
 from blockstudio.core.library import TEMPLATE_PREFIX, BlockError, is_block_kind, kind_label
+from blockstudio.core.params import resolved
 from blockstudio.core.shapes import format_shape
 
 
@@ -88,10 +89,7 @@ class BlockNavigator(QObject):
         env = model.doc.param_defaults()
         if model.context is not None:
             env.update(model.context[1])
-        values = {
-            k: env.get(v.param) if isinstance(v, ParamRef) else v for k, v in node.params.items()
-        }
-        return tuple(shape), values
+        return tuple(shape), resolved(node.params, env)
 
     def up(self, levels: int = 1) -> None:
         """Back up ``levels`` levels (towards the project)."""

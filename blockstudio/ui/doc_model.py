@@ -14,17 +14,17 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.commands import Command
-from blockstudio.core.document import (
+from blockstudio.core.doc_events import (
     BlockChanged,
     BlockParamChanged,
     DocEvent,
-    Document,
     EdgeAdded,
     EdgeRemoved,
     NodeAdded,
     NodeChanged,
     NodeRemoved,
 )
+from blockstudio.core.document import Document
 from blockstudio.core.library import FILE_PREFIX, blocks_payload, file_kind
 from blockstudio.core.problems import Problem
 from blockstudio.core.project import document_to_json

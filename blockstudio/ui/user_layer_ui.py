@@ -8,9 +8,7 @@ the timeline, the weights table and the checkup then work on it as on a drawn bl
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QFont, QFontDatabase, QKeySequence
@@ -27,21 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from blockstudio.core.params import parse_literal
 from blockstudio.core.runs import UserLayer
 from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
-
-ERROR_STYLE = "color: #f28b82;"
-
-
-def parse_literal(name: str, text: str) -> Any:
-    """A constructor argument typed by the user: a Python literal, never code."""
-    try:
-        return ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError):
-        raise ValueError(
-            f"{name}: {text.strip()!r} is not a Python literal (a number, 'text' in quotes, "
-            "True/False/None, a tuple or list)"
-        ) from None
+from blockstudio.ui.inspector import ERROR_STYLE
 
 
 class LayerDialog(QDialog):

@@ -7,17 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blockstudio.core import commands as c
-from blockstudio.core.document import (
+from blockstudio.core.doc_events import (
     BlockChanged,
-    BlockParam,
     BlockParamChanged,
-    Edge,
     EdgeRemoved,
-    Node,
     NodeChanged,
     NodeRemoved,
-    ParamRef,
 )
+from blockstudio.core.document import BlockParam, Edge, Node, ParamRef
 from blockstudio.core.project import document_to_json
 from blockstudio.core.templates import load_template
 

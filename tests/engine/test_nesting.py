@@ -225,3 +225,10 @@ def test_the_checkup_passes_through_nested_blocks(lib_catalog):
     assert "safe_mode=True" in keras_file.reason
     weights = next(r for r in results if r.scenario == "build")
     assert weights.reason.startswith("18 of 18 weights exist after build()")
+
+
+def test_a_block_node_value_outside_the_block_parameter_choices_is_refused(lib_catalog):
+    doc = two_levels()
+    doc.set_param("b1", "norm_name", "weird")
+    problems = [(p.node_id, p.param) for p in validate(doc, lib_catalog)]
+    assert ("b1", "norm_name") in problems
