@@ -3,11 +3,14 @@
 - ``unet-basic-block``: ``UnetBasicBlock`` — conv1 (stride), norm1, LeakyReLU, conv2, norm2,
   LeakyReLU, each convolution followed by dropout when a rate is given.
 - ``unet-out-block``: ``UnetOutBlock`` — a 1x1 convolution with bias (``conv``), then dropout.
+- ``unet-up-block``: ``UnetUpBlock`` — takes ``[inp, skip]``: a transposed convolution
+  (``transp_conv``, kernel and stride ``upsample_kernel_size``) to ``out_channels``, the skip
+  concatenated on the channel axis, then a ``UnetBasicBlock`` (``conv_block``) at stride 1.
 """
 
 from pathlib import Path
 
-from blockstudio.core.document import Document, Edge, Node, ParamRef
+from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
 from blockstudio.core.project import document_to_json
 from tools.make_unet_template import unet_params
 
@@ -70,6 +73,80 @@ def out_block() -> Document:
     return _chain(doc, nodes)
 
 
+def up_block() -> Document:
+    params = [p for p in unet_params() if p.name != "stride"]
+    at = next(i for i, p in enumerate(params) if p.name == "norm_name")
+    params[at:at] = [
+        BlockParam(
+            "upsample_kernel_size",
+            "int",
+            2,
+            doc="Kernel size and stride of the transposed convolution (the upsampling factor).",
+        )
+    ]
+    params.append(
+        BlockParam(
+            "trans_bias", "bool", False, doc="Whether the transposed convolution has a bias."
+        )
+    )
+    doc = Document(
+        "UnetUpBlock",
+        ((None, 32, 32, 128), (None, 64, 64, 64)),
+        params,
+        description="Upsampling U-Net block, as MONAI's UnetUpBlock. Called on [inp, skip]: a "
+        "transposed convolution upsamples inp to out_channels, the skip is concatenated on the "
+        "channel axis, and a UnetBasicBlock at stride 1 follows.",
+    )
+    up = R("upsample_kernel_size")
+    basic = {
+        name: R(name)
+        for name in (
+            "spatial_dims",
+            "out_channels",
+            "kernel_size",
+            "norm_name",
+            "negative_slope",
+            "dropout",
+        )
+    }
+    nodes = [
+        Node("inp", "Input", "inp", {"index": 0}, position=(0, 0)),
+        Node("skip", "Input", "skip", {"index": 1}, position=(200, 160)),
+        Node(
+            "transp_conv",
+            "TransposedConvolution",
+            "transp_conv",
+            {
+                "filters": R("out_channels"),
+                "kernel_size": up,
+                "strides": up,
+                "use_bias": R("trans_bias"),
+            },
+            position=(200, 0),
+        ),
+        Node("cat", "Concatenate", "cat", {"axis": -1}, position=(420, 60)),
+        Node(
+            "conv_block",
+            "template:unet-basic-block",
+            "conv_block",
+            {**basic, "stride": 1},
+            position=(640, 60),
+        ),
+        Node("output", "Output", "output", position=(860, 60)),
+    ]
+    for node in nodes:
+        doc.add_node(node)
+    for src, dst, port in (
+        ("inp", "transp_conv", 0),
+        ("transp_conv", "cat", 0),
+        ("skip", "cat", 1),
+        ("cat", "conv_block", 0),
+        ("conv_block", "output", 0),
+    ):
+        doc.add_edge(Edge(src, dst, port))
+    return doc
+
+
 def _chain(doc: Document, nodes: list[Node]) -> Document:
     for node in nodes:
         doc.add_node(node)
@@ -80,7 +157,11 @@ def _chain(doc: Document, nodes: list[Node]) -> Document:
 
 if __name__ == "__main__":
     folder = Path(__file__).resolve().parents[1] / "resources" / "templates"
-    for name, make in (("unet-basic-block", basic_block), ("unet-out-block", out_block)):
+    for name, make in (
+        ("unet-basic-block", basic_block),
+        ("unet-out-block", out_block),
+        ("unet-up-block", up_block),
+    ):
         path = folder / f"{name}.json"
         path.write_text(document_to_json(make()), encoding="utf-8")
         print(f"wrote {path}")

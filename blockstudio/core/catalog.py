@@ -94,7 +94,23 @@ class Catalog:
 
 
 _IO_KINDS = {
-    INPUT_KIND: KindSpec(INPUT_KIND, "io", "The block's input tensor.", 0, 0),
+    INPUT_KIND: KindSpec(
+        INPUT_KIND,
+        "io",
+        "The block's input tensor. A block with several is called on a list, in index order.",
+        0,
+        0,
+        params=(
+            ParamSpec(
+                "index",
+                "int",
+                0,
+                min=0,
+                linkable=False,
+                doc="Position of this input in the list the block is called on (0 first).",
+            ),
+        ),
+    ),
     OUTPUT_KIND: KindSpec(OUTPUT_KIND, "io", "The block's output tensor.", 1, 1),
 }
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from blockstudio.core.document import BLOCK_FIELDS, BlockParam, Document, Edge, Node, ParamRef
-from blockstudio.core.shapes import Shape
+from blockstudio.core.params import resolve
+from blockstudio.core.shapes import InputShape
 
 
 class Command:
@@ -175,8 +176,8 @@ class SetBlockField(Command):
         doc.set_block_field(self.field, self.old)
 
 
-def set_input_shape(doc: Document, shape: Shape) -> SetBlockField:
-    return SetBlockField(doc, "input_shape", tuple(shape))
+def set_input_shape(doc: Document, shape: InputShape) -> SetBlockField:
+    return SetBlockField(doc, "input_shape", shape)
 
 
 class AddBlockParam(Command):
@@ -191,10 +192,10 @@ class AddBlockParam(Command):
         doc.remove_block_param(self.param.name)
 
 
-def _ref_sites(doc: Document, name: str) -> list[tuple[str, str]]:
-    """Every (node id, param) that follows block parameter ``name``."""
+def _ref_sites(doc: Document, name: str) -> list[tuple[str, str, int | None]]:
+    """Every (node id, param, index) that follows block parameter ``name`` (or an entry)."""
     return [
-        (n.id, k)
+        (n.id, k, v.index)
         for n in doc.nodes.values()
         for k, v in n.params.items()
         if isinstance(v, ParamRef) and v.param == name
@@ -218,8 +219,8 @@ class EditBlockParam(Command):
 
     def _apply(self, doc: Document, current: str, param: BlockParam) -> None:
         doc.replace_block_param(current, param)
-        for node_id, key in self.sites:
-            doc.set_param(node_id, key, ParamRef(param.name))
+        for node_id, key, index in self.sites:
+            doc.set_param(node_id, key, ParamRef(param.name, index))
 
     def redo(self, doc: Document) -> None:
         self._apply(doc, self.old.name, self.new)
@@ -238,22 +239,23 @@ class RemoveBlockParam(Command):
         if self.param is None:
             raise KeyError(f"no block parameter {name}")
         self.sites = _ref_sites(doc, name)
+        self._defaults = {name: self.param.default}
         self.text = f"Remove block parameter {name}"
 
     def redo(self, doc: Document) -> None:
         _, self.index = doc.remove_block_param(self.name)
-        for node_id, key in self.sites:
-            doc.set_param(node_id, key, self.param.default)
+        for node_id, key, index in self.sites:
+            doc.set_param(node_id, key, resolve(ParamRef(self.name, index), self._defaults))
 
     def undo(self, doc: Document) -> None:
         doc.add_block_param(self.param, self.index)
-        for node_id, key in self.sites:
-            doc.set_param(node_id, key, ParamRef(self.name))
+        for node_id, key, index in self.sites:
+            doc.set_param(node_id, key, ParamRef(self.name, index))
 
 
 def _show(value: Any) -> str:
     if isinstance(value, ParamRef):
-        return value.param
+        return str(value)
     if isinstance(value, tuple) and len(value) > 1 and value[0] is None:
         return "(" + ", ".join("None" if v is None else str(v) for v in value) + ")"
     return repr(value)

@@ -25,19 +25,24 @@ from blockstudio.core.doc_events import (
     NodeRemoved,
 )
 from blockstudio.core.observable import Observable
-from blockstudio.core.shapes import Shape
+from blockstudio.core.shapes import InputShape, as_input_shape
 
 INPUT_KIND = "Input"
 OUTPUT_KIND = "Output"
 LIFECYCLES = ("init", "build")
-PARAM_TYPES = ("int", "float", "str", "bool")
+PARAM_TYPES = ("int", "float", "str", "bool", "ints")
 
 
 @dataclass(frozen=True)
 class ParamRef:
-    """A node parameter that takes the value of a block parameter."""
+    """A node parameter that takes the value of a block parameter, or with ``index`` one entry
+    of a list parameter (``strides[2]``: the third level of a U-Net)."""
 
     param: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        return self.param if self.index is None else f"{self.param}[{self.index}]"
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ class Document(Observable[DocEvent]):
     def __init__(
         self,
         name: str = "Block",
-        input_shape: Shape = (None, 64, 64, 32),
+        input_shape: InputShape = (None, 64, 64, 32),
         params: Iterable[BlockParam] = (),
         description: str = "",
         nodes: Iterable[Node] = (),
@@ -125,7 +130,7 @@ class Document(Observable[DocEvent]):
         super().__init__()
         self._name = name
         self._description = description
-        self._input_shape: Shape = tuple(input_shape)
+        self._input_shape: InputShape = as_input_shape(input_shape)
         self._params: list[BlockParam] = list(params)
         self._nodes: dict[str, Node] = {}
         for node in nodes:
@@ -147,7 +152,8 @@ class Document(Observable[DocEvent]):
         return self._description
 
     @property
-    def input_shape(self) -> Shape:
+    def input_shape(self) -> InputShape:
+        """One shape, or one per Input node (in :attr:`input_nodes` order)."""
         return self._input_shape
 
     @property
@@ -178,8 +184,13 @@ class Document(Observable[DocEvent]):
         return [n for n in self._nodes.values() if n.kind == kind]
 
     @property
+    def input_nodes(self) -> list[Node]:
+        """The Input nodes in the order the block takes them (their ``index``, then id)."""
+        return sorted(self.nodes_of_kind(INPUT_KIND), key=input_order)
+
+    @property
     def input_node(self) -> Node | None:
-        found = self.nodes_of_kind(INPUT_KIND)
+        found = self.input_nodes
         return found[0] if found else None
 
     @property
@@ -295,7 +306,7 @@ class Document(Observable[DocEvent]):
             raise ValueError(f"unknown block field {field_name!r}")
         attr = f"_{field_name}"
         old = getattr(self, attr)
-        setattr(self, attr, tuple(value) if field_name == "input_shape" else value)
+        setattr(self, attr, as_input_shape(value) if field_name == "input_shape" else value)
         self._emit(BlockChanged(field_name))
         return old
 
@@ -330,15 +341,23 @@ class Document(Observable[DocEvent]):
         return {
             "name": self._name,
             "description": self._description,
-            "input_shape": list(self._input_shape),
+            "input_shape": value_to_json(self._input_shape),
             "params": [_param_to_dict(p) for p in self._params],
             "nodes": [_node_to_dict(n) for n in self._nodes.values()],
             "edges": [[e.src, e.dst, e.port] for e in self._edges],
         }
 
 
+def input_order(node: Node) -> tuple[int, str]:
+    """Sort key of Input nodes: the position the user gave (``index``), then the id."""
+    index = node.params.get("index", 0)
+    return (index if isinstance(index, int) else 0, node.id)
+
+
 def value_to_json(value: Any) -> Any:
     if isinstance(value, ParamRef):
+        if value.index is not None:
+            return {"$param": value.param, "$index": value.index}
         return {"$param": value.param}
     if isinstance(value, tuple | list):
         return [value_to_json(v) for v in value]
@@ -348,6 +367,14 @@ def value_to_json(value: Any) -> Any:
 def value_from_json(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"$param"} and isinstance(value["$param"], str):
         return ParamRef(value["$param"])
+    if (
+        isinstance(value, dict)
+        and set(value) == {"$param", "$index"}
+        and isinstance(value["$param"], str)
+        and type(value["$index"]) is int
+        and value["$index"] >= 0
+    ):
+        return ParamRef(value["$param"], value["$index"])
     if isinstance(value, list):
         return tuple(value_from_json(v) for v in value)
     return value

@@ -41,6 +41,14 @@ def reachable_from(doc: Document, start: str) -> set[str]:
     return _walk(doc, start, forward=True)
 
 
+def reachable_from_inputs(doc: Document) -> set[str]:
+    """Every node fed, directly or not, by one of the Input nodes (and the inputs)."""
+    out: set[str] = set()
+    for node in doc.input_nodes:
+        out |= reachable_from(doc, node.id)
+    return out
+
+
 def reaching(doc: Document, target: str) -> set[str]:
     """``target`` and every node that feeds it, directly or not."""
     return _walk(doc, target, forward=False)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from blockstudio.core.catalog import Catalog, KindSpec
-from blockstudio.core.document import Document
+from blockstudio.core.document import INPUT_KIND, Document
 from blockstudio.core.params import block_param_spec
 
 TEMPLATE_PREFIX = "template:"
@@ -172,10 +172,14 @@ class BlockLibrary:
 def _block_spec(kind: str, doc: Document) -> KindSpec:
     params = tuple(block_param_spec(p) for p in doc.params)
     summary = (doc.description or f"The {doc.name} block.").split(". ")[0]
+    ports = max(len(doc.nodes_of_kind(INPUT_KIND)), 1)
     return KindSpec(
         kind=kind,
         category=BLOCKS_CATEGORY,
         doc=summary,
+        min_inputs=ports,
+        max_inputs=ports,
+        call="list" if ports > 1 else "single",  # called on [x, skip], as Keras's merges are
         params=params,
         curated=True,
         block=doc.name,

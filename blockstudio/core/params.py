@@ -131,7 +131,12 @@ def check_block_param(p: BlockParam, value: Any) -> str | None:
 def resolve(value: Any, env: dict[str, Any]) -> Any:
     """A node param's value with block parameter references replaced from ``env``."""
     if isinstance(value, ParamRef):
-        return env[value.param]
+        whole = env[value.param]
+        if value.index is None:
+            return whole
+        # an entry the list lacks is reported by validation; the value is then unknown
+        ok = isinstance(whole, tuple | list) and value.index < len(whole)
+        return whole[value.index] if ok else None
     return value
 
 

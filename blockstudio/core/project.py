@@ -18,9 +18,11 @@ from blockstudio.core.document import (
     Document,
     Edge,
     Node,
+    ParamRef,
     value_from_json,
 )
 from blockstudio.core.library import is_block_kind
+from blockstudio.core.shapes import as_input_shape
 
 FORMAT_NAME = "blockstudio.block"
 FORMAT_VERSION = 1
@@ -208,12 +210,19 @@ def _read_document(r: _Reader, body: dict, catalog: Catalog) -> Document:
     input_shape: tuple = (None, 64, 64, 32)
     shape = r.get(body, "input_shape", w, list)
     if shape is not None:
-        if len(shape) < 2:
-            r.fail(f"{w}.input_shape", "needs a batch and at least one size")
-        for i, d in enumerate(shape):
-            if not (d is None and i == 0) and not (_is_type(d, int) and d > 0):
-                r.fail(f"{w}.input_shape[{i}]", f"expected a positive integer, got {d!r}")
-        input_shape = tuple(shape)
+        multi = bool(shape) and all(isinstance(s, list) for s in shape)
+        if not multi and any(isinstance(s, list) for s in shape):
+            r.fail(f"{w}.input_shape", "expected sizes, or one list of sizes per input")
+            shape = None
+        for j, one in enumerate([] if shape is None else shape if multi else [shape]):
+            at = f"{w}.input_shape[{j}]" if multi else f"{w}.input_shape"
+            if len(one) < 2:
+                r.fail(at, "needs a batch and at least one size")
+            for i, d in enumerate(one):
+                if not (d is None and i == 0) and not (_is_type(d, int) and d > 0):
+                    r.fail(f"{at}[{i}]", f"expected a positive integer, got {d!r}")
+        if shape is not None:
+            input_shape = as_input_shape(shape)
     params = []
     for i, p in enumerate(r.get(body, "params", w, list) or []):
         param = _read_param(r, p, f"{w}.params[{i}]")
@@ -291,7 +300,8 @@ def _read_node(r: _Reader, n: Any, where: str, catalog: Catalog) -> Node | None:
         if not _plain_value(value):
             r.fail(
                 f"{where}.params.{key}",
-                'expected a literal (finite numbers, at most 8 levels deep) or {"$param": name}',
+                "expected a literal (finite numbers, at most 8 levels deep), "
+                '{"$param": name} or {"$param": name, "$index": entry}',
             )
     lifecycle = r.get(n, "lifecycle", where, str, required=False) or "init"
     if lifecycle not in LIFECYCLES:
@@ -327,5 +337,5 @@ def _plain_value(value: Any, depth: int = 0) -> bool:
     if isinstance(value, list):
         return depth < MAX_VALUE_DEPTH and all(_plain_value(v, depth + 1) for v in value)
     if isinstance(value, dict):
-        return set(value) == {"$param"} and isinstance(value["$param"], str)
+        return isinstance(value_from_json(value), ParamRef)
     return False

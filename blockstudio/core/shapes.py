@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 Shape = tuple[int | None, ...]
 
@@ -106,3 +107,89 @@ def format_shape(shape: Shape | None) -> str:
         return "?"
     inner = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+# A block with several Input nodes is called on a list and built with a list of shapes, as
+# Keras's merge layers are: ``((None, 8, 8, 64), (None, 16, 16, 32))``.
+InputShape = Shape | tuple[Shape, ...]
+
+
+def is_multi(shape: InputShape | None) -> bool:
+    """True for a list of shapes (a block with several inputs)."""
+    return bool(shape) and all(isinstance(s, tuple | list) for s in shape)  # type: ignore[union-attr]
+
+
+def as_input_shape(value: Any) -> InputShape:
+    """Lists from JSON as tuples: one shape, or a tuple of shapes."""
+    if is_multi(value):
+        return tuple(tuple(s) for s in value)
+    return tuple(value)
+
+
+def input_shapes(shape: InputShape) -> list[Shape]:
+    """The shapes of every input, in the order the block is called with them."""
+    return [tuple(s) for s in shape] if is_multi(shape) else [tuple(shape)]  # type: ignore[misc]
+
+
+def first_shape(shape: InputShape) -> Shape:
+    """The first input's shape: ``in_channels`` is its last size."""
+    return input_shapes(shape)[0] if shape else ()
+
+
+def parse_input_shape(text: str) -> InputShape:
+    """One shape, or several separated by commas: ``(None, 8, 8, 64), (None, 16, 16, 32)``
+    (also inside one pair of outer brackets). A problem in the second says ``Input 2``."""
+    groups = _top_level_groups(text.strip())
+    if len(groups) < 2:
+        return parse_shape(text)
+    shapes = []
+    for i, group in enumerate(groups):
+        try:
+            shapes.append(parse_shape(group))
+        except ShapeError as exc:
+            raise ShapeError(f"Input {i + 1}: {exc.message}", text, exc.position) from None
+    return tuple(shapes)
+
+
+def _top_level_groups(src: str) -> list[str]:
+    """The bracketed groups of ``(a), (b)`` or ``[(a), (b)]``; [] when it is one plain shape."""
+    if len(src) > 1 and src[0] == "[" and src[-1] == "]" and src[1:].lstrip()[:1] in "([":
+        inner = src[1:-1].strip()
+        if inner[:1] in ("(", "["):
+            src = inner
+    groups: list[str] = []
+    depth, start = 0, None
+    for i, ch in enumerate(src):
+        if ch in "([":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth == 0 and start is not None:
+                groups.append(src[start : i + 1])
+                start = None
+        elif depth == 0 and ch not in ", \t":
+            return []  # a bare dimension outside brackets: a plain shape such as 64, 64, 32
+    return groups if depth == 0 else []
+
+
+def format_input_shape(shape: InputShape | None) -> str:
+    """One shape as :func:`format_shape`, several joined by commas."""
+    if shape is None:
+        return "?"
+    return ", ".join(format_shape(s) for s in input_shapes(shape))
+
+
+def json_shape(shape: InputShape) -> list:
+    """Lists for JSON: ``[None, 8, 8, 3]`` or ``[[None, 8, 8, 64], [None, 16, 16, 32]]``."""
+    return [list(s) for s in shape] if is_multi(shape) else list(shape)
+
+
+def with_channels(shape: InputShape, channels: int, batch: int | None = None) -> InputShape:
+    """``shape`` with the first input's channels (and, if given, every batch size) replaced."""
+    out = []
+    for i, s in enumerate(input_shapes(shape)):
+        s = (batch, *s[1:]) if batch is not None else s
+        out.append((*s[:-1], channels) if i == 0 else s)
+    return tuple(out) if is_multi(shape) else out[0]

@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from blockstudio.core.shapes import InputShape, as_input_shape, json_shape
+
 TRACE_FORMAT = "blockstudio.trace"
 TRACE_VERSION = 1
 
@@ -65,7 +67,7 @@ class Trace:
 
     block: str
     style: str
-    input_shape: tuple[int | None, ...]
+    input_shape: InputShape
     values: dict[str, Any] = field(default_factory=dict)
     events: list[TraceEvent] = field(default_factory=list)
     weights: list[WeightInfo] = field(default_factory=list)
@@ -100,7 +102,7 @@ class Trace:
 
 def trace_to_dict(trace: Trace) -> dict[str, Any]:
     data = asdict(trace)
-    data["input_shape"] = list(trace.input_shape)
+    data["input_shape"] = json_shape(trace.input_shape)
     for w in data["weights"]:
         w["shape"] = list(w["shape"])
     return {"format": TRACE_FORMAT, "version": TRACE_VERSION, **data}
@@ -119,7 +121,7 @@ def trace_from_dict(data: dict[str, Any]) -> Trace:
     return Trace(
         data["block"],
         data["style"],
-        tuple(data["input_shape"]),
+        as_input_shape(data["input_shape"]),
         data["values"],
         events,
         weights,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from blockstudio.core.shapes import format_shape
+from blockstudio.core.shapes import format_input_shape, format_shape
 from blockstudio.core.trace import Trace, TraceEvent
 
 
@@ -58,7 +58,7 @@ def event_line(e: TraceEvent) -> str:
 def trace_text(trace: Trace) -> str:
     """The whole trace: calls that built nothing are folded to one line."""
     head = (
-        f"{trace.block} ({trace.style} style), input {format_shape(trace.input_shape)}, "
+        f"{trace.block} ({trace.style} style), input {format_input_shape(trace.input_shape)}, "
         f"Keras {trace.keras_version}"
     )
     lines = [head]

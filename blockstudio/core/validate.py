@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
@@ -16,6 +17,7 @@ from blockstudio.core.document import (
     LIFECYCLES,
     OUTPUT_KIND,
     PARAM_TYPES,
+    BlockParam,
     Document,
     Node,
     ParamRef,
@@ -25,11 +27,13 @@ from blockstudio.core.names import RESERVED, is_identifier, name_problem
 from blockstudio.core.params import (
     check_block_param,
     check_value,
+    resolve,
     resolved,
     text_problem,
     with_defaults,
 )
 from blockstudio.core.problems import Problem
+from blockstudio.core.shapes import first_shape, input_shapes
 from blockstudio.core.validate_graph import check_edges, check_graph
 
 # Names the generated code itself uses; a node or block parameter with one would clash.
@@ -41,7 +45,8 @@ def block_env(doc: Document, values: dict[str, Any] | None = None) -> dict[str, 
     env = doc.param_defaults()
     if values:
         env.update(values)
-    env[IN_CHANNELS] = doc.input_shape[-1] if doc.input_shape else None
+    first = first_shape(doc.input_shape)
+    env[IN_CHANNELS] = first[-1] if first else None
     return env
 
 
@@ -107,12 +112,17 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
     msg = name_problem(doc.name, "block")
     if msg:
         out.append(Problem("bad_name", msg, param="name"))
-    if len(doc.input_shape) < 2:
-        out.append(
-            Problem(
-                "bad_shape", "Input shape needs a batch and at least one size.", param="input_shape"
+    shapes = input_shapes(doc.input_shape) if doc.input_shape else [()]
+    for i, shape in enumerate(shapes):
+        if len(shape) < 2:
+            which = f"Input {i + 1}'s shape" if len(shapes) > 1 else "Input shape"
+            out.append(
+                Problem(
+                    "bad_shape",
+                    f"{which} needs a batch and at least one size.",
+                    param="input_shape",
+                )
             )
-        )
     seen: set[str] = set()
     for p in doc.params:
         where = f"params.{p.name}"
@@ -147,15 +157,58 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
     msg = text_problem("The block's description", doc.description)
     if msg:
         out.append(Problem("bad_text", msg, param="description"))
-    inputs, outputs = doc.nodes_of_kind(INPUT_KIND), doc.nodes_of_kind(OUTPUT_KIND)
-    if len(inputs) != 1:
-        out.append(
-            Problem("io_count", f"A block needs exactly one Input node, found {len(inputs)}.")
-        )
+    out += _check_inputs(doc, shapes)
+    outputs = doc.nodes_of_kind(OUTPUT_KIND)
     if len(outputs) != 1:
         out.append(
             Problem("io_count", f"A block needs exactly one Output node, found {len(outputs)}.")
         )
+    return out
+
+
+def _check_inputs(doc: Document, shapes: list[tuple]) -> list[Problem]:
+    """One shape per Input node; several inputs have distinct indexes and names that can be
+    variables of the generated code (``skip``, ``skip_shape``)."""
+    inputs = doc.input_nodes
+    if not inputs:
+        return [Problem("io_count", "A block needs an Input node, found none.")]
+    out: list[Problem] = []
+    names = ", ".join(n.name for n in inputs)
+    if len(inputs) != len(shapes):
+        if len(inputs) > 1:
+            example = ", ".join(["(None, 16, 16, 32)"] * len(inputs))
+            msg = (
+                f"The block has {len(inputs)} Input nodes ({names}), so the input shape needs "
+                f"one shape each, in that order, e.g. {example}; it gives {len(shapes)}."
+            )
+        else:
+            msg = f"The block has one Input node, but the input shape gives {len(shapes)} shapes."
+        out.append(Problem("bad_shape", msg, param="input_shape"))
+    if len(inputs) == 1:
+        return out
+    seen: dict[int, str] = {}
+    for node in inputs:
+        index = node.params.get("index", 0)
+        if index in seen:
+            out.append(
+                Problem(
+                    "bad_param",
+                    f"Inputs {seen[index]} and {node.name} both have index {index}; give each "
+                    "input its own position (0, 1, ...).",
+                    node.id,
+                    "index",
+                )
+            )
+        seen.setdefault(index, node.name)
+        msg = name_problem(node.name, "node")
+        if msg is None and (node.name.endswith("_shape") or hasattr(builtins, node.name)):
+            msg = (
+                f"Input name {node.name!r} cannot be a variable of the generated code (a "
+                "Python built-in, or a shape's name); with several inputs each name is one. "
+                "Rename it, e.g. x_in or skip."
+            )
+        if msg and is_identifier(node.name):
+            out.append(Problem("reserved_name", msg, node.id, "name"))
     return out
 
 
@@ -217,17 +270,23 @@ def _check_node(
                     key,
                 )
                 continue
-            mismatch = _ref_type_mismatch(bp.type, pspec.type)
+            if value.index is not None:
+                msg = _index_problem(value, bp)
+                if msg:
+                    add("bad_param", f"{key}: {msg}", key)
+                    continue
+            mismatch = _ref_type_mismatch(_ref_type(value, bp), pspec.type)
             if mismatch:
                 add(
                     "bad_param",
-                    f"{key} needs {mismatch}, but block parameter {bp.name!r} is {bp.type}.",
+                    f"{key} needs {mismatch}, but block parameter {value} is "
+                    f"{_ref_type(value, bp)}.",
                     key,
                 )
                 continue
             if not present:
                 continue  # an absent node never sees this value (e.g. dropout=None)
-            value = bp.default
+            value = resolve(value, {bp.name: bp.default})
         msg = check_value(pspec, value)
         if msg:
             add("bad_param", msg, key)
@@ -277,6 +336,7 @@ def _check_node(
 
 _REF_COMPATIBLE = {
     "int": {"int", "float", "ints", "any", "choice"},
+    "ints": {"ints", "any"},
     "float": {"float", "any", "choice"},
     "str": {"str", "choice", "any"},
     "bool": {"bool", "any", "choice"},
@@ -298,6 +358,24 @@ def _unknown_kind(catalog: Catalog, kind: str) -> str:
         except BlockError as exc:
             return _sentence(exc)
     return f"Unknown layer kind {kind!r}."
+
+
+def _ref_type(ref: ParamRef, bp: BlockParam) -> str:
+    """The type a reference gives: the parameter's, or an entry's (an int of ``ints``)."""
+    return "int" if ref.index is not None and bp.type == "ints" else bp.type
+
+
+def _index_problem(ref: ParamRef, bp: BlockParam) -> str | None:
+    """Why ``strides[4]`` cannot be read from block parameter ``bp`` (its default), or None."""
+    if bp.type != "ints":
+        return f"{ref} takes one entry, but block parameter {bp.name!r} is {bp.type}, not a list."
+    default = bp.default
+    if isinstance(default, tuple | list) and ref.index >= len(default):  # type: ignore[operator]
+        return (
+            f"{ref} needs at least {ref.index + 1} entries in {bp.name}, which has "  # type: ignore[operator]
+            f"{len(default)} ({', '.join(map(str, default))}); one per level."
+        )
+    return None
 
 
 def _ref_type_mismatch(block_type: str, param_type: str) -> str | None:

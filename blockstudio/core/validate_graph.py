@@ -6,7 +6,7 @@ from __future__ import annotations
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.connect import edge_problems
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
-from blockstudio.core.graph import reachable_from, reaching, topological_order
+from blockstudio.core.graph import reachable_from_inputs, reaching, topological_order
 from blockstudio.core.problems import Problem
 
 
@@ -69,10 +69,10 @@ def check_graph(doc: Document) -> list[Problem]:
             out.append(
                 Problem("cycle", f"Part of a cycle ({names}); tensors must flow forward.", nid)
             )
-    inp, outp = doc.input_node, doc.output_node
-    if inp is None or outp is None:
+    inputs, outp = doc.input_nodes, doc.output_node
+    if not inputs or outp is None:
         return out
-    forward = reachable_from(doc, inp.id)
+    forward = reachable_from_inputs(doc)
     if outp.id not in forward:
         out.append(
             Problem(
@@ -83,10 +83,20 @@ def check_graph(doc: Document) -> list[Problem]:
         )
     backward = reaching(doc, outp.id)
     for node in doc.nodes.values():
+        if node.kind == INPUT_KIND and len(inputs) > 1 and node.id not in backward:
+            out.append(
+                Problem(
+                    "dead_node",
+                    f"Input {node.name} does not lead to the Output; the block takes it "
+                    "and ignores it.",
+                    node.id,
+                    severity="warning",
+                )
+            )
         if node.kind in (INPUT_KIND, OUTPUT_KIND):
             continue
         if node.id not in forward:
-            out.append(Problem("unreached", f"{node.name} is not fed from the Input.", node.id))
+            out.append(Problem("unreached", f"{node.name} is not fed from an Input.", node.id))
         elif node.id not in backward:
             out.append(
                 Problem(

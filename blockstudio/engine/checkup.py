@@ -20,6 +20,7 @@ import numpy as np
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.checkup import SCENARIO_KEYS, CheckResult
 from blockstudio.core.document import Document
+from blockstudio.core.shapes import as_input_shape, input_shapes, is_multi
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.codegen_nest import nested_blocks
 from blockstudio.engine.hooks import Recorder
@@ -49,10 +50,14 @@ class Subject:
         self.locate = locate  # file:line of an exception in the user's code
         self.blocks: tuple[str, ...] = ()  # class names of blocks used as nodes
         self.custom_objects = dict(custom_objects or {})
-        self.shape = tuple(input_shape)
+        self.shape = as_input_shape(input_shape)
+        self.multi = is_multi(self.shape)  # called on a list of tensors, one per input
         rng = np.random.default_rng(0)
-        self.x = rng.normal(size=(2, *[1 if d is None else d for d in self.shape[1:]]))
-        self.x = self.x.astype("float32")
+        xs = [
+            rng.normal(size=(2, *[1 if d is None else d for d in s[1:]])).astype("float32")
+            for s in input_shapes(self.shape)
+        ]
+        self.x: Any = xs if self.multi else xs[0]
         self.reference: list[tuple[str, tuple[int, ...]]] = []
         self.tmp = Path(".")
 
@@ -69,8 +74,12 @@ class Subject:
             doc=doc,
         )
 
-    def build_shape(self) -> tuple:
-        return (None, *self.shape[1:])
+    def build_shape(self) -> Any:
+        shapes = [(None, *s[1:]) for s in input_shapes(self.shape)]
+        return shapes if self.multi else shapes[0]
+
+    def first_x(self) -> Any:
+        return self.x[0] if self.multi else self.x
 
 
 def relative_weights(layer: Any) -> list[tuple[str, tuple[int, ...]]]:

@@ -14,6 +14,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from blockstudio.core.shapes import input_shapes
 from blockstudio.engine.checkup import (
     Subject,
     first_sentence,
@@ -31,7 +32,9 @@ def _max_diff(a: Any, b: Any) -> float:
 
 
 def _in_model(block: Any, subject: Subject) -> Any:
-    inputs = keras.Input(shape=subject.shape[1:])
+    inputs = [keras.Input(shape=shape[1:]) for shape in input_shapes(subject.shape)]
+    if not subject.multi:
+        inputs = inputs[0]
     return keras.Model(inputs, block(inputs))
 
 
@@ -96,10 +99,11 @@ def calls(s: Subject, rec: Recorder) -> Result:
 def other_channels(s: Subject, rec: Recorder) -> Result:
     block = s.make()
     block(s.x)
-    channels = s.x.shape[-1]
-    other = np.zeros((*s.x.shape[:-1], channels + 3), "float32")
+    first = s.first_x()
+    channels = first.shape[-1]
+    other = np.zeros((*first.shape[:-1], channels + 3), "float32")
     try:
-        block(other)
+        block([other, *s.x[1:]] if s.multi else other)
     except Exception as exc:
         blamed = next((e for e in reversed(rec.events) if e.type == "error"), None)
         where = blamed.layer if blamed else "the block"
@@ -111,11 +115,17 @@ def other_channels(s: Subject, rec: Recorder) -> Result:
 
 def summary(s: Subject, rec: Recorder) -> Result:
     block = s.make()
+    expected = sum(int(np.prod(shape)) for _, shape in s.reference)
+    if s.multi:  # a Sequential takes one input: a block on a list is summarised in a Model
+        block.build(s.build_shape())
+        after = _summary_total(_in_model(block, s))
+        reason = f"summary of a Model on [{len(s.x)} inputs] shows {after:,} after build"
+        reason += f" (a call makes {expected:,})"
+        return ("pass" if after == expected else "fail"), reason, "", len(block.weights)
     model = keras.Sequential([block])
     before = _summary_total(model)
     model.build(s.build_shape())
     after = _summary_total(model)
-    expected = sum(int(np.prod(shape)) for _, shape in s.reference)
     reason = f"summary shows {before} before build, {after:,} after (a call makes {expected:,})"
     return ("pass" if after == expected else "fail"), reason, "", len(block.weights)
 

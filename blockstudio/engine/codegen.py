@@ -18,6 +18,7 @@ from blockstudio.core.conditions import IN_CHANNELS, parse_condition
 from blockstudio.core.document import BlockParam, Document, Node
 from blockstudio.core.params import with_defaults
 from blockstudio.core.runs import STYLES, WEIGHTS
+from blockstudio.core.shapes import first_shape, input_shapes
 from blockstudio.engine.codegen_build import BuildWriter, shape_var
 from blockstudio.engine.codegen_helpers import HELPERS
 from blockstudio.engine.codegen_layers import LayerWriter
@@ -120,7 +121,7 @@ class _Generator:
                 BlockParam(
                     IN_CHANNELS,
                     "int",
-                    self.doc.input_shape[-1],
+                    first_shape(self.doc.input_shape)[-1],
                     doc="Channels of the input (the last axis).",
                 ),
             )
@@ -156,22 +157,40 @@ class _Generator:
         builds = self.build_lines() if self.eager else []
         if in_build or builds:
             out += ["", f"{I1}def build(self, input_shape):"]
+            out += self.unpack(I2, shapes=True)
             if any(self.plan.needs_shape(n) for n in in_build):
-                out.append(f"{I2}in_channels = input_shape[-1]")
+                out.append(f"{I2}in_channels = {self.first_input(shapes=True)}[-1]")
             out += self.create_block(in_build, RefRenderer(attr=True), I2, preset_none=False)
             if builds:
                 out.append(f"{I2}# Build each sub-layer on its input shape: all weights exist now.")
             out += builds
         out += ["", f"{I1}def call(self, inputs, training=None):"]
+        out += self.unpack(I2, shapes=False)
         out += self.call_body(RefRenderer(attr=True), I2, lambda n: f"self.{n.name}")
         if self.nested:
             out += ["", f"{I1}def compute_output_shape(self, input_shape):"]
+            out += self.unpack(I2, shapes=True)
             out += self.shape_lines()
         out += ["", f"{I1}def get_config(self):", f"{I2}config = super().get_config()"]
         if params:
             out += call_lines(I2, "config.update", [f"{p.name}=self.{p.name}" for p in params])
         out.append(f"{I2}return config")
         return out
+
+    def unpack(self, indent: str, shapes: bool) -> list[str]:
+        """``x_in, skip = inputs`` (or their shapes) in a block with several inputs."""
+        names = self.plan.input_vars()
+        if not names:
+            return []
+        if shapes:
+            return [f"{indent}{', '.join(shape_var(n) for n in names)} = input_shape"]
+        return [f"{indent}{', '.join(names)} = inputs"]
+
+    def first_input(self, shapes: bool) -> str:
+        names = self.plan.input_vars()
+        if shapes:
+            return shape_var(names[0]) if names else "input_shape"
+        return names[0] if names else "inputs"
 
     def shape_lines(self) -> list[str]:
         """The output shape from the input shape, as build() walks it (a block used as a node
@@ -344,15 +363,19 @@ class _Generator:
         summary, rest = _split_summary(
             self.doc.description or f"Apply the {self.doc.name} block to ``inputs``."
         )
-        args = ["    inputs: The input tensor, channels last.", *self.arg_docs(params)]
+        names = self.plan.input_vars()
+        what = f"The input tensors [{', '.join(names)}]" if names else "The input tensor"
+        args = [f"    inputs: {what}, channels last.", *self.arg_docs(params)]
         out += docstring_lines(
             I1, summary, [*([rest] if rest else []), "Args:\n" + "\n".join(args)]
         )
         refs = RefRenderer(attr=False)
+        out += self.unpack(I1, shapes=False)
         if any(self.plan.needs_shape(n) for n in self.plan.order):
-            out.append(f"{I1}in_channels = inputs.shape[-1]")
+            out.append(f"{I1}in_channels = {self.first_input(shapes=False)}.shape[-1]")
         out += self.call_body(refs, I1, lambda n: n.name)
-        shape = literal(tuple(self.doc.input_shape[1:]))
+        shapes = [s[1:] for s in input_shapes(self.doc.input_shape)]
+        shape = literal(tuple(shapes) if names else shapes[0])
         out += ["", ""]
         out += call_lines("", "def build_model", [f"input_shape={shape}", "**kwargs"], ":")
         out += docstring_lines(
@@ -360,7 +383,10 @@ class _Generator:
             f"A keras.Model applying {fname} to inputs of ``input_shape`` "
             "(without the batch axis).",
         )
-        out.append(f"{I1}inputs = keras.Input(shape=input_shape)")
+        if names:
+            out.append(f"{I1}inputs = [keras.Input(shape=shape) for shape in input_shape]")
+        else:
+            out.append(f"{I1}inputs = keras.Input(shape=input_shape)")
         out += call_lines(
             I1,
             "return keras.Model",

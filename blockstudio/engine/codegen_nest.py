@@ -26,6 +26,7 @@ _ARGS = RefRenderer(attr=False)  # values as __init__ arguments: block parameter
 # the parameter that sets a kind's output channels
 _WIDTH = {
     "Convolution": "filters",
+    "TransposedConvolution": "filters",
     "Conv1D": "filters",
     "Conv2D": "filters",
     "Conv3D": "filters",

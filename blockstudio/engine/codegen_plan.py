@@ -10,8 +10,9 @@ from typing import Any
 from blockstudio.core.catalog import Catalog, KindSpec
 from blockstudio.core.conditions import IN_CHANNELS, condition_names, parse_condition
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Node, ParamRef
-from blockstudio.core.graph import reachable_from, reaching, topological_order
+from blockstudio.core.graph import reachable_from_inputs, reaching, topological_order
 from blockstudio.core.problems import Problem, errors
+from blockstudio.core.shapes import first_shape
 from blockstudio.core.validate import CODEGEN_NAMES, validate
 from blockstudio.engine.pyformat import literal
 
@@ -57,7 +58,12 @@ class Plan:
         return "spatial_dims" if self.doc.param("spatial_dims") is not None else None
 
     def static_spatial_dims(self) -> int:
-        return max(len(self.doc.input_shape) - 2, 1)
+        return max(len(first_shape(self.doc.input_shape)) - 2, 1)
+
+    def input_vars(self) -> list[str]:
+        """The variables of a block with several inputs (``[]`` for one: it is ``inputs``)."""
+        ins = self.doc.input_nodes
+        return [n.name for n in ins] if len(ins) > 1 else []
 
     def needs_shape(self, node: Node) -> bool:
         return node.condition is not None and IN_CHANNELS in condition_names(node.condition)
@@ -67,9 +73,9 @@ def make_plan(doc: Document, catalog: Catalog) -> Plan:
     problems = errors(validate(doc, catalog))
     if problems:
         raise CodegenError(problems)
-    inp, outp = doc.input_node, doc.output_node
-    assert inp is not None and outp is not None
-    live = reachable_from(doc, inp.id) & reaching(doc, outp.id)
+    ins, outp = doc.input_nodes, doc.output_node
+    assert ins and outp is not None
+    live = reachable_from_inputs(doc) & reaching(doc, outp.id)
     order_ids = _chain_order(doc, live)
     inputs: dict[str, list[str]] = {}
     for e in sorted(doc.edges, key=lambda e: e.port):
@@ -81,7 +87,7 @@ def make_plan(doc: Document, catalog: Catalog) -> Plan:
         if n in live and doc.nodes[n].kind not in (INPUT_KIND, OUTPUT_KIND)
     ]
     plan = Plan(doc, catalog, order, inputs, output_src=inputs[outp.id][0])
-    _name_variables(plan, inp.id)
+    _name_variables(plan, [n.id for n in ins])
     return plan
 
 
@@ -115,10 +121,12 @@ def _chain_order(doc: Document, live: set[str]) -> list[str]:
     return order
 
 
-def _name_variables(plan: Plan, input_id: str) -> None:
+def _name_variables(plan: Plan, input_ids: list[str]) -> None:
     """Give every output a variable: a chain of single-consumer nodes reuses one variable.
 
-    The first chain is ``x``; the others are named by :func:`_chain_name`.
+    The chain that gives the output is ``x``; the others are named by :func:`_chain_name`.
+    One input is ``inputs``; several are unpacked from it into variables named after their
+    Input nodes.
     """
     consumers: dict[str, int] = {}
     for srcs in plan.inputs.values():
@@ -128,7 +136,7 @@ def _name_variables(plan: Plan, input_id: str) -> None:
     chains: list[list[Node]] = []
     for node in plan.order:
         first = plan.inputs[node.id][0]
-        if first != input_id and consumers.get(first) == 1 and first in chain_of:
+        if first not in input_ids and consumers.get(first) == 1 and first in chain_of:
             chain_of[node.id] = chain_of[first]
             chains[chain_of[first]].append(node)
         else:
@@ -137,14 +145,20 @@ def _name_variables(plan: Plan, input_id: str) -> None:
             plan.chain_head.add(node.id)
     taken = set(CODEGEN_NAMES) - {"x"} | {p.name for p in plan.doc.params}
     taken |= {n.name for n in plan.doc.nodes.values()}
+    # the chain that reaches the Output is the main path, ``x`` (the first one if none does)
+    main = next((i for i, ch in enumerate(chains) if ch[-1].id == plan.output_src), 0)
     names: list[str] = []
     for i, chain in enumerate(chains):
-        base = "x" if i == 0 else _chain_name(chain)
+        base = "x" if i == main else _chain_name(chain)
         name, k = base, 2
         while name in taken or name in names:
             name, k = f"{base}{k}", k + 1
         names.append(name)
-    plan.var[input_id] = "inputs"
+    if len(input_ids) == 1:
+        plan.var[input_ids[0]] = "inputs"
+    else:
+        for nid in input_ids:
+            plan.var[nid] = plan.doc.nodes[nid].name
     for node in plan.order:
         plan.var[node.id] = names[chain_of[node.id]]
 
@@ -175,7 +189,8 @@ class RefRenderer:
 
     def value(self, value: Any) -> str:
         if isinstance(value, ParamRef):
-            return self.name(value.param)
+            name = self.name(value.param)
+            return name if value.index is None else f"{name}[{value.index}]"
         return literal(value)
 
     def condition(self, text: str) -> str:

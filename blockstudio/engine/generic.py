@@ -1,4 +1,4 @@
-"""Dimension-generic kinds: Convolution, Normalization, Pooling, Dropout.
+"""Dimension-generic kinds: Convolution, TransposedConvolution, Normalization, Pooling, Dropout.
 
 They follow the block's ``spatial_dims`` (the block parameter of that name, else the input rank
 minus two), so one document serves 1D, 2D and 3D. This module holds their schemas and how each
@@ -23,6 +23,30 @@ CONVOLUTION_SOURCE = '''def _conv(
 ):
     """A Conv1D, Conv2D or Conv3D layer for ``spatial_dims``; no bias, as MONAI's."""
     conv = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}
+    return conv[spatial_dims](
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        use_bias=use_bias,
+        name=name,
+    )'''
+
+TRANSPOSED_SOURCE = '''def _conv_transpose(
+    spatial_dims,
+    filters,
+    kernel_size,
+    strides=1,
+    padding="valid",
+    use_bias=False,
+    name=None,
+):
+    """A transposed Conv1D, Conv2D or Conv3D layer for ``spatial_dims``."""
+    conv = {
+        1: keras.layers.Conv1DTranspose,
+        2: keras.layers.Conv2DTranspose,
+        3: keras.layers.Conv3DTranspose,
+    }
     return conv[spatial_dims](
         filters,
         kernel_size,
@@ -87,6 +111,23 @@ GENERIC_SPECS: list[dict[str, Any]] = [
                 "default": "symmetric",
                 "choices": ["symmetric", "same", "valid"],
             },
+            {"name": "use_bias", "type": "bool", "default": False},
+        ],
+    },
+    {
+        "kind": "TransposedConvolution",
+        "category": "generic",
+        "builds": True,
+        "same_shape": False,
+        "doc": "Conv1D/2D/3DTranspose chosen by spatial_dims; with kernel_size == strides and "
+        "'valid' padding it upsamples by strides exactly as MONAI's transposed convolution.",
+        "generic": True,
+        "curated": True,
+        "params": [
+            {"name": "filters", "type": "int", "default": 32, "min": 1},
+            {"name": "kernel_size", "type": "int", "default": 2, "min": 1},
+            {"name": "strides", "type": "int", "default": 2, "min": 1},
+            {"name": "padding", "type": "choice", "default": "valid", "choices": ["valid", "same"]},
             {"name": "use_bias", "type": "bool", "default": False},
         ],
     },
@@ -173,6 +214,14 @@ GENERICS: dict[str, GenericKind] = {
         True,
         CONVOLUTION_SOURCE,
     ),
+    "TransposedConvolution": GenericKind(
+        _SPECS["TransposedConvolution"],
+        "padding",
+        "_conv_transpose",
+        ("filters", "kernel_size"),
+        True,
+        TRANSPOSED_SOURCE,
+    ),
     "Normalization": GenericKind(
         _SPECS["Normalization"], "norm", "_norm", ("norm",), False, NORMALIZATION_SOURCE
     ),
@@ -189,7 +238,7 @@ def uses_spatial_dims(kind: str, params: dict[str, Any]) -> bool:
     """Whether the Keras class depends on spatial_dims (a plain Dropout does not)."""
     if kind == "Dropout":
         return params["spatial"] is not False
-    return kind in ("Convolution", "Pooling")
+    return kind in ("Convolution", "TransposedConvolution", "Pooling")
 
 
 def symmetric_padding(kernel_size: int, stride: int) -> int:
@@ -210,6 +259,14 @@ def keras_layer_for(kind: str, params: dict[str, Any], spatial_dims: int) -> tup
             "kernel_size": params["kernel_size"],
             "strides": params["strides"],
             "padding": "valid" if padding == "symmetric" else padding,
+            "use_bias": params["use_bias"],
+        }
+    if kind == "TransposedConvolution":
+        return f"Conv{spatial_dims}DTranspose", {
+            "filters": params["filters"],
+            "kernel_size": params["kernel_size"],
+            "strides": params["strides"],
+            "padding": params["padding"],
             "use_bias": params["use_bias"],
         }
     if kind == "Normalization":

@@ -22,7 +22,14 @@ from blockstudio.core.graph import topological_order
 from blockstudio.core.library import PATH_MARK
 from blockstudio.core.params import effective_params
 from blockstudio.core.problems import Problem
-from blockstudio.core.shapes import Shape, format_shape
+from blockstudio.core.shapes import (
+    InputShape,
+    Shape,
+    as_input_shape,
+    first_shape,
+    format_shape,
+    input_shapes,
+)
 from blockstudio.core.validate import block_env
 from blockstudio.engine.generic import (
     GENERIC_KINDS,
@@ -43,7 +50,7 @@ class InferenceResult:
     absent_reason: dict[str, str] = field(default_factory=dict)
     spatial_dims: int | None = None
     param_counts: dict[str, int] = field(default_factory=dict)  # Keras's count_params()
-    input_shape: Shape = ()
+    input_shape: InputShape = ()
     inner: dict[str, InferenceResult] = field(default_factory=dict)  # block nodes, by id
 
 
@@ -52,7 +59,7 @@ def spatial_dims_of(doc: Document, env: dict[str, Any], shape: Shape | None = No
     value = env.get("spatial_dims")
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return max(len(shape if shape is not None else doc.input_shape) - 2, 1)
+    return max(len(first_shape(shape if shape is not None else doc.input_shape)) - 2, 1)
 
 
 def _freeze(value: Any) -> Any:
@@ -78,13 +85,14 @@ class ShapeInference:
         self._counts: dict[Any, int | None] = {}
         self._counting = False
         self._inputs: dict[str, list[str]] = {}
+        self._input_of: dict[str, Shape] = {}
 
     def run(
         self,
         doc: Document,
         values: dict[str, Any] | None = None,
         count_params: bool = False,
-        input_shape: Shape | None = None,
+        input_shape: InputShape | None = None,
     ) -> InferenceResult:
         """Shapes and problems; with ``count_params`` also each layer's Keras parameter count
         (a second, slower pass the studio asks for once the shapes are shown).
@@ -92,10 +100,13 @@ class ShapeInference:
         ``input_shape`` replaces the document's own (a block node's input, when nested).
         """
         self._counting = count_params
-        shape = tuple(input_shape) if input_shape is not None else tuple(doc.input_shape)
+        given = as_input_shape(input_shape if input_shape is not None else doc.input_shape)
+        ids = [n.id for n in doc.input_nodes]
+        self._input_of = dict(zip(ids, input_shapes(given), strict=False))  # counts: validation
+        shape = first_shape(given)
         env = block_env(doc, values)
         env[IN_CHANNELS] = shape[-1] if shape else None
-        result = InferenceResult(spatial_dims=spatial_dims_of(doc, env, shape), input_shape=shape)
+        result = InferenceResult(spatial_dims=spatial_dims_of(doc, env, shape), input_shape=given)
         order, _cyclic = topological_order(doc)
         # only kinds whose Keras class depends on spatial_dims need the rank to match it: a
         # generic Dropout or Normalization also serves an MLP's 2-D tensors
@@ -134,8 +145,9 @@ class ShapeInference:
     ) -> None:
         nid = node.id
         if node.kind == INPUT_KIND:
-            result.present[nid] = True
-            result.shapes[nid] = result.input_shape
+            if nid in self._input_of:  # validation reports an input without a shape
+                result.present[nid] = True
+                result.shapes[nid] = self._input_of[nid]
             return
         in_shapes = [result.shapes.get(s) for s in srcs]
         if not in_shapes or any(s is None for s in in_shapes):
@@ -164,7 +176,8 @@ class ShapeInference:
         if any(p.required and p.name not in params for p in spec.params):
             return
         if spec.block is not None:
-            self._infer_block(node, owner.kind, params, in_shapes[0], result)
+            given = tuple(in_shapes) if len(in_shapes) > 1 else in_shapes[0]
+            self._infer_block(node, owner.kind, params, given, result)
             return
         dims = result.spatial_dims or 2
         if node.shares is not None:
@@ -185,16 +198,21 @@ class ShapeInference:
                 result.param_counts[nid] = count
 
     def _infer_block(
-        self, node: Node, kind: str, params: dict[str, Any], shape: Shape, result: InferenceResult
+        self,
+        node: Node,
+        kind: str,
+        params: dict[str, Any],
+        shape: InputShape,
+        result: InferenceResult,
     ) -> None:
         """A block node: the inner document inferred on this input with these values; its
         problems are the node's, with the path inside."""
         inner = self.catalog.library.document(kind, self.catalog)
-        saved = self._inputs
+        saved = self._inputs, self._input_of
         try:
             sub = self.run(inner, params, self._counting, shape)
         finally:
-            self._inputs = saved
+            self._inputs, self._input_of = saved
         result.inner[node.id] = sub
         if sub.problems:
             for p in sub.problems:

@@ -12,7 +12,7 @@ from typing import Any
 from blockstudio.core.catalog import Catalog, load_catalog
 from blockstudio.core.library import library_from_payload
 from blockstudio.core.project import document_from_json
-from blockstudio.core.shapes import Shape
+from blockstudio.core.shapes import Shape, as_input_shape
 from blockstudio.core.trace import trace_to_dict
 
 
@@ -42,7 +42,7 @@ class Service:
                 doc,
                 values,
                 bool(payload.get("param_counts")),
-                input_shape=tuple(shape) if shape else None,
+                input_shape=as_input_shape(shape) if shape else None,
             )
             return {
                 "shapes": {k: list(v) for k, v in result.shapes.items()},
@@ -70,7 +70,7 @@ class Service:
                 values=values,
                 calls=payload.get("calls", 2),
                 weights=payload.get("weights", "eager"),
-                call_shape=tuple(call_shape) if call_shape else None,
+                call_shape=as_input_shape(call_shape) if call_shape else None,
             )
             return trace_to_dict(run_trace(doc, catalog, spec))
         if kind == "check":

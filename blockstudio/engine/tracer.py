@@ -11,7 +11,7 @@ import numpy as np
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
-from blockstudio.core.shapes import Shape
+from blockstudio.core.shapes import InputShape, first_shape, input_shapes, is_multi
 from blockstudio.core.trace import Trace, WeightInfo
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.codegen_nest import nested_blocks
@@ -28,12 +28,22 @@ class RunSpec:
     weights: str = "eager"  # or "lazy": sub-layers get their weights on the first call
     values: dict[str, Any] | None = None
     calls: int = 2
-    call_shape: Shape | None = None  # one more call with this shape (e.g. other channels)
+    call_shape: InputShape | None = None  # one more call with this shape (e.g. other channels)
     seed: int = 0
 
 
-def _batch_one(shape: Shape) -> tuple[int, ...]:
+def _batch_one(shape: InputShape) -> Any:
+    """The shape of a concrete batch of one (a list of them for a block with several inputs)."""
+    if is_multi(shape):
+        return [_batch_one(s) for s in input_shapes(shape)]
     return tuple(1 if d is None else d for d in shape)
+
+
+def random_inputs(rng: np.random.Generator, shape: Any) -> Any:
+    """Normal float32 data of ``shape``, or a list of arrays for a list of shapes."""
+    if isinstance(shape, list):
+        return [random_inputs(rng, s) for s in shape]
+    return rng.normal(size=shape).astype("float32")
 
 
 def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> Trace:
@@ -50,7 +60,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     trace = Trace(
         doc.name,
         spec.style,
-        tuple(doc.input_shape),
+        doc.input_shape,
         values,
         keras_version=keras.__version__,
         label=f"{doc.name} · {spec.style}"
@@ -71,7 +81,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     return trace
 
 
-def call_shapes(input_shape: Shape, spec: RunSpec) -> list[tuple[int, ...]]:
+def call_shapes(input_shape: InputShape, spec: RunSpec) -> list[Any]:
     """The shapes of the calls a run makes: ``calls`` times the input, then ``call_shape``."""
     shapes = [_batch_one(input_shape)] * spec.calls
     if spec.call_shape is not None:
@@ -83,7 +93,7 @@ def record(
     trace: Trace,
     name: str,
     make: Callable[[], Any],
-    shapes: list[tuple[int, ...]],
+    shapes: list[Any],
     adopt: bool = True,
     seed: int = 0,
     on_error: Callable[[BaseException], dict[str, Any]] | None = None,
@@ -112,7 +122,7 @@ def record(
                 rec.close_span(span)
             phase = "call"
             for shape in shapes:
-                block(rng.normal(size=shape).astype("float32"), training=False)
+                block(random_inputs(rng, shape), training=False)
         except Exception as exc:  # a Keras error is a result to show, not a crash
             rec.error(exc, _Named(name), phase)
             last = next(e for e in reversed(rec.events) if e.type == "error")
@@ -155,9 +165,10 @@ class _Named:
 def construct_block(module: Any, doc: Document, style: str, values: dict[str, Any]) -> Any:
     """A fresh block from generated code (in functional style, the model ``build_model`` makes)."""
     if style == "functional":
-        return module.build_model(tuple(doc.input_shape[1:]), **values)
+        shapes = [s[1:] for s in input_shapes(doc.input_shape)]
+        return module.build_model(tuple(shapes) if len(shapes) > 1 else shapes[0], **values)
     cls = getattr(module, doc.name)
     kwargs = dict(values)
     if style == "init" and "in_channels" in cls.__init__.__code__.co_varnames:
-        kwargs.setdefault("in_channels", doc.input_shape[-1])
+        kwargs.setdefault("in_channels", first_shape(doc.input_shape)[-1])
     return cls(**kwargs)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
 from blockstudio.core.document import Document
 from blockstudio.core.library import TEMPLATE_PREFIX, BlockError, is_block_kind, kind_label
 from blockstudio.core.params import resolved
-from blockstudio.core.shapes import format_shape
+from blockstudio.core.shapes import format_input_shape
 
 
 @dataclass
@@ -82,10 +82,11 @@ class BlockNavigator(QObject):
         """The input shape reaching ``node`` and its parameter values, block parameters
         resolved: what the block inside sees there."""
         model = self.w.model
-        src = next((e.src for e in model.doc.edges if e.dst == node.id), None)
-        shape = model.shapes.get(src) if src is not None else None
-        if shape is None:
+        srcs = model.doc.inputs_of(node.id)
+        shapes = [model.shapes.get(e.src) for e in srcs]
+        if not shapes or any(s is None for s in shapes):
             return None
+        shape = tuple(tuple(s) for s in shapes) if len(shapes) > 1 else shapes[0]
         env = model.doc.param_defaults()
         if model.context is not None:
             env.update(model.context[1])
@@ -141,7 +142,7 @@ class BlockNavigator(QObject):
             self._row.addWidget(QLabel("›"))
         model = self.w.model
         where = (
-            f", shapes as at its node: input {format_shape(model.context[0])}"
+            f", shapes as at its node: input {format_input_shape(model.context[0])}"
             if model.context is not None
             else ""
         )

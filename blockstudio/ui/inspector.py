@@ -28,7 +28,12 @@ from blockstudio.core.library import kind_title
 from blockstudio.core.names import name_problem
 from blockstudio.core.params import check_block_param
 from blockstudio.core.runs import RunEvent, RunModel, ShownChanged
-from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
+from blockstudio.core.shapes import (
+    ShapeError,
+    format_input_shape,
+    format_shape,
+    parse_input_shape,
+)
 from blockstudio.core.validate import block_env
 from blockstudio.ui.doc_model import DocumentModel
 from blockstudio.ui.param_editor import ParamEditor, parse_text, show_value
@@ -239,8 +244,11 @@ class Inspector(QScrollArea):
         name.editingFinished.connect(lambda: self._set_block_name(name))
         self.editors["block_name"] = name
         form.addRow("Class name", name)
-        shape = QLineEdit(format_shape(doc.input_shape))
-        shape.setToolTip("e.g. (None, 64, 64, 32), 64, 64, 32 or 64x64x32")
+        shape = QLineEdit(format_input_shape(doc.input_shape))
+        shape.setToolTip(
+            "e.g. (None, 64, 64, 32), 64, 64, 32 or 64x64x32; with several Input nodes one "
+            "shape each, in index order: (None, 32, 32, 64), (None, 64, 64, 32)"
+        )
         shape.textEdited.connect(lambda t: self._check_shape(shape, t))
         shape.editingFinished.connect(lambda: self._set_shape(shape))
         self.editors["input_shape"] = shape
@@ -291,7 +299,7 @@ class Inspector(QScrollArea):
 
     def _check_shape(self, line: QLineEdit, text: str) -> None:
         try:
-            parse_shape(text)
+            parse_input_shape(text)
         except ShapeError as exc:
             line.setStyleSheet("border: 1px solid #d93025;")
             self._say(f"Input shape: {exc.message}")
@@ -301,7 +309,7 @@ class Inspector(QScrollArea):
 
     def _set_shape(self, line: QLineEdit) -> None:
         try:
-            shape = parse_shape(line.text())
+            shape = parse_input_shape(line.text())
         except ShapeError:
             return  # the message is already shown; the document keeps its shape
         if shape != self.model.doc.input_shape:

@@ -11,7 +11,13 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMenu, QToolBar
 
 from blockstudio.core.project import document_to_json
 from blockstudio.core.runs import PairAdded, RunFailed, ShownChanged, SubjectChanged
-from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
+from blockstudio.core.shapes import (
+    ShapeError,
+    first_shape,
+    format_input_shape,
+    parse_input_shape,
+    with_channels,
+)
 from blockstudio.core.validate import block_env
 from blockstudio.ui.run_controller import RunController
 
@@ -128,19 +134,20 @@ class RunUI(QObject):
 
     def call_with_shape(self) -> None:
         doc = self.w.model.doc
-        default = (1, *doc.input_shape[1:-1], max(1, (doc.input_shape[-1] or 2) // 2))
+        channels = first_shape(doc.input_shape)[-1] or 2
+        default = with_channels(doc.input_shape, max(1, channels // 2), batch=1)
         text, ok = QInputDialog.getText(
             self.w,
             "Call with shape",
             "Shape of the extra call (a built layer keeps its weights, so Keras may refuse):",
-            text=format_shape(default),
+            text=format_input_shape(default),
         )
         if ok:
             self.call_shape_text(text)
 
     def call_shape_text(self, text: str) -> bool:
         try:
-            shape = parse_shape(text)
+            shape = parse_input_shape(text)
         except ShapeError as exc:
             self.w.statusBar().showMessage(f"Call with shape: {exc}", 8000)
             return False
@@ -226,11 +233,12 @@ class RunUI(QObject):
 
     def compare_channels(self) -> None:
         doc = self.w.model.doc
-        out = block_env(doc).get("out_channels") or doc.input_shape[-1]
+        channels = first_shape(doc.input_shape)[-1]
+        out = block_env(doc).get("out_channels") or channels
         equal, different = doc.copy(), doc.copy()
-        equal.set_block_field("input_shape", (*doc.input_shape[:-1], out))
-        other = doc.input_shape[-1] if doc.input_shape[-1] != out else max(1, out // 2)
-        different.set_block_field("input_shape", (*doc.input_shape[:-1], other))
+        equal.set_block_field("input_shape", with_channels(doc.input_shape, out))
+        other = channels if channels != out else max(1, out // 2)
+        different.set_block_field("input_shape", with_channels(doc.input_shape, other))
         self.controller.compare(
             {
                 "style": "build",

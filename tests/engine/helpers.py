@@ -8,6 +8,7 @@ import sys
 import keras
 import numpy as np
 
+from blockstudio.core.shapes import as_input_shape, first_shape, input_shapes, is_multi
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.loader import load_generated
 
@@ -16,17 +17,18 @@ def build_block(doc, catalog, style, values=None, input_shape=None):
     """(block or model, sub-layer lookup) for ``doc`` in ``style``, built on its input shape."""
     keras.backend.clear_session()  # fresh auto-names, as every traced run has
     values = dict(values or {})
-    shape = tuple(input_shape or doc.input_shape)
+    shape = as_input_shape(input_shape or doc.input_shape)
+    shapes = [s[1:] for s in input_shapes(shape)]
     module = load_generated(generate_code(doc, catalog, style), style)
     if style == "functional":
-        fname = [n for n in dir(module) if n == "build_model"][0]
-        model = getattr(module, fname)(shape[1:], **values)
+        model = module.build_model(tuple(shapes) if is_multi(shape) else shapes[0], **values)
         return model, lambda name: _get_layer(model, name)
-    cls = getattr(module, "UnetResBlock", None) or getattr(module, doc.name)
+    cls = getattr(module, doc.name, None) or module.UnetResBlock
     if style == "init" and "in_channels" in cls.__init__.__code__.co_varnames:
-        values.setdefault("in_channels", shape[-1])
+        values.setdefault("in_channels", first_shape(shape)[-1])
     block = cls(**values)
-    block(np.zeros((1, *shape[1:]), "float32"))
+    zeros = [np.zeros((1, *s), "float32") for s in shapes]
+    block(zeros if is_multi(shape) else zeros[0])
     return block, lambda name: getattr(block, name, None)
 
 
@@ -74,3 +76,20 @@ def ruff_problems(source: str, tmp_path, ignore: str = "") -> str:
         if run.returncode:
             out.append(run.stdout + run.stderr)
     return "\n".join(out)
+
+
+def output_shape_in_plain_python(folder, module: str, make: str, shape: tuple) -> str:
+    """Import ``module`` from ``folder`` in a fresh interpreter, call ``make`` (an expression
+    building the block) on zeros of ``shape`` and return the printed output shape."""
+    script = (
+        "import numpy as np\n"
+        f"from {module} import *\n"
+        f"block = {make}\n"
+        f"print(tuple(block(np.zeros({shape!r}, 'float32')).shape))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    lines = run.stdout.strip().splitlines()
+    assert lines, run.stderr[-2000:]
+    return lines[-1]

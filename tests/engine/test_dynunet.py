@@ -1,0 +1,145 @@
+"""The DynUNet template and blocks with several inputs, through every part of the engine."""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from blockstudio.core.library import BlockLibrary
+from blockstudio.core.templates import load_template
+from blockstudio.core.timeline import layout_trace
+from blockstudio.engine.checkup import run_checkup
+from blockstudio.engine.codegen import generate_code
+from blockstudio.engine.inference import ShapeInference
+from blockstudio.engine.loader import load_generated
+from blockstudio.engine.tracer import RunSpec, run_trace
+from tests.engine.helpers import output_shape_in_plain_python, ruff_problems
+from tools.make_dynunet import levels
+
+SMALL = {"filters": (4, 8, 12)}  # a 3-level DynUNet with small widths: quick to build
+
+
+@pytest.fixture
+def blocks(catalog):
+    return catalog.with_library(BlockLibrary())
+
+
+def small(dims=2, size=16):
+    return levels(3, dims, size=size, in_channels=3)
+
+
+def test_the_shipped_template_is_monai_s_five_level_2d_dynunet(blocks):
+    doc = load_template("dynunet", blocks)
+    names = [n.name for n in doc.nodes.values() if n.kind not in ("Input", "Output")]
+    assert names == [
+        "input_block",
+        "downsamples_0",
+        "downsamples_1",
+        "downsamples_2",
+        "bottleneck",
+        "upsamples_0",
+        "upsamples_1",
+        "upsamples_2",
+        "upsamples_3",
+        "output_block",
+    ]
+    assert [p.name for p in doc.params][:6] == [
+        "spatial_dims",
+        "out_channels",
+        "kernel_size",
+        "strides",
+        "upsample_kernel_size",
+        "filters",
+    ]
+    result = ShapeInference(blocks).run(doc, count_params=True)
+    assert result.problems == [] and result.shapes["output"] == (None, 64, 64, 2)
+    # the up blocks see [below, skip]: the deepest takes the bottleneck and downsamples_2
+    assert result.inner["upsamples_0"].shapes["skip"] == (None, 8, 8, 256)
+
+
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_one_ruff_clean_module_with_each_class_once_in_dependency_order(blocks, tmp_path, style):
+    source = generate_code(small(), blocks, style)
+    assert ruff_problems(source, tmp_path) == ""
+    classes = ["UnetBasicBlock", "UnetResBlock", "UnetUpBlock", "UnetOutBlock"]
+    assert all(source.count(f"class {name}(") == 1 for name in classes)
+    at = {name: source.index(f"class {name}(") for name in classes}
+    outer = source.index("def dyn_u_net(" if style == "functional" else "class DynUNet(")
+    assert at["UnetBasicBlock"] < at["UnetUpBlock"] and max(at.values()) < outer
+    assert "self.upsamples_0([x, downsamples_0_out])" in source or style == "functional"
+
+
+def test_init_style_takes_in_channels_like_monai(blocks):
+    source = generate_code(small(), blocks, "init")
+    head = source[source.index("class DynUNet(") :]
+    signature = head[head.index("def __init__(") : head.index("**kwargs")]
+    assert "in_channels=3" in signature and "kernel_size=(3, 3, 3)" in signature
+
+
+def test_the_trace_matches_keras_and_nests_to_the_deepest_layer(blocks):
+    trace = run_trace(small(), blocks, RunSpec(style="build", values=SMALL))
+    assert trace.error is None
+    module = load_generated(generate_code(small(), blocks, "build"), "build")
+    keras.backend.clear_session()  # the same auto-names as the traced run
+    block = module.DynUNet(**SMALL)
+    block(np.zeros((1, 16, 16, 3), "float32"))
+    assert [w.path for w in trace.weights] == [w.path for w in block.weights]
+    assert trace.total_params == block.count_params()
+    builds = {e.layer: e for e in trace.events if e.type == "build"}
+    deepest = builds["upsamples_1/conv_block/conv1"]
+    chain = []
+    while deepest.parent is not None:
+        deepest = trace.events[deepest.parent]
+        chain.append(deepest.layer)
+    assert chain[:3] == ["upsamples_1/conv_block", "upsamples_1", "dyn_u_net"]
+    lanes = {lane.layer: lane.depth for lane in layout_trace(trace).lanes}
+    assert lanes["upsamples_1"] == 1 and lanes["upsamples_1/conv_block/conv1"] == 3
+
+
+def test_a_size_the_strides_do_not_divide_is_named_where_the_skip_does_not_fit(blocks):
+    doc = small(size=15)
+    result = ShapeInference(blocks).run(doc)
+    (problem,) = result.problems
+    # 15 → 8 → 4 and back up: 8 fits its skip, 16 does not meet the 15 of input_block
+    assert problem.node_id == "upsamples_1"
+    assert problem.message.startswith("upsamples_1 › cat:")
+
+
+def test_list_values_of_the_wrong_length_are_refused_with_the_level(blocks):
+    from blockstudio.core.validate import validate
+
+    doc = small()
+    doc.replace_block_param(
+        "strides",
+        next(p for p in doc.params if p.name == "strides").__class__("strides", "ints", (1, 2)),
+    )
+    problems = validate(doc, blocks)
+    assert any(
+        p.node_id == "bottleneck" and "strides[2] needs at least 3 entries" in p.message
+        for p in problems
+    )
+
+
+def test_the_checkup_passes_in_the_build_style(blocks):
+    results = run_checkup(small(size=8), blocks, ("build",))
+    failed = [(r.scenario, r.reason) for r in results if r.status != "pass"]
+    assert failed == []
+
+
+def test_saves_and_loads_in_safe_mode_and_runs_from_a_plain_script(blocks, tmp_path):
+    source = generate_code(small(), blocks, "build")
+    (tmp_path / "dynunet_block.py").write_text(source)
+    module = load_generated(source, "build")
+    block = module.DynUNet(**SMALL)
+    inputs = keras.Input((16, 16, 3))
+    model = keras.Model(inputs, block(inputs))
+    x = np.random.default_rng(0).normal(size=(2, 16, 16, 3)).astype("float32")
+    model.save(tmp_path / "dyn.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = keras.saving.load_model(tmp_path / "dyn.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
+    make = "DynUNet(filters=(4, 8, 12), out_channels=5)"
+    made = output_shape_in_plain_python(tmp_path, "dynunet_block", make, (1, 16, 16, 3))
+    assert made == "(1, 16, 16, 5)"

@@ -1,0 +1,275 @@
+"""MONAI's U-Net blocks with several inputs, and the whole DynUNet, against MONAI's arithmetic.
+
+The references are NumPy (the project does not depend on torch), channels first as in PyTorch,
+and read a flat state dict with MONAI's own keys (``downsamples.0.conv1.conv.weight``). The Keras
+blocks are loaded from it by weight path alone, with one fixed renaming rule, and every MONAI
+tensor must be used exactly once: that is what "a MONAI checkpoint could be carried over" needs.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+from blockstudio.core.library import BlockLibrary
+from blockstudio.core.templates import load_template
+from tests.engine.helpers import build_block
+from tests.engine.test_monai_parity import conv_nd, lrelu, monai_norm
+from tools.make_dynunet import levels
+
+
+@pytest.fixture
+def blocks(catalog):
+    """The catalog with the templates as block kinds (the up block holds a basic block)."""
+    return catalog.with_library(BlockLibrary())
+
+
+# -- MONAI's arithmetic, on a flat state dict -------------------------------------------------
+def conv_transpose_nd(x, w):
+    """PyTorch ConvTransposeNd with kernel == stride and no padding: x (N, C, *S), w (C, O, *K).
+    Each input position writes one K-sized patch of the output, without overlap."""
+    d = x.ndim - 2
+    k = w.shape[2:]
+    t = np.tensordot(x, w, axes=([1], [0]))  # (N, *S, O, *K)
+    order = [0, 1 + d] + [ax for i in range(d) for ax in (1 + i, 2 + d + i)]
+    t = t.transpose(order)  # (N, O, S1, K1, S2, K2, ...)
+    return t.reshape(t.shape[0], t.shape[1], *[x.shape[2 + i] * k[i] for i in range(d)])
+
+
+def res_block(x, sd, pre, kernel, stride, norm):
+    """UnetResBlock: the conv3/norm3 projection when the channels or the stride change."""
+    cout = sd[f"{pre}.conv1.conv.weight"].shape[0]
+    pad = (kernel - stride + 1) // 2
+    out = conv_nd(x, sd[f"{pre}.conv1.conv.weight"], stride, pad)
+    out = lrelu(monai_norm(out, sd, f"{pre}.norm1", norm))
+    out = conv_nd(out, sd[f"{pre}.conv2.conv.weight"], 1, (kernel - 1 + 1) // 2)
+    out = monai_norm(out, sd, f"{pre}.norm2", norm)
+    residual = x
+    if x.shape[1] != cout or stride != 1:
+        residual = conv_nd(x, sd[f"{pre}.conv3.conv.weight"], stride, (1 - stride + 1) // 2)
+        residual = monai_norm(residual, sd, f"{pre}.norm3", norm)
+    return lrelu(out + residual)
+
+
+def basic_block(x, sd, pre, kernel, stride, norm):
+    out = conv_nd(x, sd[f"{pre}.conv1.conv.weight"], stride, (kernel - stride + 1) // 2)
+    out = lrelu(monai_norm(out, sd, f"{pre}.norm1", norm))
+    out = conv_nd(out, sd[f"{pre}.conv2.conv.weight"], 1, (kernel - 1 + 1) // 2)
+    return lrelu(monai_norm(out, sd, f"{pre}.norm2", norm))
+
+
+def up_block(inp, skip, sd, pre, kernel, norm):
+    """UnetUpBlock.forward(inp, skip): transposed conv, cat((out, skip), dim=1), basic block."""
+    out = conv_transpose_nd(inp, sd[f"{pre}.transp_conv.conv.weight"])
+    out = np.concatenate([out, skip], axis=1)
+    return basic_block(out, sd, f"{pre}.conv_block", kernel, 1, norm)
+
+
+def out_block(x, sd, pre):
+    bias = sd[f"{pre}.conv.conv.bias"]
+    return conv_nd(x, sd[f"{pre}.conv.conv.weight"], 1, 0) + bias.reshape(
+        (1, -1) + (1,) * (x.ndim - 2)
+    )
+
+
+def dynunet(x, sd, kernel_size, strides, norm):
+    """DynUNet(res_block=True).forward in eval mode: the skip layers' recursion, unrolled."""
+    n = len(strides)
+    names = ["input_block", *[f"downsamples.{i}" for i in range(n - 2)], "bottleneck"]
+    skips = []
+    for level, name in enumerate(names):
+        x = res_block(x, sd, name, kernel_size[level], strides[level], norm)
+        skips.append(x)
+    for j in range(n - 1):
+        level = n - 2 - j
+        x = up_block(x, skips[level], sd, f"upsamples.{j}", kernel_size[level + 1], norm)
+    return out_block(x, sd, "output_block")
+
+
+# -- MONAI's parameters, and carrying them into Keras by path ---------------------------------
+def _norm_params(sd, rng, pre, c, norm):
+    sd[f"{pre}.weight"] = rng.normal(size=c) + 1.0
+    sd[f"{pre}.bias"] = rng.normal(size=c)
+    if norm == "batch":
+        sd[f"{pre}.running_mean"] = rng.normal(size=c)
+        sd[f"{pre}.running_var"] = rng.uniform(0.5, 2.0, size=c)
+
+
+def _conv_params(sd, rng, key, shape):
+    sd[key] = rng.normal(size=shape) * (1.0 / np.sqrt(np.prod(shape[1:])))
+
+
+def res_params(sd, rng, pre, dims, cin, cout, kernel, stride, norm):
+    _conv_params(sd, rng, f"{pre}.conv1.conv.weight", (cout, cin, *[kernel] * dims))
+    _conv_params(sd, rng, f"{pre}.conv2.conv.weight", (cout, cout, *[kernel] * dims))
+    _norm_params(sd, rng, f"{pre}.norm1", cout, norm)
+    _norm_params(sd, rng, f"{pre}.norm2", cout, norm)
+    if cin != cout or stride != 1:
+        _conv_params(sd, rng, f"{pre}.conv3.conv.weight", (cout, cin, *[1] * dims))
+        _norm_params(sd, rng, f"{pre}.norm3", cout, norm)
+
+
+def up_params(sd, rng, pre, dims, cin, cout, kernel, up, norm):
+    _conv_params(sd, rng, f"{pre}.transp_conv.conv.weight", (cin, cout, *[up] * dims))
+    conv = f"{pre}.conv_block"
+    _conv_params(sd, rng, f"{conv}.conv1.conv.weight", (cout, 2 * cout, *[kernel] * dims))
+    _conv_params(sd, rng, f"{conv}.conv2.conv.weight", (cout, cout, *[kernel] * dims))
+    _norm_params(sd, rng, f"{conv}.norm1", cout, norm)
+    _norm_params(sd, rng, f"{conv}.norm2", cout, norm)
+
+
+_RENAME = {"res_conv": "conv3", "res_norm": "norm3"}  # the seed's names for MONAI's conv3/norm3
+_CONVS = {"conv1", "conv2", "conv3", "conv", "transp_conv"}  # MONAI wraps each in .conv
+_LEAF = {
+    "kernel": "weight",
+    "bias": "bias",
+    "gamma": "weight",
+    "beta": "bias",
+    "moving_mean": "running_mean",
+    "moving_variance": "running_var",
+}
+
+
+def monai_key(parts):
+    """A Keras weight path (as parts) → MONAI's state-dict key."""
+    *layers, leaf = parts
+    out = []
+    for name in layers:
+        name = _RENAME.get(name, name)
+        out.append(re.sub(r"^(downsamples|upsamples)_(\d+)$", r"\1.\2", name))
+    if layers and out[-1] in _CONVS:
+        out.append("conv")
+    return ".".join([*out, _LEAF[leaf]])
+
+
+def load_monai_state(block, sd):
+    """Assign every Keras weight from ``sd`` by its path; each MONAI tensor is used once."""
+    used = set()
+    for w in block.weights:
+        parts = w.path.split("/")
+        key = monai_key(parts) if monai_key(parts) in sd else monai_key(parts[1:])
+        assert key in sd, f"{w.path} has no MONAI tensor ({key})"
+        assert key not in used, f"{key} assigned twice"
+        used.add(key)
+        value = sd[key]
+        if value.ndim > 2:  # (O, C, *K) and transposed (C, O, *K) both become (*K, C|O, O|C)
+            value = np.transpose(value, (*range(2, value.ndim), 1, 0))
+        w.assign(value.astype("float32"))
+    assert used == set(sd), f"MONAI tensors never loaded: {sorted(set(sd) - used)}"
+
+
+def channels_last(x):
+    return np.moveaxis(x, 1, -1)
+
+
+# -- the up block -------------------------------------------------------------------------------
+UP_CASES = [
+    (dims, size, up, norm)
+    for dims, sizes in ((1, (5, 4)), (2, (5, 4)), (3, (3, 2)))
+    for size in sizes
+    for up in (2, 3)
+    for norm in ("instance", "batch")
+]
+
+
+@pytest.mark.parametrize(("dims", "size", "up", "norm"), UP_CASES)
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_up_block_matches_monai(blocks, dims, size, up, norm, style):
+    doc = load_template("unet-up-block", blocks)
+    cin, cout = 6, 4
+    rng = np.random.default_rng(dims * 100 + size * 10 + up)
+    inp = rng.normal(size=(2, cin, *[size] * dims)).astype("float32")
+    skip = rng.normal(size=(2, cout, *[size * up] * dims)).astype("float32")
+    sd = {}
+    up_params(sd, rng, "up", dims, cin, cout, 3, up, norm)
+    expected = up_block(inp, skip, sd, "up", 3, norm)
+    values = {
+        "spatial_dims": dims,
+        "out_channels": cout,
+        "upsample_kernel_size": up,
+        "norm_name": norm,
+    }
+    shape = ((None, *[size] * dims, cin), (None, *[size * up] * dims, cout))
+    block, _ = build_block(doc, blocks, style, values, input_shape=shape)
+    load_monai_state(block, {k.removeprefix("up."): v for k, v in sd.items()})
+    got = np.asarray(block([channels_last(inp), channels_last(skip)], training=False))
+    assert got.shape == (2, *[size * up] * dims, cout)
+    np.testing.assert_allclose(np.moveaxis(got, -1, 1), expected, atol=1e-4, rtol=1e-4)
+
+
+# -- the whole DynUNet ----------------------------------------------------------------------------
+def dynunet_state(rng, dims, cin, cout, kernel_size, strides, filters, norm):
+    sd = {}
+    n = len(strides)
+    names = ["input_block", *[f"downsamples.{i}" for i in range(n - 2)], "bottleneck"]
+    widths = [cin, *filters]
+    for level, name in enumerate(names):
+        res_params(
+            sd,
+            rng,
+            name,
+            dims,
+            widths[level],
+            filters[level],
+            kernel_size[level],
+            strides[level],
+            norm,
+        )
+    for j in range(n - 1):
+        level = n - 2 - j
+        up_params(
+            sd,
+            rng,
+            f"upsamples.{j}",
+            dims,
+            filters[level + 1],
+            filters[level],
+            kernel_size[level + 1],
+            strides[level + 1],
+            norm,
+        )
+    _conv_params(sd, rng, "output_block.conv.conv.weight", (cout, filters[0], *[1] * dims))
+    sd["output_block.conv.conv.bias"] = rng.normal(size=cout)
+    return {k: v.astype("float32") for k, v in sd.items()}
+
+
+# (dims, size, strides, norm, first kernel): 2-5 levels, 1-3D, odd and even sizes. As in MONAI,
+# each size must be divisible by the strides below it, or the skip and the upsampled tensor
+# differ; and MONAI refuses stride 3 in a residual block (its 1x1 projection would need negative
+# padding). So the odd sizes run at stride 1.
+DYN_CASES = [
+    (1, 9, (1, 1), "instance", 3),
+    (1, 16, (1, 2, 2), "batch", 3),
+    (2, 16, (1, 2, 2, 2), "instance", 3),
+    (2, 15, (1, 1, 1), "batch", 1),
+    (2, 32, (1, 2, 2, 2, 2), "instance", 3),
+    (3, 7, (1, 1), "batch", 3),
+    (3, 8, (1, 2, 2), "instance", 3),
+]
+
+
+@pytest.mark.parametrize(("dims", "size", "strides", "norm", "k0"), DYN_CASES)
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_dynunet_matches_monai(blocks, dims, size, strides, norm, k0, style):
+    n = len(strides)
+    doc = levels(n, dims, size=size, in_channels=3)
+    cin, cout = 3, 2
+    kernel_size = (k0, *[3] * (n - 1))
+    filters = tuple(4 * (i + 1) for i in range(n))  # small widths: the arithmetic is the point
+    rng = np.random.default_rng(n * 100 + dims * 10 + size)
+    x = rng.normal(size=(2, cin, *[size] * dims)).astype("float32")
+    sd = dynunet_state(rng, dims, cin, cout, kernel_size, strides, filters, norm)
+    expected = dynunet(x, sd, kernel_size, strides, norm)
+    values = {
+        "spatial_dims": dims,
+        "out_channels": cout,
+        "kernel_size": kernel_size,
+        "strides": strides,
+        "upsample_kernel_size": strides[1:],
+        "filters": filters,
+        "norm_name": norm,
+    }
+    block, _ = build_block(doc, blocks, style, values, input_shape=(None, *[size] * dims, cin))
+    load_monai_state(block, sd)
+    got = np.asarray(block(channels_last(x), training=False))
+    np.testing.assert_allclose(np.moveaxis(got, -1, 1), expected, atol=1e-4, rtol=1e-4)

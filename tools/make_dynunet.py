@@ -1,0 +1,125 @@
+"""Write the ``dynunet`` template: MONAI's DynUNet with residual blocks, as a graph of blocks.
+
+One level per entry of ``strides``: ``input_block`` and ``downsamples_<i>`` (UnetResBlock) go
+down, ``bottleneck`` is the deepest, ``upsamples_<j>`` (UnetUpBlock, called on
+``[below, skip]``) come back up, and ``output_block`` (UnetOutBlock) maps to ``out_channels``.
+Every level takes its kernel size, stride and width from the list parameters by index
+(``strides[2]``), as MONAI's ``DynUNet`` does; the sub-layer names are MONAI's module names with
+the ModuleList index after an underscore (``downsamples.0`` → ``downsamples_0``).
+
+``python -m tools.make_dynunet`` writes the shipped 5-level template; ``levels(n, dims)`` makes
+any depth from 2 (the tests use 2 to 5).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
+from blockstudio.core.project import document_to_json
+from tools.make_unet_template import unet_params
+
+R = ParamRef
+RES = "template:unet-res-block"
+UP = "template:unet-up-block"
+OUT = "template:unet-out-block"
+SHARED = ("spatial_dims", "norm_name", "negative_slope", "dropout")
+
+
+def monai_filters(n: int, spatial_dims: int) -> tuple[int, ...]:
+    """MONAI's default widths: 32, 64, ... capped at 320 in 3-D and 512 otherwise."""
+    return tuple(min(2 ** (5 + i), 320 if spatial_dims == 3 else 512) for i in range(n))
+
+
+def params(n: int, spatial_dims: int) -> list[BlockParam]:
+    strides = (1,) + (2,) * (n - 1)
+    return [
+        BlockParam(
+            "spatial_dims",
+            "int",
+            spatial_dims,
+            choices=(1, 2, 3),
+            doc="Number of spatial dimensions.",
+        ),
+        BlockParam("out_channels", "int", 2, doc="Number of output channels (classes)."),
+        BlockParam("kernel_size", "ints", (3,) * n, doc="Convolution kernel size of each level."),
+        BlockParam(
+            "strides", "ints", strides, doc="Stride of each level (the first is usually 1)."
+        ),
+        BlockParam(
+            "upsample_kernel_size",
+            "ints",
+            strides[1:],
+            doc="Kernel size and stride of each transposed convolution, from the top level down.",
+        ),
+        BlockParam(
+            "filters",
+            "ints",
+            monai_filters(n, spatial_dims),
+            doc="Output channels of each level (MONAI's default widths).",
+        ),
+        *[p for p in unet_params() if p.name in ("norm_name", "negative_slope", "dropout")],
+        BlockParam("trans_bias", "bool", False, doc="Whether transposed convolutions have a bias."),
+    ]
+
+
+def levels(n: int = 5, spatial_dims: int = 2, size: int = 64, in_channels: int = 1) -> Document:
+    """A DynUNet of ``n`` levels (2 or more) on inputs of ``size`` per spatial axis."""
+    if n < 2:
+        raise ValueError("a DynUNet needs at least two levels")
+    doc = Document(
+        "DynUNet",
+        (None, *[size] * spatial_dims, in_channels),
+        params(n, spatial_dims),
+        description="Dynamic U-Net with residual blocks, as MONAI's DynUNet(res_block=True). "
+        "One level per entry of strides: residual blocks go down, UnetUpBlocks come back up "
+        "with the skip of their level, and a 1x1 convolution maps to out_channels.",
+    )
+    shared = {name: R(name) for name in SHARED}
+    dx, dy = 260.0, 150.0
+
+    def res(name: str, level: int) -> Node:
+        values = {
+            **shared,
+            "out_channels": R("filters", level),
+            "kernel_size": R("kernel_size", level),
+            "stride": R("strides", level),
+        }
+        return Node(name, RES, name, values, position=(dx * (level + 1), dy * level))
+
+    encoder = [res("input_block", 0)]
+    encoder += [res(f"downsamples_{i - 1}", i) for i in range(1, n - 1)]
+    bottom = res("bottleneck", n - 1)
+    nodes = [Node("input", "Input", "input", position=(0.0, 0.0)), *encoder, bottom]
+    edges = [Edge("input", "input_block")]
+    edges += [Edge(a.id, b.id) for a, b in zip(encoder, [*encoder[1:], bottom], strict=True)]
+    below = bottom.id
+    for j in range(n - 1):
+        level = n - 2 - j  # the level this block returns to; its skip comes from there
+        name = f"upsamples_{j}"
+        values = {
+            **shared,
+            "out_channels": R("filters", level),
+            "kernel_size": R("kernel_size", level + 1),
+            "upsample_kernel_size": R("upsample_kernel_size", level),
+            "trans_bias": R("trans_bias"),
+        }
+        nodes.append(Node(name, UP, name, values, position=(dx * (2 * n - 1 - level), dy * level)))
+        edges += [Edge(below, name, 0), Edge(encoder[level].id, name, 1)]
+        below = name
+    out_values = {"spatial_dims": R("spatial_dims"), "out_channels": R("out_channels")}
+    out_values["dropout"] = R("dropout")
+    nodes.append(Node("output_block", OUT, "output_block", out_values, position=(dx * 2 * n, 0.0)))
+    nodes.append(Node("output", "Output", "output", position=(dx * (2 * n + 1), 0.0)))
+    edges += [Edge(below, "output_block"), Edge("output_block", "output")]
+    for node in nodes:
+        doc.add_node(node)
+    for edge in edges:
+        doc.add_edge(edge)
+    return doc
+
+
+if __name__ == "__main__":
+    path = Path(__file__).resolve().parents[1] / "resources" / "templates" / "dynunet.json"
+    path.write_text(document_to_json(levels()), encoding="utf-8")
+    print(f"wrote {path}")
