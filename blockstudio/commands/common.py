@@ -77,7 +77,7 @@ def load_input(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     from blockstudio.core.catalog import load_catalog
     from blockstudio.core.library import BlockLibrary, file_kind
     from blockstudio.core.project import ProjectError, load_document
-    from blockstudio.core.shapes import ShapeError, parse_shape
+    from blockstudio.core.shapes import ShapeError, parse_input_shape
     from blockstudio.core.templates import DEFAULT_TEMPLATE, load_template
 
     project = Path(args.project) if args.project else None
@@ -99,7 +99,7 @@ def load_input(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
         raise UsageError(str(exc)) from None
     if args.input_shape is not None:
         try:
-            doc.set_block_field("input_shape", parse_shape(args.input_shape))
+            doc.set_block_field("input_shape", parse_input_shape(args.input_shape))
         except ShapeError as exc:
             raise UsageError(f"--input-shape: {exc}") from None
     return catalog, doc, parse_set(args.set, doc)

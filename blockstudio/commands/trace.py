@@ -15,7 +15,7 @@ from blockstudio.commands.common import (
     write_output,
 )
 from blockstudio.commands.user import UserTimeout, run_user, user_target
-from blockstudio.core.shapes import ShapeError, parse_shape
+from blockstudio.core.shapes import ShapeError, parse_input_shape
 from blockstudio.core.trace import trace_to_chrome, trace_to_json
 from blockstudio.core.trace_text import trace_text
 
@@ -27,7 +27,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     call_shape = None
     if args.call_shape:
         try:
-            call_shape = parse_shape(args.call_shape)
+            call_shape = parse_input_shape(args.call_shape)
         except ShapeError as exc:
             raise UsageError(f"--call-shape: {exc}") from None
     target = user_target(args)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from blockstudio.core.document import BLOCK_FIELDS, BlockParam, Document, Edge, Node, ParamRef
+from blockstudio.core.document import (
+    BLOCK_FIELDS,
+    INPUT_KIND,
+    BlockParam,
+    Document,
+    Edge,
+    Node,
+    ParamRef,
+)
 from blockstudio.core.params import resolve
 from blockstudio.core.shapes import InputShape
 
@@ -259,3 +268,13 @@ def _show(value: Any) -> str:
     if isinstance(value, tuple) and len(value) > 1 and value[0] is None:
         return "(" + ", ".join("None" if v is None else str(v) for v in value) + ")"
     return repr(value)
+
+
+def with_input_defaults(doc: Document, node: Node) -> Node:
+    """A new Input node as the block's next input: the next free index, named ``skip`` (the
+    usual second input of a U-Net block) while that name is free."""
+    if node.kind != INPUT_KIND or not doc.input_nodes:
+        return node
+    index = max(n.params.get("index", 0) for n in doc.input_nodes) + 1
+    name = doc.unique_name("skip")
+    return dataclasses.replace(node, name=name, params={**node.params, "index": index})

@@ -164,8 +164,7 @@ class Inspector(QScrollArea):
         layout.addLayout(params_form)
         for pspec in spec.params:
             value = owner.params.get(pspec.name, pspec.default)
-            links = [p.name for p in model.doc.params]
-            editor = ParamEditor(pspec, value, links)
+            editor = ParamEditor(pspec, value, link_choices(model.doc.params, pspec))
             editor.setEnabled(not shared)
             editor.sigCommit.connect(self._set_param)
             editor.sigError.connect(lambda _n, msg: self._say(msg))
@@ -368,3 +367,14 @@ class Inspector(QScrollArea):
     def _remove_param(self, row: int) -> None:
         if 0 <= row < len(self.model.doc.params):
             self.model.push(c.RemoveBlockParam(self.model.doc, self.model.doc.params[row].name))
+
+
+def link_choices(params, pspec) -> list[str]:
+    """What a node parameter can follow: every block parameter, and for a single number each
+    entry of a list parameter (``strides[2]``: one level of a U-Net)."""
+    out = [p.name for p in params]
+    if pspec.type in ("int", "any", "float"):
+        for p in params:
+            if p.type == "ints" and isinstance(p.default, tuple | list):
+                out += [f"{p.name}[{i}]" for i in range(len(p.default))]
+    return out

@@ -8,6 +8,7 @@ from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from blockstudio.core.catalog import Catalog
+from blockstudio.core.document import INPUT_KIND
 from blockstudio.core.library import kind_label, template_kind
 from blockstudio.core.templates import template_names
 from blockstudio.ui.canvas_view import KIND_MIME
@@ -93,6 +94,18 @@ class Palette(QWidget):
                 cat in ("generic", "convolution", "normalization", "activation", "merge")
             )
         self.catalog = catalog
+        inputs = QTreeWidgetItem(["Inputs"])
+        inputs.setFlags(Qt.ItemIsEnabled)
+        self.tree.addTopLevelItem(inputs)
+        child = QTreeWidgetItem([INPUT_KIND])
+        child.setData(0, Qt.UserRole, INPUT_KIND)
+        child.setToolTip(
+            0,
+            "<b>Input</b><br>Another input of the block (a U-Net up block's skip): the block "
+            "is then called on a list, one tensor per Input, in index order.",
+        )
+        inputs.addChild(child)
+        self.items[INPUT_KIND] = child
         self.blocks_item = QTreeWidgetItem(["Blocks"])
         self.blocks_item.setFlags(Qt.ItemIsEnabled)
         self.tree.insertTopLevelItem(0, self.blocks_item)

@@ -51,7 +51,9 @@ class ParamEditor(QWidget):
         self.link.setVisible(bool(links) and spec.linkable)
         layout.addWidget(self.link)
         if isinstance(value, ParamRef):
-            self.link.setCurrentText(value.param)
+            if self.link.findText(str(value)) < 0:
+                self.link.addItem(str(value))  # an entry past the list's end: shown, refused
+            self.link.setCurrentText(str(value))
             self.editor.setEnabled(False)
         self.link.currentTextChanged.connect(self._link_changed)
 
@@ -127,4 +129,12 @@ class ParamEditor(QWidget):
             self.sigCommit.emit(self.spec.name, self.spec.default)
         else:
             self.editor.setEnabled(False)
-            self.sigCommit.emit(self.spec.name, ParamRef(text))
+            self.sigCommit.emit(self.spec.name, ref_of(text))
+
+
+def ref_of(text: str) -> ParamRef:
+    """``strides[2]`` → the entry reference; ``width`` → the whole parameter."""
+    name, bracket, rest = text.partition("[")
+    if bracket and rest.endswith("]") and rest[:-1].isdigit():
+        return ParamRef(name, int(rest[:-1]))
+    return ParamRef(text)

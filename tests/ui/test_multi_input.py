@@ -1,0 +1,94 @@
+"""Blocks with several inputs and list parameters in the studio: a second Input, two input
+shapes, an up block's two ports, and a level's parameter following one entry of a list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt
+
+from blockstudio.core.document import Edge, ParamRef
+from blockstudio.core.library import BlockLibrary
+from blockstudio.core.templates import load_template
+from blockstudio.ui.file_actions import empty_document
+from tests.ui.helpers import drag, drop_kind, run_and_wait, view_point, wait_for_engine
+
+UP = "template:unet-up-block"
+
+
+def _connect(qtbot, window, src_id: str, dst_id: str, port: int) -> None:
+    scene, view = window.scene, window.view
+    src, dst = scene.nodes[src_id].output, scene.nodes[dst_id].inputs[port]
+    view.resetTransform()
+    view.centerOn((src.scenePos() + dst.scenePos()) / 2)
+    drag(qtbot, view, src.scenePos(), dst.scenePos())
+    assert Edge(src_id, dst_id, port) in window.model.doc.edges
+
+
+def test_an_up_block_on_two_inputs_from_palette_to_run(make_window, qtbot):
+    window = make_window(doc=empty_document(), start_engine=True)
+    doc = window.model.doc
+    window.scene.clearSelection()
+    next(iter(window.scene.edges.values())).setSelected(True)
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    # a second Input from the palette is the next input: index 1, named skip
+    window.palette.sigAddKind.emit("Input")
+    skip = next(n for n in doc.input_nodes if n.id != "input")
+    assert (skip.name, skip.params) == ("skip", {"index": 1})
+    # the first is still called 'input', a Python built-in: refused with the fix in the message
+    qtbot.waitUntil(lambda: any(p.param == "name" for p in window.model.all_problems()))
+    window.scene.select_node("input")
+    window.inspector.editors["name"].setText("x_in")
+    window.inspector.editors["name"].editingFinished.emit()
+    assert doc.nodes["input"].name == "x_in"
+    window.view.resetTransform()
+    window.view.centerOn(QPointF(300, 250))
+    drop_kind(window.view, UP, view_point(window.view, QPointF(300, 250)))
+    up = next(n.id for n in doc.nodes.values() if n.kind == UP)
+    assert len(window.scene.nodes[up].inputs) == 2  # one port per Input inside
+    _connect(qtbot, window, "input", up, 0)
+    _connect(qtbot, window, skip.id, up, 1)
+    _connect(qtbot, window, up, "output", 0)
+    # one shape per input, typed in the inspector; a bad second one says which
+    window.scene.clearSelection()
+    shape = window.inspector.editors["input_shape"]
+    shape.setText("(None, 8, 8, 32), (None, 16, x, 16)")
+    shape.textEdited.emit(shape.text())
+    assert "Input 2: Dimension 3 is 'x'" in window.inspector.error.text()  # shown in place
+    shape = window.inspector.editors["input_shape"]
+    shape.setText("(None, 8, 8, 32), (None, 16, 16, 16)")
+    shape.editingFinished.emit()
+    assert doc.input_shape == ((None, 8, 8, 32), (None, 16, 16, 16))
+    window.scene.select_node(up)
+    window.inspector.editors["out_channels"].editor.setValue(16)
+    wait_for_engine(qtbot, window)
+    qtbot.waitUntil(lambda: window.model.shapes.get(up) == (None, 16, 16, 16), timeout=30000)
+    assert window.model.all_problems() == []
+    trace = run_and_wait(qtbot, window, lambda: qtbot.keyClick(window, Qt.Key_F5))
+    assert trace.error is None and "unet_up_block/transp_conv" in {e.layer for e in trace.events}
+    window.model.undo_stack.undo()  # out_channels back to 64: the skip of 16 no longer fits
+    assert "out_channels" not in doc.nodes[up].params
+
+
+def test_a_level_follows_one_entry_of_a_list_parameter(make_window, qtbot, catalog):
+    doc = load_template("dynunet", catalog.with_library(BlockLibrary()))
+    window = make_window(doc=doc)
+    window.scene.select_node("downsamples_1")
+    editor = window.inspector.editors["stride"]
+    assert editor.link.currentText() == "strides[2]" and not editor.editor.isEnabled()
+    choices = [editor.link.itemText(i) for i in range(editor.link.count())]
+    assert {"filters[0]", "strides[4]", "kernel_size[3]"} <= set(choices)
+    editor.link.setCurrentText("strides[1]")
+    assert doc.nodes["downsamples_1"].params["stride"] == ParamRef("strides", 1)
+    window.model.undo_stack.undo()
+    assert doc.nodes["downsamples_1"].params["stride"] == ParamRef("strides", 2)
+    # the list itself is a block parameter, edited as a tuple in the table
+    window.scene.clearSelection()
+    table = window.inspector.editors["params"]
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "strides")
+    table.item(row, 2).setText("(1, 2, 2, 2)")
+    assert doc.param("strides").default == (1, 2, 2, 2)
+    qtbot.waitUntil(
+        lambda: any(
+            p.node_id == "bottleneck" and "strides[4] needs at least 5 entries" in p.message
+            for p in window.model.all_problems()
+        )
+    )
