@@ -140,6 +140,18 @@ def resolve(value: Any, env: dict[str, Any]) -> Any:
     return value
 
 
+def missing_entry(params: Mapping[str, Any], env: dict[str, Any]) -> bool:
+    """Whether a reference to a list entry (``strides[4]``) finds none: the value is unknown
+    (validation says why), so nothing can be computed from it."""
+    return any(
+        isinstance(v, ParamRef)
+        and v.index is not None
+        and v.param in env
+        and not (isinstance(env[v.param], tuple | list) and v.index < len(env[v.param]))
+        for v in params.values()
+    )
+
+
 def resolved(params: Mapping[str, Any], env: dict[str, Any]) -> dict[str, Any]:
     """A node's own values with block parameter references replaced from ``env``; a reference
     to a parameter ``env`` lacks is left out (validation reports it)."""

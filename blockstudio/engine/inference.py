@@ -20,7 +20,7 @@ from blockstudio.core.conditions import IN_CHANNELS, ConditionError, evaluate_co
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Node
 from blockstudio.core.graph import topological_order
 from blockstudio.core.library import PATH_MARK
-from blockstudio.core.params import effective_params
+from blockstudio.core.params import effective_params, missing_entry
 from blockstudio.core.problems import Problem
 from blockstudio.core.shapes import (
     InputShape,
@@ -170,8 +170,8 @@ class ShapeInference:
             result.present[nid] = True
         owner = doc.nodes.get(node.shares, node) if node.shares else node
         spec = self.catalog.get(owner.kind)
-        if spec is None:
-            return
+        if spec is None or missing_entry(owner.params, env):
+            return  # validation reports an unknown kind or a list too short
         params = effective_params(spec.params, owner.params, env)
         if any(p.required and p.name not in params for p in spec.params):
             return

@@ -53,7 +53,9 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     exception ends the run; the trace keeps everything up to it and says where it happened.
     """
     spec = spec or RunSpec()
-    keras.backend.clear_session()
+    # fresh auto-names; no gc.collect() (a sixth of a second with TensorFlow loaded): the
+    # last run's layers go by reference counting, and Python's collector takes the rest
+    keras.backend.clear_session(free_memory=False)
     source = generate_code(doc, catalog, spec.style, spec.values, weights=spec.weights)
     module = load_generated(source, spec.style)
     values = dict(spec.values or {})

@@ -216,7 +216,9 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
 
     run = run or RunSpec()
     cls = find_class(spec)
-    keras.backend.clear_session()
+    # fresh auto-names; no gc.collect() (a sixth of a second with TensorFlow loaded): the
+    # last run's layers go by reference counting, and Python's collector takes the rest
+    keras.backend.clear_session(free_memory=False)
     trace = Trace(
         spec.class_name,
         "own class",

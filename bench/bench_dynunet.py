@@ -1,0 +1,156 @@
+"""The whole network: MONAI's 5-level 2D DynUNet (residual blocks) against one UnetResBlock.
+
+The DynUNet is the shipped ``dynunet`` template: 5 residual blocks down, 4 up blocks (each a
+transposed convolution, a skip concatenation and a basic block), an output block; 75 weights,
+7.9 million parameters, on (None, 64, 64, 1). The single block is ``unet-res-block`` on the
+same input. Each step runs on both, interleaved, medians of several rounds, printed with the
+issue's budget and the ratio to the single block:
+
+- shape inference after a parameter change (one level's kernel size; warm caches, as in the
+  studio, where each edit re-infers), and after a change that reaches every level (the
+  widths ``filters``, new values each time so no cache helps; ``out_channels`` of the
+  single block);
+- code generation of the whole module (build style);
+- the trace of one construct and call, laid out and drawn in the studio's timeline;
+- opening the outer document on the canvas.
+
+    python bench/bench_dynunet.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from blockstudio.core.catalog import load_catalog  # noqa: E402
+from blockstudio.core.document import ParamRef  # noqa: E402
+from blockstudio.core.library import BlockLibrary  # noqa: E402
+from blockstudio.core.templates import load_template  # noqa: E402
+
+ROUNDS = 8  # even: the steps that toggle a value end where they started
+BUDGET_MS = {
+    "shape inference after a change": 20,
+    "... after changing every level": 20,
+    "code generation (build style)": 100,
+    "trace of one call + timeline drawn": 500,
+    "canvas open": 200,
+}
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from blockstudio.core.runs import RunModel
+    from blockstudio.engine.codegen import generate_code
+    from blockstudio.engine.inference import ShapeInference
+    from blockstudio.engine.tracer import RunSpec, run_trace
+    from blockstudio.ui.canvas_scene import BlockScene
+    from blockstudio.ui.doc_model import DocumentModel
+    from blockstudio.ui.timeline_view import TimelineView
+
+    app = QApplication.instance() or QApplication([])
+    catalog = load_catalog().with_library(BlockLibrary())
+    unet, single = load_template("dynunet", catalog), load_template("unet-res-block", catalog)
+    single.set_block_field("input_shape", unet.input_shape)
+    infer = ShapeInference(catalog)
+    timeline = TimelineView()
+    timeline.resize(1200, 400)
+    for doc in (unet, single):  # warm: Keras imported, layer caches filled
+        infer.run(doc)
+        run_trace(doc, catalog)
+
+    def after_change(doc, node_id, key, back):
+        def go():
+            value = doc.nodes[node_id].params.get(key)
+            doc.set_param(node_id, key, 5 if value != 5 else back)
+            infer.run(doc)
+
+        return go
+
+    def every_level(doc, name):
+        """A new value each time (cold caches: every level's layers change), then the old."""
+        param = doc.param(name)
+        count = [0]
+
+        def go():
+            count[0] += 1
+            value = param.default
+            if isinstance(value, tuple):  # the width of every level
+                value = tuple(v + count[0] for v in value)
+            else:
+                value = value + count[0]
+            doc.replace_block_param(name, dataclasses.replace(param, default=value))
+            infer.run(doc)
+
+        resets.append(lambda: doc.replace_block_param(name, param))
+        return go
+
+    def trace_drawn(doc):
+        def go():
+            timeline.set_trace(run_trace(doc, catalog, RunSpec(calls=1)))
+            timeline.grab()  # paints every item, as on screen
+
+        return go
+
+    def open_scene(doc):
+        def go():
+            model = DocumentModel(catalog, doc)
+            scene = BlockScene(model, RunModel())
+            app.processEvents()
+            scene.deleteLater()
+            model.deleteLater()
+
+        return go
+
+    resets = []
+    steps = {
+        "shape inference after a change": (
+            after_change(unet, "upsamples_1", "kernel_size", ParamRef("kernel_size", 2)),
+            after_change(single, "conv1", "kernel_size", ParamRef("kernel_size")),
+        ),
+        "... after changing every level": (
+            every_level(unet, "filters"),
+            every_level(single, "out_channels"),
+        ),
+        "code generation (build style)": (
+            lambda: generate_code(unet, catalog),
+            lambda: generate_code(single, catalog),
+        ),
+        "trace of one call + timeline drawn": (trace_drawn(unet), trace_drawn(single)),
+        "canvas open": (open_scene(unet), open_scene(single)),
+    }
+    print(
+        f"5-level 2D DynUNet (res blocks, {unet.input_shape}) vs one unet-res-block, medians "
+        f"of {ROUNDS} interleaved rounds"
+    )
+    for label, (big, small) in steps.items():
+        a, b = [], []
+        for _ in range(ROUNDS):
+            a.append(timed(big))
+            b.append(timed(small))
+        for reset in resets:
+            reset()
+        ma, mb = statistics.median(a), statistics.median(b)
+        budget = BUDGET_MS[label]
+        verdict = "within" if ma < budget else "OVER"
+        print(
+            f"  {label:36s} {ma:8.2f} ms vs {mb:7.2f} ms  ({ma / mb:4.1f}x)  "
+            f"budget {budget} ms: {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()
