@@ -79,7 +79,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     )
     ids = tag_nodes(trace.events, doc)
     if trace.error is not None:
-        trace.error["node"] = ids.get(trace.error["layer"])
+        trace.error["node"] = ids.get((trace.error["layer"] or "").partition("/")[0])
     return trace
 
 
@@ -152,7 +152,8 @@ def tag_nodes(events: list, doc: Document) -> dict[str, str]:
     Returns the name → id map used."""
     ids = {n.name: n.id for n in doc.nodes.values() if n.kind not in (INPUT_KIND, OUTPUT_KIND)}
     for event in events:
-        event.node = ids.get(event.layer)
+        # a layer inside a block node ("down2/conv1") belongs to that node on this canvas
+        event.node = ids.get(event.layer.partition("/")[0]) if event.layer else None
     return ids
 
 

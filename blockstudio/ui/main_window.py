@@ -137,7 +137,7 @@ class MainWindow(FileActions, QMainWindow):
         self.bottom_dock = self._dock("Output", "bottom", self.bottom, Qt.BottomDockWidgetArea)
         # the canvas gets the most room: side docks take a share of the width, within bounds
         side = [
-            min(max(int(width * f), lo), hi) for f, lo, hi in ((0.13, 170, 230), (0.2, 260, 340))
+            min(max(int(width * f), lo), hi) for f, lo, hi in ((0.13, 170, 230), (0.22, 260, 360))
         ]
         self.resizeDocks([self.palette_dock, self.inspector_dock], side, Qt.Horizontal)
         height = avail.height() if avail is not None else 900

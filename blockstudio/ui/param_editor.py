@@ -43,11 +43,15 @@ class ParamEditor(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.editor = self._make_editor(value)
+        self.editor.setMinimumWidth(56)  # a spin box over a 32-bit range must not widen the panel
         layout.addWidget(self.editor, 1)
         self.link = QComboBox()
         self.link.addItem(LINK_NONE)
         self.link.addItems(links)
         self.link.setToolTip("Follow a block parameter")
+        # as wide as a short name: a long list of entries must not widen the inspector
+        self.link.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.link.setMinimumContentsLength(8)
         self.link.setVisible(bool(links) and spec.linkable)
         layout.addWidget(self.link)
         if isinstance(value, ParamRef):

@@ -161,7 +161,7 @@ class TimelineView(QWidget):
         cx = [p[0] for p in lay.cumulative]
         cy = [p[1] for p in lay.cumulative]
         self.params_plot.plot(cx, cy, stepMode=None, pen=pg.mkPen("#34b36b", width=2))
-        self.plot.setYRange(-0.6, len(lay.lanes) - 0.4, padding=0)
+        self._fit_lanes()
         self.plot.setXRange(0, max(cx[-1], 1e-3), padding=0.02)
         self._lane_x = {}
         for i, ln in enumerate(lay.lane):
@@ -173,6 +173,19 @@ class TimelineView(QWidget):
             f"{len(trace.events)} events · {calls} call(s) · "
             f"{len(trace.weights)} weights · {trace.total_params:,} params"
         )
+
+    def _fit_lanes(self) -> None:
+        """Show as many lanes as are readable (about 16 px each) from the top; drag the plot
+        to scroll through the rest."""
+        if self.layout_ is None:
+            return
+        fits = max(4, int(self.plot.getViewBox().height() or self.plot.height()) // 16)
+        shown = min(len(self.layout_.lanes), fits)
+        self.plot.setYRange(-0.6, shown - 0.4, padding=0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_lanes()
 
     def event_at(self, x: float, y: float) -> int | None:
         """The event under (x, lane y): a marker near x, else the innermost span covering x."""
@@ -250,6 +263,11 @@ class TimelineView(QWidget):
         self.highlighted = layer
         self.highlight.setRegion((lanes[0] - 0.5, lanes[0] + 0.5))
         self.highlight.setVisible(True)
+        top, bottom = self.plot.getViewBox().viewRange()[1]
+        if not top <= lanes[0] <= bottom:  # scrolled out of view: bring the lane in
+            span = bottom - top
+            start = max(-0.6, lanes[0] - span / 2)
+            self.plot.setYRange(start, start + span, padding=0)
 
     def set_playhead(self, event_index: int | None) -> None:
         if self.layout_ is None or event_index is None:
