@@ -1,0 +1,204 @@
+"""The forward pass of generated code: ``call()``'s body, and the functional style.
+
+A mixin of the generator in ``codegen``: it reads the plan, the style and the sub-layer writer
+from there.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from blockstudio.core.conditions import parse_condition
+from blockstudio.core.document import Node
+from blockstudio.core.shapes import input_shapes
+from blockstudio.engine.codegen_build import shape_var
+from blockstudio.engine.codegen_plan import RefRenderer
+from blockstudio.engine.pyformat import (
+    call_lines,
+    docstring_lines,
+    if_lines,
+    literal,
+    snake_case,
+)
+
+I1 = "    "
+
+
+class ForwardWriter:
+    """What ``call()`` and the functional style's function do, node by node."""
+
+    def unpack(self, indent: str, shapes: bool) -> list[str]:
+        """``x_in, skip = inputs`` (or their shapes) in a block with several inputs."""
+        names = self.plan.input_vars()
+        if not names:
+            return []
+        if shapes:
+            return [f"{indent}{', '.join(shape_var(n) for n in names)} = input_shape"]
+        return [f"{indent}{', '.join(names)} = inputs"]
+
+    def first_input(self, shapes: bool) -> str:
+        names = self.plan.input_vars()
+        if shapes:
+            return shape_var(names[0]) if names else "input_shape"
+        return names[0] if names else "inputs"
+
+    def call_body(self, refs: RefRenderer, indent: str, layer_of) -> list[str]:
+        """The forward pass: one statement per node, ``is not None`` guards for conditionals.
+
+        In functional style, consecutive nodes under the same condition share one ``if`` (with
+        ``and`` parts nested), as in build().
+        """
+        out: list[str] = []
+        plan = self.plan
+        created: set[str] = set()
+        order = plan.order
+        i = 0
+        while i < len(order):
+            node = order[i]
+            var = plan.var[node.id]
+            srcs = [plan.var[s] for s in plan.inputs[node.id]]
+            layer = layer_of(plan.owner(node))
+            if node.condition is not None and self.style == "functional":
+                group = self._functional_run(order, i)
+                j = i + len(group)
+                for n in group:  # the value a chain holds when its first layer is absent
+                    if n.id in plan.chain_head:
+                        out.append(f"{indent}{plan.var[n.id]} = {plan.var[plan.inputs[n.id][0]]}")
+                items = [(n, conjuncts(n.condition or "")) for n in group]
+                out += self._functional_group(items, refs, indent, layer_of)
+                i = j
+                continue
+            if node.condition is not None:
+                if node.id in plan.chain_head:
+                    out.append(f"{indent}{var} = {srcs[0]}")
+                    srcs = [var]
+                out += if_lines(indent, "if", f"{layer} is not None")
+                out += self.apply(node, layer, srcs, var, refs, indent + I1)
+                i += 1
+                continue
+            owner = plan.owner(node)
+            if self.style == "functional" and owner.id not in created:
+                # a shared layer is created where it is first used, which may be the sharer
+                created.add(owner.id)
+                out += self.layers.assign(owner, refs, indent, f"{layer} = ")
+            out += self.apply(node, layer, srcs, var, refs, indent)
+            i += 1
+        out.append(f"{indent}return {plan.var[plan.output_src]}")
+        return out
+
+    def _functional_run(self, order: list[Node], i: int) -> list[Node]:
+        """The conditional nodes from ``order[i]`` on that can share one ``if``.
+
+        They share the first part of their condition. A chain that starts inside the run holds,
+        when its first layer is absent, the value its source had before the ``if``; that is only
+        right if the source is absent whenever the chain's first layer is, so otherwise the run
+        ends there and the chain starts after the source's ``if``.
+        """
+        plan = self.plan
+        first = conjuncts(order[i].condition or "")[:1]
+        parts: dict[str, set[str]] = {}
+        j = i
+        while j < len(order) and order[j].condition:
+            node = order[j]
+            mine = conjuncts(node.condition or "")
+            if mine[:1] != first:
+                break
+            source = plan.inputs[node.id][0]
+            if node.id in plan.chain_head and source in parts and not set(mine) <= parts[source]:
+                break
+            parts[node.id] = set(mine)
+            j += 1
+        return order[i:j]
+
+    def _functional_group(
+        self, items: list[tuple[Node, list[str]]], refs: RefRenderer, indent: str, layer_of
+    ) -> list[str]:
+        """Create and apply conditional nodes under nested ``if``s of their shared conditions."""
+        plan = self.plan
+        inside = {n.id for n, _ in items}
+
+        def create_and_apply(node: Node, at: str) -> list[str]:
+            var = plan.var[node.id]
+            srcs = [plan.var[s] for s in plan.inputs[node.id]]
+            if node.id in plan.chain_head and plan.inputs[node.id][0] not in inside:
+                srcs = [var]  # set before the if: the value when the layer is absent
+            layer = layer_of(node)
+            return self.layers.assign(node, refs, at, f"{layer} = ") + self.apply(
+                node, layer, srcs, var, refs, at
+            )
+
+        return self._nested(items, refs, indent, create_and_apply)
+
+    def apply(
+        self, node: Node, layer: str, srcs: list[str], var: str, refs: RefRenderer, indent: str
+    ) -> list[str]:
+        spec = self.plan.spec(self.plan.owner(node))
+        out: list[str] = []
+        pad = self.layers.pad_args(self.plan.owner(node), refs)
+        if pad is not None:
+            inline = f"_symmetric_pad({', '.join([srcs[0], *pad])})"
+            one = call_lines(indent, f"{var} = {layer}", [inline])
+            if len(one) == 1:
+                return one
+            out += call_lines(indent, f"{var} = _symmetric_pad", [srcs[0], *pad])
+            srcs = [var]
+        if spec.call == "list":
+            out += call_lines(indent, f"{var} = {layer}", [f"[{', '.join(srcs)}]"])
+        else:
+            out += call_lines(indent, f"{var} = {layer}", srcs)
+        return out
+
+    def functional(self) -> list[str]:
+        fname = snake_case(self.doc.name)
+        params = list(self.doc.params)
+        sig = ["inputs", *[f"{p.name}={literal(p.default)}" for p in params]]
+        out = call_lines("", f"def {fname}", sig, ":")
+        summary, rest = split_summary(
+            self.doc.description or f"Apply the {self.doc.name} block to ``inputs``."
+        )
+        names = self.plan.input_vars()
+        what = f"The input tensors [{', '.join(names)}]" if names else "The input tensor"
+        args = [f"    inputs: {what}, channels last.", *self.arg_docs(params)]
+        out += docstring_lines(
+            I1, summary, [*([rest] if rest else []), "Args:\n" + "\n".join(args)]
+        )
+        refs = RefRenderer(attr=False)
+        out += self.unpack(I1, shapes=False)
+        if any(self.plan.needs_shape(n) for n in self.plan.order):
+            out.append(f"{I1}in_channels = {self.first_input(shapes=False)}.shape[-1]")
+        out += self.call_body(refs, I1, lambda n: n.name)
+        shapes = [s[1:] for s in input_shapes(self.doc.input_shape)]
+        shape = literal(tuple(shapes) if names else shapes[0])
+        out += ["", ""]
+        out += call_lines("", "def build_model", [f"input_shape={shape}", "**kwargs"], ":")
+        out += docstring_lines(
+            I1,
+            f"A keras.Model applying {fname} to inputs of ``input_shape`` "
+            "(without the batch axis).",
+        )
+        if names:
+            out.append(f"{I1}inputs = [keras.Input(shape=shape) for shape in input_shape]")
+        else:
+            out.append(f"{I1}inputs = keras.Input(shape=input_shape)")
+        out += call_lines(
+            I1,
+            "return keras.Model",
+            ["inputs", f"{fname}(inputs, **kwargs)", f"name={literal(fname)}"],
+        )
+        return out
+
+
+def conjuncts(condition: str) -> list[str]:
+    """The parts of a top-level ``and`` (one part for any other condition), normalised."""
+    tree = parse_condition(condition).body
+    parts = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
+    return [ast.unparse(p) for p in parts]
+
+
+def split_summary(text: str) -> tuple[str, str]:
+    """The first sentence (the docstring's summary line) and the rest."""
+    text = " ".join(text.split())
+    end = text.find(". ")
+    if end == -1:
+        return text, ""
+    return text[: end + 1], text[end + 2 :]
