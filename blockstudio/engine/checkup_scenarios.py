@@ -64,7 +64,7 @@ def construct(s: Subject, rec: Recorder) -> Result:
     n = len(block.weights)
     if s.style == "functional":
         return "pass", f"a functional model is built as it is made: {n} weights", "", n
-    subs = [v for v in vars(block).values() if isinstance(v, keras.layers.Layer)]
+    subs = block._flatten_layers(include_self=False, recursive=False)  # lists of layers too
     reason = f"{len(subs)} sub-layers tracked, {n} weights, built={block.built}"
     return ("pass" if n == 0 else "warning"), reason, "", n
 

@@ -27,7 +27,13 @@ from blockstudio.engine.codegen_nest import (
     init_takes_in_channels,
     nested_blocks,
 )
-from blockstudio.engine.codegen_plan import CodegenError, Plan, RefRenderer, make_plan
+from blockstudio.engine.codegen_plan import (
+    CodegenError,
+    Plan,
+    RefRenderer,
+    layer_lists,
+    make_plan,
+)
 from blockstudio.engine.generic import (
     GENERICS,
 )
@@ -79,6 +85,7 @@ class _Generator(ForwardWriter):
         self.block_in_channels = block_in_channels(plan) if style == "init" else {}
         self.in_init_args = style == "init" and init_takes_in_channels(plan, self.block_in_channels)
         self.layers = LayerWriter(plan, self.helpers, self.block_in_channels)
+        self.lists: dict[str, tuple[str, int]] = {}  # node id → (list attribute, index)
 
     # -- module ---------------------------------------------------------------------------
     def module(self, blocks: list[tuple[str, Document]] = (), imports: list[str] = ()) -> str:
@@ -151,6 +158,7 @@ class _Generator(ForwardWriter):
         out += [f"{I2}self.{p.name} = {p.name}" for p in params]
         in_build = [n for n in self.plan.own_layers() if self.created_in_build(n)]
         in_init = [n for n in self.plan.own_layers() if not self.created_in_build(n)]
+        self.lists = layer_lists(self.plan, in_init)
         out += self.create_block(in_init, RefRenderer(attr=False), I2, preset_none=True)
         out += [f"{I2}self.{n.name} = None" for n in in_build]
         builds = self.build_lines() if self.eager else []
@@ -165,7 +173,7 @@ class _Generator(ForwardWriter):
             out += builds
         out += ["", f"{I1}def call(self, inputs, training=None):"]
         out += self.unpack(I2, shapes=False)
-        out += self.call_body(RefRenderer(attr=True), I2, lambda n: f"self.{n.name}")
+        out += self.call_body(RefRenderer(attr=True), I2, self.attr)
         if self.nested:
             out += ["", f"{I1}def compute_output_shape(self, input_shape):"]
             out += self.unpack(I2, shapes=True)
@@ -179,15 +187,21 @@ class _Generator(ForwardWriter):
     def shape_lines(self) -> list[str]:
         """The output shape from the input shape, as build() walks it (a block used as a node
         is built, then asked for its output shape, by the block around it)."""
-        writer = BuildWriter(
-            self.plan, lambda n: f"self.{n.name}", self.layers.shape_pad, build=False
-        )
+        writer = BuildWriter(self.plan, self.attr, self.layers.shape_pad, build=False)
         out = writer.lines(I2)
         return [*out, f"{I2}return {shape_var(self.plan.var[self.plan.output_src])}"]
 
     def build_lines(self) -> list[str]:
         """Statements building every sub-layer on its input shape (eager weights)."""
-        return BuildWriter(self.plan, lambda n: f"self.{n.name}", self.layers.shape_pad).lines(I2)
+        return BuildWriter(self.plan, self.attr, self.layers.shape_pad).lines(I2)
+
+    def attr(self, node: Node) -> str:
+        """The attribute holding ``node``'s layer: ``self.conv1``, or ``self.downsamples[0]``
+        for a member of a list (MONAI's ModuleList)."""
+        if node.id in self.lists:
+            base, index = self.lists[node.id]
+            return f"self.{base}[{index}]"
+        return f"self.{node.name}"
 
     def created_in_build(self, node: Node) -> bool:
         return self.style == "build" and (node.lifecycle == "build" or self.plan.needs_shape(node))
@@ -203,7 +217,17 @@ class _Generator(ForwardWriter):
         items = [(n, conjuncts(n.condition) if n.condition else []) for n in nodes]
 
         def create(node: Node, at: str) -> list[str]:
-            return self.layers.assign(node, refs, at, f"self.{node.name} = ")
+            if node.id not in self.lists:
+                return self.layers.assign(node, refs, at, f"self.{node.name} = ")
+            base, index = self.lists[node.id]
+            if index:
+                return []  # made with the first of its list
+            members = [n for n in nodes if self.lists.get(n.id, ("",))[0] == base]
+            out = [f"{at}self.{base} = ["]
+            for member in members:
+                made = self.layers.assign(member, refs, at + I1, "")
+                out += [*made[:-1], made[-1] + ","]
+            return [*out, f"{at}]"]
 
         return self._nested(items, refs, indent, create, preset_none)
 

@@ -11,6 +11,7 @@ from blockstudio.core.catalog import Catalog, KindSpec
 from blockstudio.core.conditions import IN_CHANNELS, condition_names, parse_condition
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Node, ParamRef
 from blockstudio.core.graph import reachable_from_inputs, reaching, topological_order
+from blockstudio.core.names import is_identifier
 from blockstudio.core.problems import Problem, errors
 from blockstudio.core.shapes import first_shape
 from blockstudio.core.validate import CODEGEN_NAMES, validate
@@ -161,6 +162,41 @@ def _name_variables(plan: Plan, input_ids: list[str]) -> None:
             plan.var[nid] = plan.doc.nodes[nid].name
     for node in plan.order:
         plan.var[node.id] = names[chain_of[node.id]]
+
+
+def layer_lists(plan: Plan, created: list[Node]) -> dict[str, tuple[str, int]]:
+    """Nodes named ``<base>_0``, ``<base>_1``, ... (numbered from 0, even just one) created one
+    after another in ``__init__`` without a condition, held as one list attribute
+    (``self.downsamples[0]``), as MONAI's ModuleLists are: node id → (base, index). Weight
+    paths keep the node names."""
+
+    def numbered(node: Node) -> tuple[str, int] | None:
+        base, _, digits = node.name.rpartition("_")
+        ok = base and digits.isdigit() and str(int(digits)) == digits
+        return (base, int(digits)) if ok else None
+
+    groups: dict[str, list[tuple[int, Node]]] = {}
+    for node in created:
+        found = numbered(node)
+        if found:
+            groups.setdefault(found[0], []).append((found[1], node))
+    # a group is all of its numbered nodes: none conditional, none made elsewhere
+    created_ids = {n.id for n in created}
+    for node in plan.doc.nodes.values():
+        found = numbered(node)
+        if found and (node.condition is not None or node.id not in created_ids):
+            groups.pop(found[0], None)
+    taken = set(CODEGEN_NAMES) | {p.name for p in plan.doc.params}
+    taken |= {n.name for n in plan.doc.nodes.values()}
+    at = {n.id: i for i, n in enumerate(created)}
+    out: dict[str, tuple[str, int]] = {}
+    for base, members in groups.items():
+        places = [at[n.id] for _, n in members]
+        in_order = [i for i, _ in members] == list(range(len(members)))
+        together = places == list(range(places[0], places[0] + len(members)))
+        if in_order and together and is_identifier(base) and base not in taken:
+            out.update({n.id: (base, i) for i, n in members})
+    return out
 
 
 def _chain_name(chain: list[Node]) -> str:

@@ -67,7 +67,10 @@ def test_one_ruff_clean_module_with_each_class_once_in_dependency_order(blocks, 
     at = {name: source.index(f"class {name}(") for name in classes}
     outer = source.index("def dyn_u_net(" if style == "functional" else "class DynUNet(")
     assert at["UnetBasicBlock"] < at["UnetUpBlock"] and max(at.values()) < outer
-    assert "self.upsamples_0([x, downsamples_0_out])" in source or style == "functional"
+    if style != "functional":  # MONAI's ModuleLists: the levels are lists, the names stay
+        assert "self.downsamples = [" in source and "self.upsamples = [" in source
+        assert "x = self.upsamples[0]([x, downsamples_0_out])" in source
+        assert 'name="downsamples_0"' in source
 
 
 def test_init_style_takes_in_channels_like_monai(blocks):
@@ -143,3 +146,39 @@ def test_saves_and_loads_in_safe_mode_and_runs_from_a_plain_script(blocks, tmp_p
     make = "DynUNet(filters=(4, 8, 12), out_channels=5)"
     made = output_shape_in_plain_python(tmp_path, "dynunet_block", make, (1, 16, 16, 3))
     assert made == "(1, 16, 16, 5)"
+
+
+def _chain(names, condition=None):
+    from blockstudio.core.document import Document, Edge, Node
+
+    nodes = [Node("in", "Input", "input")]
+    for i, name in enumerate(names):
+        cond = condition if i == 1 else None
+        nodes.append(Node(f"n{i}", "Dense", name, {"units": 4}, condition=cond))
+    nodes.append(Node("out", "Output", "output"))
+    edges = [Edge(a.id, b.id) for a, b in zip(nodes, nodes[1:], strict=False)]
+    return Document("Chain", (None, 4), nodes=nodes, edges=edges)
+
+
+@pytest.mark.parametrize(
+    ("names", "condition", "listed"),
+    [
+        (["dense_0", "dense_1", "head"], None, True),
+        (["dense_1", "dense_2"], None, False),  # not numbered from 0
+        (["dense_0", "dense", "dense_1"], None, False),  # the list's name is a node's
+        (["dense_0", "dense_1"], "units_on", False),  # a conditional member stays an attribute
+        (["dense_0", "head", "dense_1"], None, False),  # not made one after another
+    ],
+)
+def test_numbered_layers_become_one_list_only_when_that_is_safe(catalog, names, condition, listed):
+    from blockstudio.core.document import BlockParam
+
+    doc = _chain(names, condition)
+    if condition:
+        doc.add_block_param(BlockParam("units_on", "bool", True))
+    source = generate_code(doc, catalog, "init")
+    assert ("self.dense = [" in source) == listed
+    module = load_generated(source, "init")
+    block = module.Chain()
+    out = block(np.zeros((2, 4), "float32"))
+    assert tuple(out.shape) == (2, 4) and len(block.weights) == 2 * len(names)
