@@ -21,6 +21,7 @@ from tools.make_unet_template import unet_params
 
 R = ParamRef
 RES = "template:unet-res-block"
+BASIC = "template:unet-basic-block"
 UP = "template:unet-up-block"
 OUT = "template:unet-out-block"
 SHARED = ("spatial_dims", "norm_name", "negative_slope", "dropout")
@@ -63,15 +64,19 @@ def params(n: int, spatial_dims: int) -> list[BlockParam]:
     ]
 
 
-def levels(n: int = 5, spatial_dims: int = 2, size: int = 64, in_channels: int = 1) -> Document:
-    """A DynUNet of ``n`` levels (2 or more) on inputs of ``size`` per spatial axis."""
+def levels(
+    n: int = 5, spatial_dims: int = 2, size: int = 64, in_channels: int = 1, res_block: bool = True
+) -> Document:
+    """A DynUNet of ``n`` levels (2 or more) on inputs of ``size`` per spatial axis; with
+    ``res_block=False`` the levels down are basic blocks (MONAI's default)."""
     if n < 2:
         raise ValueError("a DynUNet needs at least two levels")
     doc = Document(
         "DynUNet",
         (None, *[size] * spatial_dims, in_channels),
         params(n, spatial_dims),
-        description="Dynamic U-Net with residual blocks, as MONAI's DynUNet(res_block=True). "
+        description=f"Dynamic U-Net with {'residual' if res_block else 'basic'} blocks, as "
+        f"MONAI's DynUNet(res_block={res_block}). "
         "One level per entry of strides: residual blocks go down, UnetUpBlocks come back up "
         "with the skip of their level, and a 1x1 convolution maps to out_channels.",
     )
@@ -85,7 +90,8 @@ def levels(n: int = 5, spatial_dims: int = 2, size: int = 64, in_channels: int =
             "kernel_size": R("kernel_size", level),
             "stride": R("strides", level),
         }
-        return Node(name, RES, name, values, position=(dx * (level + 1), dy * level))
+        kind = RES if res_block else BASIC
+        return Node(name, kind, name, values, position=(dx * (level + 1), dy * level))
 
     encoder = [res("input_block", 0)]
     encoder += [res(f"downsamples_{i - 1}", i) for i in range(1, n - 1)]

@@ -83,6 +83,10 @@ class BlockScene(QGraphicsScene):
         self.addItem(item)
         self.nodes[nid] = item
         item.refresh_tooltip()
+        if spec is not None and spec.block is not None and spec.multi_input:
+            inner = self.model.catalog.library.document(node.kind, self.model.catalog)
+            for port, inp in zip(item.inputs, inner.input_nodes, strict=False):
+                port.setToolTip(f"input {port.index}: {inp.name}")  # which is the skip
         if not self.detailed:
             for port in (*item.inputs, item.output):
                 if port is not None:

@@ -72,13 +72,14 @@ def out_block(x, sd, pre):
     )
 
 
-def dynunet(x, sd, kernel_size, strides, norm):
-    """DynUNet(res_block=True).forward in eval mode: the skip layers' recursion, unrolled."""
+def dynunet(x, sd, kernel_size, strides, norm, res=True):
+    """DynUNet(res_block=res).forward in eval mode: the skip layers' recursion, unrolled."""
     n = len(strides)
     names = ["input_block", *[f"downsamples.{i}" for i in range(n - 2)], "bottleneck"]
     skips = []
     for level, name in enumerate(names):
-        x = res_block(x, sd, name, kernel_size[level], strides[level], norm)
+        block = res_block if res else basic_block
+        x = block(x, sd, name, kernel_size[level], strides[level], norm)
         skips.append(x)
     for j in range(n - 1):
         level = n - 2 - j
@@ -99,12 +100,12 @@ def _conv_params(sd, rng, key, shape):
     sd[key] = rng.normal(size=shape) * (1.0 / np.sqrt(np.prod(shape[1:])))
 
 
-def res_params(sd, rng, pre, dims, cin, cout, kernel, stride, norm):
+def res_params(sd, rng, pre, dims, cin, cout, kernel, stride, norm, res=True):
     _conv_params(sd, rng, f"{pre}.conv1.conv.weight", (cout, cin, *[kernel] * dims))
     _conv_params(sd, rng, f"{pre}.conv2.conv.weight", (cout, cout, *[kernel] * dims))
     _norm_params(sd, rng, f"{pre}.norm1", cout, norm)
     _norm_params(sd, rng, f"{pre}.norm2", cout, norm)
-    if cin != cout or stride != 1:
+    if res and (cin != cout or stride != 1):
         _conv_params(sd, rng, f"{pre}.conv3.conv.weight", (cout, cin, *[1] * dims))
         _norm_params(sd, rng, f"{pre}.norm3", cout, norm)
 
@@ -198,7 +199,7 @@ def test_up_block_matches_monai(blocks, dims, size, up, norm, style):
 
 
 # -- the whole DynUNet ----------------------------------------------------------------------------
-def dynunet_state(rng, dims, cin, cout, kernel_size, strides, filters, norm):
+def dynunet_state(rng, dims, cin, cout, kernel_size, strides, filters, norm, res=True):
     sd = {}
     n = len(strides)
     names = ["input_block", *[f"downsamples.{i}" for i in range(n - 2)], "bottleneck"]
@@ -214,6 +215,7 @@ def dynunet_state(rng, dims, cin, cout, kernel_size, strides, filters, norm):
             kernel_size[level],
             strides[level],
             norm,
+            res,
         )
     for j in range(n - 1):
         level = n - 2 - j
@@ -270,6 +272,22 @@ def test_dynunet_matches_monai(blocks, dims, size, strides, norm, k0, style):
         "norm_name": norm,
     }
     block, _ = build_block(doc, blocks, style, values, input_shape=(None, *[size] * dims, cin))
+    load_monai_state(block, sd)
+    got = np.asarray(block(channels_last(x), training=False))
+    np.testing.assert_allclose(np.moveaxis(got, -1, 1), expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_dynunet_with_basic_blocks_matches_monai_default(blocks, style):
+    """MONAI's own default, res_block=False: the levels down are UnetBasicBlocks."""
+    strides, kernel_size, filters = (1, 2, 2), (3, 3, 3), (4, 8, 12)
+    doc = levels(3, 2, size=8, in_channels=3, res_block=False)
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 3, 8, 8)).astype("float32")
+    sd = dynunet_state(rng, 2, 3, 2, kernel_size, strides, filters, "instance", res=False)
+    expected = dynunet(x, sd, kernel_size, strides, "instance", res=False)
+    values = {"out_channels": 2, "filters": filters, "kernel_size": kernel_size}
+    block, _ = build_block(doc, blocks, style, values, input_shape=(None, 8, 8, 3))
     load_monai_state(block, sd)
     got = np.asarray(block(channels_last(x), training=False))
     np.testing.assert_allclose(np.moveaxis(got, -1, 1), expected, atol=1e-4, rtol=1e-4)

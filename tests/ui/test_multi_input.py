@@ -43,7 +43,8 @@ def test_an_up_block_on_two_inputs_from_palette_to_run(make_window, qtbot):
     window.view.centerOn(QPointF(300, 250))
     drop_kind(window.view, UP, view_point(window.view, QPointF(300, 250)))
     up = next(n.id for n in doc.nodes.values() if n.kind == UP)
-    assert len(window.scene.nodes[up].inputs) == 2  # one port per Input inside
+    ports = window.scene.nodes[up].inputs
+    assert [p.toolTip() for p in ports] == ["input 0: inp", "input 1: skip"]  # one per Input
     _connect(qtbot, window, "input", up, 0)
     _connect(qtbot, window, skip.id, up, 1)
     _connect(qtbot, window, up, "output", 0)
