@@ -125,9 +125,10 @@ class SetParam(Command):
 
 
 class SetNodeField(Command):
-    """Change the name, lifecycle, condition or shares of a node."""
+    """Change the name, kind (a block node to a copy of its block), lifecycle, condition or
+    shares of a node."""
 
-    FIELDS = ("name", "lifecycle", "condition", "shares")
+    FIELDS = ("name", "kind", "lifecycle", "condition", "shares")
 
     def __init__(self, doc: Document, node_id: str, field_name: str, value: Any) -> None:
         if field_name not in self.FIELDS:

@@ -95,7 +95,7 @@ def _make_node(*args: Any) -> Node:
     return Node(*args)
 
 
-NODE_FIELDS = ("name", "lifecycle", "condition", "shares", "position")
+NODE_FIELDS = ("name", "kind", "lifecycle", "condition", "shares", "position")
 BLOCK_FIELDS = ("name", "description", "input_shape")
 
 

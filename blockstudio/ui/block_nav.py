@@ -9,14 +9,23 @@ with the project. A template is shipped with the studio, so it opens read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
 
+from blockstudio.core import commands as c
 from blockstudio.core.document import Document
-from blockstudio.core.library import TEMPLATE_PREFIX, BlockError, is_block_kind, kind_label
+from blockstudio.core.library import (
+    TEMPLATE_PREFIX,
+    BlockError,
+    file_kind,
+    is_block_kind,
+    kind_label,
+)
 from blockstudio.core.params import resolved
+from blockstudio.core.project import save_document
 from blockstudio.core.shapes import format_input_shape
 
 
@@ -71,8 +80,7 @@ class BlockNavigator(QObject):
         if node.kind.startswith(TEMPLATE_PREFIX):
             read_only = (
                 f"{kind_label(node.kind)} is a template shipped with Block Studio and opens "
-                "read-only; open it from File → Templates and save it as your own file to "
-                "change it."
+                "read-only; Make an Editable Copy (above the canvas) to change it for this node."
             )
         model.enter(inner, node.kind, read_only, self._context(node))
         self._after_move()
@@ -102,6 +110,35 @@ class BlockNavigator(QObject):
         self.w.model.enter(target.doc, target.kind, target.read_only, target.context)
         self._after_move()
         self.w.scene.select_node(self._node_id(target.doc, target.node))
+
+    def make_copy(self) -> Path | None:
+        """The open template saved as a ``.bsblock`` beside the project, the node it was opened
+        from pointed at that file (one undoable step), and the copy opened, editable."""
+        model = self.w.model
+        if not model.read_only or not self.levels or model.kind is None:
+            return None
+        if model.path is None:
+            self.w.statusBar().showMessage(
+                "Save the project first (Ctrl+S): the copy goes in the project's folder.", 8000
+            )
+            return None
+        folder = model.path.parent
+        stem = kind_label(model.kind)
+        path, n = folder / f"{stem}.bsblock", 2
+        while path.exists():
+            path, n = folder / f"{stem}-{n}.bsblock", n + 1
+        save_document(model.doc.copy(), path)
+        parent = self.levels[-1]
+        self.up(1)
+        node_id = self._node_id(parent.doc, parent.node)
+        if node_id is None:
+            return None
+        kind = file_kind(path, folder)
+        model.push(c.SetNodeField(model.doc, node_id, "kind", kind))
+        self.w.palette.add_block(kind)
+        self.open_node(node_id)
+        self.w.statusBar().showMessage(f"{parent.node} now uses {path.name}; edit it here.", 8000)
+        return path
 
     def _node_id(self, doc: Document, name: str) -> str | None:
         node = doc.node_by_name(name)
@@ -156,6 +193,14 @@ class BlockNavigator(QObject):
             note.setStyleSheet("color: #fdd663;")
             note.setToolTip(model.read_only)
             self._row.addWidget(note)
+            copy = QToolButton(text="Make an Editable Copy")
+            copy.setObjectName("make_copy")
+            copy.setToolTip(
+                "Save this template as a block file beside the project and use it for this "
+                "node: then it can be edited here (undo puts the template back)"
+            )
+            copy.clicked.connect(self.make_copy)
+            self._row.addWidget(copy)
         self._row.addStretch(1)
         self.bar.show()
         self.bar.setAttribute(Qt.WA_StyledBackground, True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QToolButton
 
 from blockstudio.core.document import Edge, Node, ParamRef
 from blockstudio.core.project import load_document, save_document
@@ -163,6 +164,37 @@ def test_a_template_opens_read_only_and_says_why(make_window, qtbot):
     window.nav.up()
     assert window.model.doc is window.model.root_doc
     assert window.scene.selected_node_ids() == [nid]
+
+
+def test_an_editable_copy_of_a_template_is_this_nodes_own_file(make_window, qtbot, tmp_path):
+    project = tmp_path / "outer.bsblock"
+    window = make_window(doc=empty_document())
+    nid = window.add_kind(RES, QPointF(200, 200))
+    qtbot.mouseClick(window.inspector.editors["open_block"], Qt.LeftButton)
+    copy = window.nav.bar.findChild(QToolButton, "make_copy")
+    qtbot.mouseClick(copy, Qt.LeftButton)  # the project has no folder yet: it says so
+    assert "Save the project first" in window.statusBar().currentMessage()
+    assert window.model.read_only
+    window.nav.up()
+    assert window.save_to(project)
+    qtbot.mouseClick(window.inspector.editors["open_block"], Qt.LeftButton)
+    qtbot.mouseClick(window.nav.bar.findChild(QToolButton, "make_copy"), Qt.LeftButton)
+    assert (tmp_path / "unet-res-block.bsblock").is_file()
+    assert not window.model.read_only and window.model.kind == "file:unet-res-block.bsblock"
+    window.scene.select_node("conv1")
+    window.inspector.editors["kernel_size"].link.setCurrentText("—")
+    window.inspector.editors["kernel_size"].editor.setValue(5)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
+    saved = load_document(tmp_path / "unet-res-block.bsblock", window.catalog)
+    assert saved.nodes["conv1"].params["kernel_size"] == 5
+    window.nav.up()
+    assert window.model.root_doc.nodes[nid].kind == "file:unet-res-block.bsblock"
+    while window.model.root_doc.nodes[nid].kind != RES:  # the edits inside, then the copy
+        assert window.model.undo_stack.canUndo()
+        window.model.undo_stack.undo()
+    assert window.model.undo_stack.undoText().startswith("Add ")  # nothing else was undone
 
 
 def test_a_double_click_on_a_block_lane_folds_just_that_block(qtbot, catalog):
