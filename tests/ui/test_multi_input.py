@@ -4,6 +4,7 @@ shapes, an up block's two ports, and a level's parameter following one entry of 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QPushButton
 
 from blockstudio.core.document import Edge, ParamRef
 from blockstudio.core.library import BlockLibrary
@@ -93,3 +94,35 @@ def test_a_level_follows_one_entry_of_a_list_parameter(make_window, qtbot, catal
             for p in window.model.all_problems()
         )
     )
+
+
+def test_a_new_block_parameter_can_become_a_list(make_window, qtbot):
+    window = make_window(doc=empty_document())
+    doc = window.model.doc
+    window.scene.clearSelection()
+    qtbot.mouseClick(
+        next(b for b in window.inspector.findChildren(QPushButton) if b.text() == "Add"),
+        Qt.LeftButton,
+    )
+    assert doc.param("param1").type == "int"
+    qtbot.waitUntil(lambda: "param_type:param1" in window.inspector.editors)
+    kind = window.inspector.editors["param_type:param1"]
+    kind.setCurrentText("ints")
+    kind.activated.emit(kind.currentIndex())
+    assert (doc.param("param1").type, doc.param("param1").default) == ("ints", (1,))
+    qtbot.waitUntil(lambda: window.inspector.editors.get("params") is not None)
+    table = window.inspector.editors["params"]
+    table.item(0, 2).setText("(1, 2, 2)")
+    assert doc.param("param1").default == (1, 2, 2)
+    nid = window.add_kind("Convolution", QPointF(200, 200))
+    link = window.inspector.editors["strides"].link
+    assert [link.itemText(i) for i in range(link.count())][-3:] == [
+        "param1[0]",
+        "param1[1]",
+        "param1[2]",
+    ]
+    link.setCurrentText("param1[2]")
+    assert doc.nodes[nid].params["strides"] == ParamRef("param1", 2)
+    for _ in range(4):  # the link, the node, the list's values, the type
+        window.model.undo_stack.undo()
+    assert (doc.param("param1").type, doc.param("param1").default) == ("int", 1)

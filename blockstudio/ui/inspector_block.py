@@ -1,0 +1,205 @@
+"""The inspector's page for the block itself (nothing selected): its class name, input shape,
+description and block parameters, each edit a command."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from blockstudio.core import commands as c
+from blockstudio.core.catalog import ParamSpec
+from blockstudio.core.document import PARAM_TYPES, BlockParam
+from blockstudio.core.names import name_problem
+from blockstudio.core.params import check_block_param
+from blockstudio.core.shapes import ShapeError, format_input_shape, parse_input_shape
+from blockstudio.ui.param_editor import parse_text, show_value
+
+
+class BlockPage:
+    """A mixin of the Inspector (``self.model``, ``self.editors``, ``self._say``...)."""
+
+    def _block_page(self, layout: QVBoxLayout) -> None:
+        doc = self.model.doc
+        layout.addWidget(QLabel("<b>Block</b>"))
+        form = QFormLayout()
+        layout.addLayout(form)
+        name = QLineEdit(doc.name)
+        name.editingFinished.connect(lambda: self._set_block_name(name))
+        self.editors["block_name"] = name
+        form.addRow("Class name", name)
+        shape = QLineEdit(format_input_shape(doc.input_shape))
+        shape.setToolTip(
+            "e.g. (None, 64, 64, 32), 64, 64, 32 or 64x64x32; with several Input nodes one "
+            "shape each, in index order: (None, 32, 32, 64), (None, 64, 64, 32)"
+        )
+        shape.textEdited.connect(lambda t: self._check_shape(shape, t))
+        shape.editingFinished.connect(lambda: self._set_shape(shape))
+        self.editors["input_shape"] = shape
+        form.addRow("Input shape", shape)
+        desc = QPlainTextEdit(doc.description)
+        desc.setFixedHeight(70)
+        desc.focusOutEvent = lambda e, d=desc: (
+            self._set_description(d),
+            QPlainTextEdit.focusOutEvent(d, e),
+        )
+        self.editors["description"] = desc
+        form.addRow("Description", desc)
+        layout.addWidget(QLabel("<b>Block parameters</b>"))
+        table = QTableWidget(len(doc.params), 3)
+        table.setHorizontalHeaderLabels(["name", "type", "default"])
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setStretchLastSection(True)
+        for row, p in enumerate(doc.params):
+            for col, text in enumerate([p.name, p.type, show_value(p.default)]):
+                item = QTableWidgetItem(text)
+                if col == 1:
+                    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                item.setToolTip(p.doc)
+                table.setItem(row, col, item)
+            kind = QComboBox()
+            kind.addItems(PARAM_TYPES)
+            kind.setCurrentText(p.type)
+            kind.setToolTip("ints: a list of whole numbers, one per level (strides[2] reads one)")
+            kind.activated.connect(
+                lambda _i, r=row, k=kind: self._set_param_type(r, k.currentText())
+            )
+            table.setCellWidget(row, 1, kind)
+            self.editors[f"param_type:{p.name}"] = kind
+        table.setMinimumHeight(60 + 26 * len(doc.params))
+        table.itemChanged.connect(self._param_cell_changed)
+        self.editors["params"] = table
+        layout.addWidget(table)
+        row = QHBoxLayout()
+        add, remove = QPushButton("Add"), QPushButton("Remove")
+        add.clicked.connect(self._add_param)
+        remove.clicked.connect(lambda: self._remove_param(table.currentRow()))
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+    def _set_block_name(self, line: QLineEdit) -> None:
+        text = line.text().strip()
+        if text == self.model.doc.name:
+            return
+        why = name_problem(text, "block")
+        if why:
+            self._say(why)
+            line.setText(self.model.doc.name)
+            return
+        self.model.push(c.SetBlockField(self.model.doc, "name", text))
+
+    def _check_shape(self, line: QLineEdit, text: str) -> None:
+        try:
+            parse_input_shape(text)
+        except ShapeError as exc:
+            line.setStyleSheet("border: 1px solid #d93025;")
+            self._say(f"Input shape: {exc.message}")
+            return
+        line.setStyleSheet("")
+        self._say("")
+
+    def _set_shape(self, line: QLineEdit) -> None:
+        try:
+            shape = parse_input_shape(line.text())
+        except ShapeError:
+            return  # the message is already shown; the document keeps its shape
+        if shape != self.model.doc.input_shape:
+            self.model.push(c.set_input_shape(self.model.doc, shape))
+
+    def _set_description(self, box: QPlainTextEdit) -> None:
+        text = box.toPlainText()
+        if text != self.model.doc.description:
+            self.model.push(c.SetBlockField(self.model.doc, "description", text))
+
+    def _param_cell_changed(self, item: QTableWidgetItem) -> None:
+        doc = self.model.doc
+        if item.row() >= len(doc.params):
+            return
+        old = doc.params[item.row()]
+        new = old
+        if item.column() == 0:
+            text = item.text().strip()
+            why = name_problem(text, "param", self.model.catalog.reserved_names)
+            if why or (text != old.name and doc.param(text)):
+                self._say(why or f"Block parameter name {text!r} is already used.")
+                self._refresh_later()
+                return
+            new = dataclasses.replace(old, name=text)
+        elif item.column() == 2:
+            try:
+                value = parse_text(
+                    ParamSpec(old.name, old.type, optional=old.optional), item.text()
+                )
+            except ValueError as exc:
+                self._say(str(exc))
+                self._refresh_later()
+                return
+            message = check_block_param(old, value)
+            if message:
+                self._say(message)
+                self._refresh_later()
+                return
+            new = dataclasses.replace(old, default=value)
+        if new != old:
+            self.model.push(c.EditBlockParam(doc, old.name, new))
+
+    def _set_param_type(self, row: int, type_: str) -> None:
+        """Another type for a block parameter; its default is converted where it can be (3 ↔
+        (3,)), else the type's plain default. Nodes that follow it are checked again."""
+        doc = self.model.doc
+        if row >= len(doc.params) or doc.params[row].type == type_:
+            return
+        old = doc.params[row]
+        default = convert_default(old.default, type_)
+        new = dataclasses.replace(old, type=type_, default=default, choices=None)
+        self.model.push(c.EditBlockParam(doc, old.name, new))
+
+    def _refresh_later(self) -> None:
+
+        QTimer.singleShot(0, lambda: self.show_node(self.node_id))
+
+    def _add_param(self) -> None:
+        doc = self.model.doc
+        i = 1
+        while doc.param(f"param{i}"):
+            i += 1
+        self.model.push(c.AddBlockParam(BlockParam(f"param{i}", "int", 1)))
+
+    def _remove_param(self, row: int) -> None:
+        if 0 <= row < len(self.model.doc.params):
+            self.model.push(c.RemoveBlockParam(self.model.doc, self.model.doc.params[row].name))
+
+
+_PLAIN = {"int": 1, "float": 1.0, "str": "", "bool": False, "ints": (1,)}
+
+
+def convert_default(value, type_: str):
+    """``value`` as a ``type_`` default: 3 → (3,) → 3, 2 → 2.0, else the type's plain value."""
+    if value is None:
+        return None
+    if type_ == "ints":
+        if isinstance(value, tuple | list) and all(type(v) is int for v in value):
+            return tuple(value)
+        return (value,) if type(value) is int else _PLAIN[type_]
+    if isinstance(value, tuple | list):
+        value = value[0] if value else None
+    try:
+        converted = {"int": int, "float": float, "str": str, "bool": bool}[type_](value)
+    except (TypeError, ValueError):
+        return _PLAIN[type_]
+    message = check_block_param(BlockParam("p", type_, converted), converted)
+    return _PLAIN[type_] if message else converted
