@@ -42,6 +42,14 @@ def params(n: int, spatial_dims: int) -> list[BlockParam]:
             choices=(1, 2, 3),
             doc="Number of spatial dimensions.",
         ),
+        BlockParam(
+            "in_channels",
+            "int",
+            None,
+            optional=True,
+            doc="Channels of the input, as MONAI takes them; None takes the input's (given, "
+            "they are checked).",
+        ),
         BlockParam("out_channels", "int", 2, doc="Number of output channels (classes)."),
         BlockParam("kernel_size", "ints", (3,) * n, doc="Convolution kernel size of each level."),
         BlockParam(

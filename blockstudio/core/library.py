@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from blockstudio.core.catalog import Catalog, KindSpec
+from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.document import INPUT_KIND, Document
 from blockstudio.core.params import block_param_spec
 
@@ -170,7 +171,8 @@ class BlockLibrary:
 
 
 def _block_spec(kind: str, doc: Document) -> KindSpec:
-    params = tuple(block_param_spec(p) for p in doc.params)
+    # in_channels is what the node's input has: the graph decides it, not a value on the node
+    params = tuple(block_param_spec(p) for p in doc.params if p.name != IN_CHANNELS)
     summary = (doc.description or f"The {doc.name} block.").split(". ")[0]
     ports = max(len(doc.nodes_of_kind(INPUT_KIND)), 1)
     return KindSpec(

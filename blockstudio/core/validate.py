@@ -135,6 +135,13 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
                     "duplicate_name", f"Block parameter {p.name!r} is defined twice.", param=where
                 )
             )
+        elif p.name == IN_CHANNELS:
+            if not (p.type == "int" and p.optional and p.default is None):
+                msg = (
+                    "Block parameter 'in_channels' is the input's channels taken as an argument, "
+                    "as MONAI's blocks take it: make it an optional int with default None."
+                )
+                out.append(Problem("bad_param", msg, param=where))
         elif name_msg:
             out.append(Problem("reserved_name", name_msg, param=where))
         seen.add(p.name)
@@ -263,6 +270,14 @@ def _check_node(
                 )
                 continue
             bp = doc.param(value.param)
+            if bp is not None and bp.name == IN_CHANNELS:
+                add(
+                    "bad_param",
+                    f"{key} cannot follow in_channels: that argument is only checked against "
+                    "the input; a condition can use the input's channels (in_channels).",
+                    key,
+                )
+                continue
             if bp is None:
                 add(
                     "unresolved_ref",

@@ -120,18 +120,33 @@ class _Generator(ForwardWriter):
 
     def args(self) -> list[BlockParam]:
         params = list(self.doc.params)
-        if self.in_init_args:
-            at = next((i for i, p in enumerate(params) if p.name == "out_channels"), 0)
-            params.insert(
-                at,
-                BlockParam(
-                    IN_CHANNELS,
-                    "int",
-                    first_shape(self.doc.input_shape)[-1],
-                    doc="Channels of the input (the last axis).",
-                ),
+        declared = self.doc.param(IN_CHANNELS)
+        if self.style == "init" and (self.in_init_args or declared is not None):
+            # __init__ makes the sub-layers, so it needs the channels: the input's by default
+            channels = BlockParam(
+                IN_CHANNELS,
+                "int",
+                first_shape(self.doc.input_shape)[-1],
+                doc=declared.doc if declared else "Channels of the input (the last axis).",
             )
+            if declared is not None:
+                params[params.index(declared)] = channels
+            else:
+                at = next((i for i, p in enumerate(params) if p.name == "out_channels"), 0)
+                params.insert(at, channels)
         return params
+
+    def channel_check(self, indent: str, given: str, shape: str) -> list[str]:
+        """With a declared ``in_channels`` argument, the input must have that many channels."""
+        if self.doc.param(IN_CHANNELS) is None:
+            return []
+        return [
+            f"{indent}if {given} is not None and {shape}[-1] != {given}:",
+            f"{indent}{I1}raise ValueError(",
+            f'{indent}{I2}f"{self.doc.name} was made for {{{given}}} input channels, "',
+            f'{indent}{I2}f"not {{{shape}[-1]}}."',
+            f"{indent}{I1})",
+        ]
 
     def arg_docs(self, params: list[BlockParam]) -> list[str]:
         lines = []
@@ -162,9 +177,11 @@ class _Generator(ForwardWriter):
         out += self.create_block(in_init, RefRenderer(attr=False), I2, preset_none=True)
         out += [f"{I2}self.{n.name} = None" for n in in_build]
         builds = self.build_lines() if self.eager else []
-        if in_build or builds:
+        check = self.channel_check(I2, "self.in_channels", self.first_input(shapes=True))
+        if in_build or builds or check:
             out += ["", f"{I1}def build(self, input_shape):"]
             out += self.unpack(I2, shapes=True)
+            out += check
             if any(self.plan.needs_shape(n) for n in in_build):
                 out.append(f"{I2}in_channels = {self.first_input(shapes=True)}[-1]")
             out += self.create_block(in_build, RefRenderer(attr=True), I2, preset_none=False)

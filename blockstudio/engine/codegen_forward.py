@@ -164,6 +164,7 @@ class ForwardWriter:
         )
         refs = RefRenderer(attr=False)
         out += self.unpack(I1, shapes=False)
+        out += self.channel_check(I1, "in_channels", f"{self.first_input(shapes=False)}.shape")
         if any(self.plan.needs_shape(n) for n in self.plan.order):
             out.append(f"{I1}in_channels = {self.first_input(shapes=False)}.shape[-1]")
         out += self.call_body(refs, I1, lambda n: n.name)

@@ -44,8 +44,9 @@ def test_the_shipped_template_is_monai_s_five_level_2d_dynunet(blocks):
         "upsamples_3",
         "output_block",
     ]
-    assert [p.name for p in doc.params][:6] == [
+    assert [p.name for p in doc.params][:7] == [  # MONAI's order: positional calls port
         "spatial_dims",
+        "in_channels",
         "out_channels",
         "kernel_size",
         "strides",
@@ -182,3 +183,38 @@ def test_numbered_layers_become_one_list_only_when_that_is_safe(catalog, names, 
     block = module.Chain()
     out = block(np.zeros((2, 4), "float32"))
     assert tuple(out.shape) == (2, 4) and len(block.weights) == 2 * len(names)
+
+
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_monai_s_positional_arguments_work_in_every_style_and_in_channels_is_checked(blocks, style):
+    source = generate_code(small(size=8), blocks, style)
+    module = load_generated(source, style)
+    # DynUNet(spatial_dims, in_channels, out_channels, kernel_size, strides, upsample_kernel_size)
+    args = (2, 3, 5, (3, 3, 3), (1, 2, 2), (2, 2))
+    x = np.zeros((1, 8, 8, 3), "float32")
+    if style == "functional":
+        out = module.dyn_u_net(keras.Input((8, 8, 3)), *args, filters=(4, 8, 12))
+        assert tuple(out.shape) == (None, 8, 8, 5)
+        with pytest.raises(ValueError, match="DynUNet was made for 4 input channels, not 3"):
+            module.dyn_u_net(keras.Input((8, 8, 3)), 2, 4, 5, (3, 3, 3), (1, 2, 2), (2, 2))
+        return
+    net = module.DynUNet(*args, filters=(4, 8, 12))
+    assert tuple(net(x).shape) == (1, 8, 8, 5)
+    wrong = module.DynUNet(2, 4, 5, (3, 3, 3), (1, 2, 2), (2, 2), filters=(4, 8, 12))
+    with pytest.raises(Exception, match="made for 4 input channels, not 3|expected axis -1"):
+        wrong(x)
+
+
+def test_in_channels_as_a_block_parameter_is_the_input_s_and_only_checked(blocks):
+    from blockstudio.core.document import BlockParam, ParamRef
+    from blockstudio.core.validate import validate
+
+    doc = small()
+    doc.replace_block_param("in_channels", BlockParam("in_channels", "int", 3))
+    (p,) = validate(doc, blocks)
+    assert "optional int with default None" in p.message
+    doc = small()
+    doc.set_param("input_block", "out_channels", ParamRef("in_channels"))
+    (p,) = validate(doc, blocks)
+    assert p.node_id == "input_block" and "cannot follow in_channels" in p.message
+    assert blocks.get("template:dynunet").param("in_channels") is None  # a node's is its input
