@@ -338,12 +338,14 @@ class Document(Observable[DocEvent]):
     # -- plain data ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form used by project files (tuples become lists)."""
+        from blockstudio.core.doc_json import node_to_dict, param_to_dict, value_to_json
+
         return {
             "name": self._name,
             "description": self._description,
             "input_shape": value_to_json(self._input_shape),
-            "params": [_param_to_dict(p) for p in self._params],
-            "nodes": [_node_to_dict(n) for n in self._nodes.values()],
+            "params": [param_to_dict(p) for p in self._params],
+            "nodes": [node_to_dict(n) for n in self._nodes.values()],
             "edges": [[e.src, e.dst, e.port] for e in self._edges],
         }
 
@@ -352,56 +354,3 @@ def input_order(node: Node) -> tuple[int, str]:
     """Sort key of Input nodes: the position the user gave (``index``), then the id."""
     index = node.params.get("index", 0)
     return (index if isinstance(index, int) else 0, node.id)
-
-
-def value_to_json(value: Any) -> Any:
-    if isinstance(value, ParamRef):
-        if value.index is not None:
-            return {"$param": value.param, "$index": value.index}
-        return {"$param": value.param}
-    if isinstance(value, tuple | list):
-        return [value_to_json(v) for v in value]
-    return value
-
-
-def value_from_json(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"$param"} and isinstance(value["$param"], str):
-        return ParamRef(value["$param"])
-    if (
-        isinstance(value, dict)
-        and set(value) == {"$param", "$index"}
-        and isinstance(value["$param"], str)
-        and type(value["$index"]) is int
-        and value["$index"] >= 0
-    ):
-        return ParamRef(value["$param"], value["$index"])
-    if isinstance(value, list):
-        return tuple(value_from_json(v) for v in value)
-    return value
-
-
-def _param_to_dict(p: BlockParam) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": p.name, "type": p.type, "default": p.default}
-    if p.optional:
-        out["optional"] = True
-    if p.choices is not None:
-        out["choices"] = list(p.choices)
-    if p.doc:
-        out["doc"] = p.doc
-    return out
-
-
-def _node_to_dict(n: Node) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": n.id,
-        "kind": n.kind,
-        "name": n.name,
-        "params": {k: value_to_json(v) for k, v in n.params.items()},
-        "lifecycle": n.lifecycle,
-        "position": [n.position[0], n.position[1]],
-    }
-    if n.condition is not None:
-        out["condition"] = n.condition
-    if n.shares is not None:
-        out["shares"] = n.shares
-    return out

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
+from blockstudio.core.doc_json import value_from_json
 from blockstudio.core.document import (
     LIFECYCLES,
     PARAM_TYPES,
@@ -19,7 +20,6 @@ from blockstudio.core.document import (
     Edge,
     Node,
     ParamRef,
-    value_from_json,
 )
 from blockstudio.core.library import is_block_kind
 from blockstudio.core.shapes import as_input_shape

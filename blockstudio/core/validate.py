@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
@@ -34,7 +33,7 @@ from blockstudio.core.params import (
 )
 from blockstudio.core.problems import Problem
 from blockstudio.core.shapes import first_shape, input_shapes
-from blockstudio.core.validate_graph import check_edges, check_graph
+from blockstudio.core.validate_graph import check_edges, check_graph, check_inputs
 
 # Names the generated code itself uses; a node or block parameter with one would clash.
 CODEGEN_NAMES = RESERVED
@@ -164,58 +163,12 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
     msg = text_problem("The block's description", doc.description)
     if msg:
         out.append(Problem("bad_text", msg, param="description"))
-    out += _check_inputs(doc, shapes)
+    out += check_inputs(doc, shapes)
     outputs = doc.nodes_of_kind(OUTPUT_KIND)
     if len(outputs) != 1:
         out.append(
             Problem("io_count", f"A block needs exactly one Output node, found {len(outputs)}.")
         )
-    return out
-
-
-def _check_inputs(doc: Document, shapes: list[tuple]) -> list[Problem]:
-    """One shape per Input node; several inputs have distinct indexes and names that can be
-    variables of the generated code (``skip``, ``skip_shape``)."""
-    inputs = doc.input_nodes
-    if not inputs:
-        return [Problem("io_count", "A block needs an Input node, found none.")]
-    out: list[Problem] = []
-    names = ", ".join(n.name for n in inputs)
-    if len(inputs) != len(shapes):
-        if len(inputs) > 1:
-            example = ", ".join(["(None, 16, 16, 32)"] * len(inputs))
-            msg = (
-                f"The block has {len(inputs)} Input nodes ({names}), so the input shape needs "
-                f"one shape each, in that order, e.g. {example}; it gives {len(shapes)}."
-            )
-        else:
-            msg = f"The block has one Input node, but the input shape gives {len(shapes)} shapes."
-        out.append(Problem("bad_shape", msg, param="input_shape"))
-    if len(inputs) == 1:
-        return out
-    seen: dict[int, str] = {}
-    for node in inputs:
-        index = node.params.get("index", 0)
-        if index in seen:
-            out.append(
-                Problem(
-                    "bad_param",
-                    f"Inputs {seen[index]} and {node.name} both have index {index}; give each "
-                    "input its own position (0, 1, ...).",
-                    node.id,
-                    "index",
-                )
-            )
-        seen.setdefault(index, node.name)
-        msg = name_problem(node.name, "node")
-        if msg is None and (node.name.endswith("_shape") or hasattr(builtins, node.name)):
-            msg = (
-                f"Input name {node.name!r} cannot be a variable of the generated code (a "
-                "Python built-in, or a shape's name); with several inputs each name is one. "
-                "Rename it, e.g. x_in or skip."
-            )
-        if msg and is_identifier(node.name):
-            out.append(Problem("reserved_name", msg, node.id, "name"))
     return out
 
 

@@ -1,12 +1,15 @@
-"""Validation of the graph's shape: edges and ports, cycles, and what lies off the Input → Output
-path (the rest of validation is in ``core.validate``)."""
+"""Validation of the graph's shape: edges and ports, cycles, what lies off the Input → Output
+paths, and the inputs themselves (the rest of validation is in ``core.validate``)."""
 
 from __future__ import annotations
+
+import builtins
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.connect import edge_problems
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
 from blockstudio.core.graph import reachable_from_inputs, reaching, topological_order
+from blockstudio.core.names import is_identifier, name_problem
 from blockstudio.core.problems import Problem
 
 
@@ -107,4 +110,50 @@ def check_graph(doc: Document) -> list[Problem]:
                     severity="warning",
                 )
             )
+    return out
+
+
+def check_inputs(doc: Document, shapes: list[tuple]) -> list[Problem]:
+    """One shape per Input node; several inputs have distinct indexes and names that can be
+    variables of the generated code (``skip``, ``skip_shape``)."""
+    inputs = doc.input_nodes
+    if not inputs:
+        return [Problem("io_count", "A block needs an Input node, found none.")]
+    out: list[Problem] = []
+    names = ", ".join(n.name for n in inputs)
+    if len(inputs) != len(shapes):
+        if len(inputs) > 1:
+            example = ", ".join(["(None, 16, 16, 32)"] * len(inputs))
+            msg = (
+                f"The block has {len(inputs)} Input nodes ({names}), so the input shape needs "
+                f"one shape each, in that order, e.g. {example}; it gives {len(shapes)}."
+            )
+        else:
+            msg = f"The block has one Input node, but the input shape gives {len(shapes)} shapes."
+        out.append(Problem("bad_shape", msg, param="input_shape"))
+    if len(inputs) == 1:
+        return out
+    seen: dict[int, str] = {}
+    for node in inputs:
+        index = node.params.get("index", 0)
+        if index in seen:
+            out.append(
+                Problem(
+                    "bad_param",
+                    f"Inputs {seen[index]} and {node.name} both have index {index}; give each "
+                    "input its own position (0, 1, ...).",
+                    node.id,
+                    "index",
+                )
+            )
+        seen.setdefault(index, node.name)
+        msg = name_problem(node.name, "node")
+        if msg is None and (node.name.endswith("_shape") or hasattr(builtins, node.name)):
+            msg = (
+                f"Input name {node.name!r} cannot be a variable of the generated code (a "
+                "Python built-in, or a shape's name); with several inputs each name is one. "
+                "Rename it, e.g. x_in or skip."
+            )
+        if msg and is_identifier(node.name):
+            out.append(Problem("reserved_name", msg, node.id, "name"))
     return out

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from blockstudio.core import commands as c
+from blockstudio.core.doc_json import value_from_json
 from blockstudio.core.document import (
     INPUT_KIND,
     OUTPUT_KIND,
     Document,
     Edge,
     Node,
-    value_from_json,
 )
 
 NODES_MIME = "application/x-blockstudio-nodes"
