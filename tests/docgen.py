@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
 
 from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
+from blockstudio.core.shapes import input_shapes, is_multi
 
 CONDITIONS = [
     "in_channels != out_channels",
@@ -36,7 +38,11 @@ def documents(draw, max_nodes: int = 7) -> Document:
         ),
         BlockParam("dropout", "float", dropout, optional=True),
     ]
-    doc = Document("RandomBlock", (None, *[size] * spatial, in_ch), params)
+    # sometimes a second input (a U-Net skip): the block is then called on [x_in, skip]
+    skip_ch = draw(st.sampled_from([None, 2, 3]))
+    shape = (None, *[size] * spatial, in_ch)
+    shapes = (shape, (None, *[size] * spatial, skip_ch)) if skip_ch else shape
+    doc = Document("RandomBlock", shapes, params)
     env = {
         "in_channels": in_ch,
         "out_channels": out_ch,
@@ -44,8 +50,11 @@ def documents(draw, max_nodes: int = 7) -> Document:
         "norm_name": params[3].default,
         "dropout": dropout,
     }
-    doc.add_node(Node("in", "Input", "input"))
+    doc.add_node(Node("in", "Input", "x_in" if skip_ch else "input"))
     pool: list[tuple[str, int]] = [("in", in_ch)]  # (node id, channels) of every output so far
+    if skip_ch:
+        doc.add_node(Node("skip", "Input", "skip", {"index": 1}))
+        pool.append(("skip", skip_ch))
     consumed: set[str] = set()
     lrelus: list[str] = []
     n = draw(st.integers(1, max_nodes))
@@ -138,3 +147,15 @@ def documents(draw, max_nodes: int = 7) -> Document:
     doc.add_node(Node("out", "Output", "output"))
     doc.add_edge(Edge(last, "out"))
     return doc
+
+
+def inputs_for(doc: Document, batch: int, zeros: bool = False):
+    """Data for ``doc``'s inputs: one array, or a list of them for a block with several."""
+    rng = np.random.default_rng(0)
+    xs = [
+        (np.zeros if zeros else lambda size: rng.normal(size=size))((batch, *s[1:])).astype(
+            "float32"
+        )
+        for s in input_shapes(doc.input_shape)
+    ]
+    return xs if is_multi(doc.input_shape) else xs[0]

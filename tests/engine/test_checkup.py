@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 
 from blockstudio.core.checkup import SCENARIO_KEYS, matrix_text
 from blockstudio.core.document import Document, Edge, Node
+from blockstudio.core.shapes import first_shape, input_shapes, is_multi
 from blockstudio.engine.checkup import run_checkup, run_scenario
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.loader import load_generated
-from tests.docgen import documents
+from tests.docgen import documents, inputs_for
 
 EXAMPLES = 60 if os.environ.get("CI") else 15
 
@@ -117,10 +118,11 @@ def test_eager_build_makes_every_weight_a_call_makes(catalog, doc):
         module = load_generated(generate_code(doc, catalog, style), style)
         kwargs = {}
         if style == "init" and "in_channels" in module.RandomBlock.__init__.__code__.co_varnames:
-            kwargs = {"in_channels": doc.input_shape[-1]}
+            kwargs = {"in_channels": first_shape(doc.input_shape)[-1]}
         built, called = module.RandomBlock(**kwargs), module.RandomBlock(**kwargs)
-        built.build(doc.input_shape)
-        called(np.zeros((1, *doc.input_shape[1:]), "float32"))
+        shapes = [list(s) for s in input_shapes(doc.input_shape)]
+        built.build(shapes if is_multi(doc.input_shape) else shapes[0])
+        called(inputs_for(doc, 1, zeros=True))
 
         def rel(layer):
             return [(w.path.split("/", 1)[1], tuple(w.shape)) for w in layer.weights]

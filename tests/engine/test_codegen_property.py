@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, note, settings
 
 from blockstudio.core.catalog import load_catalog
 from blockstudio.core.project import document_to_json
+from blockstudio.core.shapes import first_shape, input_shapes
 from blockstudio.engine.codegen import STYLES, generate_code
 from blockstudio.engine.inference import ShapeInference
 from blockstudio.engine.loader import load_generated
-from tests.docgen import documents
+from tests.docgen import documents, inputs_for
 
 EXAMPLES = 200 if os.environ.get("CI") else 40
 CATALOG = load_catalog()
@@ -41,15 +42,15 @@ def test_generated_code_is_ruff_clean(tmp_path_factory, doc):
 
 def _build(doc, style):
     module = load_generated(generate_code(doc, CATALOG, style), style)
-    shape = doc.input_shape
+    shapes = [s[1:] for s in input_shapes(doc.input_shape)]
     if style == "functional":
-        model = module.build_model(shape[1:])
+        model = module.build_model(tuple(shapes) if len(shapes) > 1 else shapes[0])
         return model, model.get_layer
     kwargs = {}
     if style == "init" and "in_channels" in module.RandomBlock.__init__.__code__.co_varnames:
-        kwargs = {"in_channels": shape[-1]}
+        kwargs = {"in_channels": first_shape(doc.input_shape)[-1]}
     block = module.RandomBlock(**kwargs)
-    block(np.zeros((1, *shape[1:]), "float32"))
+    block(inputs_for(doc, 1))
     return block, lambda name: getattr(block, name)
 
 
@@ -68,7 +69,7 @@ def test_generated_code_builds_matches_inference_and_styles_agree(doc):
         layer = get_layer(node.name)
         if len(layer._inbound_nodes) == 1:  # a shared layer has one output per call
             assert tuple(layer.output.shape) == inferred.shapes[node.id], node.name
-    x = np.random.default_rng(0).normal(size=(2, *doc.input_shape[1:])).astype("float32")
+    x = inputs_for(doc, 2)
     expected = np.asarray(model(x, training=False))
     for style in ("build", "init"):
         block, lookup = _build(doc, style)

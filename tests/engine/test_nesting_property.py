@@ -15,7 +15,7 @@ from blockstudio.core.project import document_to_json
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.inference import ShapeInference
 from blockstudio.engine.loader import load_generated
-from tests.docgen import documents
+from tests.docgen import documents, inputs_for
 
 EXAMPLES = 60 if os.environ.get("CI") else 15
 KIND = "file:random.bsblock"
@@ -23,15 +23,12 @@ KIND = "file:random.bsblock"
 
 def _wrapped(inner: Document) -> tuple[Document, object]:
     """``Outer``: Input → the inner block as one node → Output; a library that knows it."""
+    ins = [Node(f"in{i}", "Input", f"x{i}", {"index": i}) for i in range(len(inner.input_nodes))]
     outer = Document(
         "Outer",
         inner.input_shape,
-        nodes=[
-            Node("in", "Input", "input"),
-            Node("blk", KIND, "inner"),
-            Node("out", "Output", "output"),
-        ],
-        edges=[Edge("in", "blk"), Edge("blk", "out")],
+        nodes=[*ins, Node("blk", KIND, "inner"), Node("out", "Output", "output")],
+        edges=[*(Edge(n.id, "blk", i) for i, n in enumerate(ins)), Edge("blk", "out")],
     )
     return outer, load_catalog().with_library(BlockLibrary(documents={KIND: inner}))
 
@@ -39,7 +36,7 @@ def _wrapped(inner: Document) -> tuple[Document, object]:
 def _block(doc, catalog, cls_name):
     module = load_generated(generate_code(doc, catalog, "build"), "build")
     block = getattr(module, cls_name)()
-    block(np.zeros((1, *doc.input_shape[1:]), "float32"))
+    block(inputs_for(doc, 1, zeros=True))
     return block
 
 
@@ -57,7 +54,7 @@ def test_a_block_as_a_node_has_its_shapes_counts_and_outputs(doc):
         n for nid, n in alone.param_counts.items() if alone.present.get(nid)
     )
     keras.backend.clear_session()
-    x = np.random.default_rng(0).normal(size=(2, *doc.input_shape[1:])).astype("float32")
+    x = inputs_for(doc, 2)
     inner = _block(doc, catalog, "RandomBlock")
     wrapper = _block(outer, catalog, "Outer")
     assert wrapper.count_params() == inner.count_params() == nested.param_counts.get("blk", 0)
