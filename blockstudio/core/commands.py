@@ -15,7 +15,7 @@ from blockstudio.core.document import (
     ParamRef,
 )
 from blockstudio.core.params import resolve
-from blockstudio.core.shapes import InputShape
+from blockstudio.core.shapes import InputShape, input_shapes
 
 
 class Command:
@@ -271,11 +271,21 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def with_input_defaults(doc: Document, node: Node) -> Node:
-    """A new Input node as the block's next input: the next free index, named ``skip`` (the
-    usual second input of a U-Net block) while that name is free."""
+def add_node_commands(doc: Document, node: Node) -> list[Command]:
+    """The commands that add ``node``. Another Input is the block's next input: the next free
+    index, named ``skip`` (the usual second input of a U-Net block) while that name is free,
+    a shape for it (the first input's, to edit), and the first input, if it is still called
+    ``input`` (a Python built-in, and with several inputs each name is a variable), ``x_in``."""
     if node.kind != INPUT_KIND or not doc.input_nodes:
-        return node
+        return [AddNode(node)]
     index = max(n.params.get("index", 0) for n in doc.input_nodes) + 1
     name = doc.unique_name("skip")
-    return dataclasses.replace(node, name=name, params={**node.params, "index": index})
+    node = dataclasses.replace(node, name=name, params={**node.params, "index": index})
+    out: list[Command] = [AddNode(node)]
+    shapes = input_shapes(doc.input_shape)
+    if len(shapes) == len(doc.input_nodes):
+        out.append(set_input_shape(doc, (*shapes, shapes[0])))
+    first = doc.input_nodes[0]
+    if first.name == "input" and doc.node_by_name("x_in") is None:
+        out.append(SetNodeField(doc, first.id, "name", "x_in"))
+    return out

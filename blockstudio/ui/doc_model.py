@@ -130,6 +130,16 @@ class DocumentModel(QObject):
         self.sigReset.emit()
         self._changed()
 
+    def push_all(self, commands: list[Command]) -> None:
+        """Several commands as one undo step, named after the first."""
+        if len(commands) == 1:
+            self.push(commands[0])
+            return
+        self.begin_macro(commands[0].text)
+        for command in commands:
+            self.push(command)
+        self.end_macro()
+
     def begin_macro(self, text: str) -> None:
         self.undo_stack.beginMacro(text)
 

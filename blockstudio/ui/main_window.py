@@ -248,7 +248,7 @@ class MainWindow(FileActions, QMainWindow):
         nid = doc.new_id()
         name = doc.unique_name(default_node_name(kind))
         node = Node(nid, kind, name, position=(pos.x() - 89, pos.y() - 35))
-        self.model.push(c.AddNode(c.with_input_defaults(doc, node)))
+        self.model.push_all(c.add_node_commands(doc, node))
         self.scene.select_node(nid)
         return nid
 

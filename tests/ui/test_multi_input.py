@@ -30,15 +30,19 @@ def test_an_up_block_on_two_inputs_from_palette_to_run(make_window, qtbot):
     window.scene.clearSelection()
     next(iter(window.scene.edges.values())).setSelected(True)
     qtbot.keyClick(window.view, Qt.Key_Delete)
-    # a second Input from the palette is the next input: index 1, named skip
+    # a second Input from the palette is the next input: index 1, named skip, with a shape
+    # to edit; the first, still called 'input' (a Python built-in), becomes x_in; one undo step
+    one = doc.input_shape
     window.palette.sigAddKind.emit("Input")
     skip = next(n for n in doc.input_nodes if n.id != "input")
     assert (skip.name, skip.params) == ("skip", {"index": 1})
-    # the first is still called 'input', a Python built-in: refused with the fix in the message
-    qtbot.waitUntil(lambda: any(p.param == "name" for p in window.model.all_problems()))
-    window.scene.select_node("input")
-    window.inspector.editors["name"].setText("x_in")
-    window.inspector.editors["name"].editingFinished.emit()
+    assert doc.nodes["input"].name == "x_in" and doc.input_shape == (one, one)
+    assert window.model.undo_stack.undoText() == "Add skip"
+    window.model.undo_stack.undo()
+    assert len(doc.input_nodes) == 1 and doc.input_shape == one
+    assert doc.nodes["input"].name == "input"
+    window.model.undo_stack.redo()
+    skip = doc.nodes[skip.id]
     assert doc.nodes["input"].name == "x_in"
     window.view.resetTransform()
     window.view.centerOn(QPointF(300, 250))
