@@ -102,7 +102,8 @@ class ShapeInference:
         self._counting = count_params
         given = as_input_shape(input_shape if input_shape is not None else doc.input_shape)
         ids = [n.id for n in doc.input_nodes]
-        self._input_of = dict(zip(ids, input_shapes(given), strict=False))  # counts: validation
+        # more inputs than shapes (or fewer) is validation's to report; the first ones get theirs
+        self._input_of = dict(zip(ids, input_shapes(given), strict=False))
         shape = first_shape(given)
         env = block_env(doc, values)
         env[IN_CHANNELS] = shape[-1] if shape else None
