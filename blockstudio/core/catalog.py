@@ -111,7 +111,23 @@ _IO_KINDS = {
             ),
         ),
     ),
-    OUTPUT_KIND: KindSpec(OUTPUT_KIND, "io", "The block's output tensor.", 1, 1),
+    OUTPUT_KIND: KindSpec(
+        OUTPUT_KIND,
+        "io",
+        "The block's output tensor. A block with several returns a list, in index order.",
+        1,
+        1,
+        params=(
+            ParamSpec(
+                "index",
+                "int",
+                0,
+                min=0,
+                linkable=False,
+                doc="Position of this output in the list the block returns (0 first).",
+            ),
+        ),
+    ),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from blockstudio.core.document import (
     BLOCK_FIELDS,
     INPUT_KIND,
+    OUTPUT_KIND,
     BlockParam,
     Document,
     Edge,
@@ -276,6 +277,9 @@ def add_node_commands(doc: Document, node: Node) -> list[Command]:
     index, named ``skip`` (the usual second input of a U-Net block) while that name is free,
     a shape for it (the first input's, to edit), and the first input, if it is still called
     ``input`` (a Python built-in, and with several inputs each name is a variable), ``x_in``."""
+    if node.kind == OUTPUT_KIND and doc.output_nodes:  # the block's next output
+        index = max(n.params.get("index", 0) for n in doc.output_nodes) + 1
+        return [AddNode(dataclasses.replace(node, params={**node.params, "index": index}))]
     if node.kind != INPUT_KIND or not doc.input_nodes:
         return [AddNode(node)]
     index = max(n.params.get("index", 0) for n in doc.input_nodes) + 1

@@ -194,8 +194,13 @@ class Document(Observable[DocEvent]):
         return found[0] if found else None
 
     @property
+    def output_nodes(self) -> list[Node]:
+        """The Output nodes in the order the block returns them (their ``index``, then id)."""
+        return sorted(self.nodes_of_kind(OUTPUT_KIND), key=input_order)
+
+    @property
     def output_node(self) -> Node | None:
-        found = self.nodes_of_kind(OUTPUT_KIND)
+        found = self.output_nodes
         return found[0] if found else None
 
     def inputs_of(self, node_id: str) -> list[Edge]:
@@ -351,6 +356,7 @@ class Document(Observable[DocEvent]):
 
 
 def input_order(node: Node) -> tuple[int, str]:
-    """Sort key of Input nodes: the position the user gave (``index``), then the id."""
+    """Sort key of Input (and Output) nodes: the position the user gave (``index``), then the
+    id."""
     index = node.params.get("index", 0)
     return (index if isinstance(index, int) else 0, node.id)

@@ -21,7 +21,7 @@ from blockstudio.core.document import (
     Node,
     ParamRef,
 )
-from blockstudio.core.library import PATH_MARK, BlockError, is_block_kind
+from blockstudio.core.library import PATH_MARK, BlockError, is_block_kind, kind_label
 from blockstudio.core.names import RESERVED, is_identifier, name_problem
 from blockstudio.core.params import (
     check_block_param,
@@ -33,7 +33,12 @@ from blockstudio.core.params import (
 )
 from blockstudio.core.problems import Problem
 from blockstudio.core.shapes import first_shape, input_shapes
-from blockstudio.core.validate_graph import check_edges, check_graph, check_inputs
+from blockstudio.core.validate_graph import (
+    check_edges,
+    check_graph,
+    check_inputs,
+    distinct_indexes,
+)
 
 # Names the generated code itself uses; a node or block parameter with one would clash.
 CODEGEN_NAMES = RESERVED
@@ -77,6 +82,14 @@ def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
     out: list[Problem] = []
     for node in doc.nodes.values():
         if not is_block_kind(node.kind) or node.shares is not None:
+            continue
+        outputs = len(library.document(node.kind, catalog).output_nodes)
+        if outputs > 1:
+            msg = (
+                f"{kind_label(node.kind)} returns {outputs} outputs, and a block node has one "
+                "output port: a block with several outputs cannot be a node yet."
+            )
+            out.append(Problem("bad_block", msg, node.id))
             continue
         # the inner block as this node makes it: its parameters take the node's values
         values = resolved(node.params, env)
@@ -164,11 +177,9 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
     if msg:
         out.append(Problem("bad_text", msg, param="description"))
     out += check_inputs(doc, shapes)
-    outputs = doc.nodes_of_kind(OUTPUT_KIND)
-    if len(outputs) != 1:
-        out.append(
-            Problem("io_count", f"A block needs exactly one Output node, found {len(outputs)}.")
-        )
+    if not doc.output_nodes:
+        out.append(Problem("io_count", "A block needs an Output node, found none."))
+    out += distinct_indexes(doc.output_nodes, "Outputs")
     return out
 
 

@@ -72,19 +72,21 @@ def check_graph(doc: Document) -> list[Problem]:
             out.append(
                 Problem("cycle", f"Part of a cycle ({names}); tensors must flow forward.", nid)
             )
-    inputs, outp = doc.input_nodes, doc.output_node
-    if not inputs or outp is None:
+    inputs, outputs = doc.input_nodes, doc.output_nodes
+    if not inputs or not outputs:
         return out
     forward = reachable_from_inputs(doc)
-    if outp.id not in forward:
-        out.append(
-            Problem(
-                "output_unreached",
-                "The Output is not reached from the Input; connect a path between them.",
-                outp.id,
+    backward: set[str] = set()
+    for outp in outputs:
+        if outp.id not in forward:
+            out.append(
+                Problem(
+                    "output_unreached",
+                    "The Output is not reached from the Input; connect a path between them.",
+                    outp.id,
+                )
             )
-        )
-    backward = reaching(doc, outp.id)
+        backward |= reaching(doc, outp.id)
     for node in doc.nodes.values():
         if node.kind == INPUT_KIND and len(inputs) > 1 and node.id not in backward:
             out.append(
@@ -133,20 +135,8 @@ def check_inputs(doc: Document, shapes: list[tuple]) -> list[Problem]:
         out.append(Problem("bad_shape", msg, param="input_shape"))
     if len(inputs) == 1:
         return out
-    seen: dict[int, str] = {}
+    out += distinct_indexes(inputs, "Inputs")
     for node in inputs:
-        index = node.params.get("index", 0)
-        if index in seen:
-            out.append(
-                Problem(
-                    "bad_param",
-                    f"Inputs {seen[index]} and {node.name} both have index {index}; give each "
-                    "input its own position (0, 1, ...).",
-                    node.id,
-                    "index",
-                )
-            )
-        seen.setdefault(index, node.name)
         msg = name_problem(node.name, "node")
         if msg is None and (node.name.endswith("_shape") or hasattr(builtins, node.name)):
             msg = (
@@ -156,4 +146,24 @@ def check_inputs(doc: Document, shapes: list[tuple]) -> list[Problem]:
             )
         if msg and is_identifier(node.name):
             out.append(Problem("reserved_name", msg, node.id, "name"))
+    return out
+
+
+def distinct_indexes(nodes: list, what: str) -> list[Problem]:
+    """Each of several Inputs (or Outputs) has its own position."""
+    out: list[Problem] = []
+    seen: dict[int, str] = {}
+    for node in nodes:
+        index = node.params.get("index", 0)
+        if index in seen:
+            out.append(
+                Problem(
+                    "bad_param",
+                    f"{what} {seen[index]} and {node.name} both have index {index}; give each "
+                    f"its own position (0, 1, ...).",
+                    node.id,
+                    "index",
+                )
+            )
+        seen.setdefault(index, node.name)
     return out

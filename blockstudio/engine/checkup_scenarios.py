@@ -28,6 +28,8 @@ TOLERANCE = 1e-5
 
 
 def _max_diff(a: Any, b: Any) -> float:
+    if isinstance(a, list | tuple):  # a block with several outputs
+        return max(_max_diff(x, y) for x, y in zip(a, b, strict=True))
     return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
 
 
@@ -218,7 +220,13 @@ def train(s: Subject, rec: Recorder) -> Result:
     model = block if s.style == "functional" else _in_model(block, s)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse")
     before = [np.array(w) for w in model.trainable_weights]
-    target = np.random.default_rng(1).normal(size=tuple(model(s.x).shape)).astype("float32")
+    rng = np.random.default_rng(1)
+    outputs = model(s.x)
+    target = (
+        [rng.normal(size=tuple(o.shape)).astype("float32") for o in outputs]
+        if isinstance(outputs, list | tuple)
+        else rng.normal(size=tuple(outputs.shape)).astype("float32")
+    )
     history = model.fit(s.x, target, batch_size=len(s.x), epochs=1, verbose=0)
     after = [np.array(w) for w in model.trainable_weights]
     paths = [w.path for w in model.trainable_weights]

@@ -14,6 +14,7 @@ from blockstudio.core.shapes import input_shapes
 from blockstudio.engine.codegen_build import shape_var
 from blockstudio.engine.codegen_plan import RefRenderer
 from blockstudio.engine.pyformat import (
+    LINE,
     call_lines,
     docstring_lines,
     if_lines,
@@ -83,7 +84,8 @@ class ForwardWriter:
                 out += self.layers.assign(owner, refs, indent, f"{layer} = ")
             out += self.apply(node, layer, srcs, var, refs, indent)
             i += 1
-        out.append(f"{indent}return {plan.var[plan.output_src]}")
+        names = [plan.var[s] for s in plan.output_srcs]
+        out += return_lines(indent, names)
         return out
 
     def _functional_run(self, order: list[Node], i: int) -> list[Node]:
@@ -203,3 +205,13 @@ def split_summary(text: str) -> tuple[str, str]:
     if end == -1:
         return text, ""
     return text[: end + 1], text[end + 2 :]
+
+
+def return_lines(indent: str, names: list[str]) -> list[str]:
+    """``return x``, or the list of several outputs (one per line when it is long)."""
+    if len(names) == 1:
+        return [f"{indent}return {names[0]}"]
+    one = f"{indent}return [{', '.join(names)}]"
+    if len(one) <= LINE:
+        return [one]
+    return [f"{indent}return [", *[f"{indent}{I1}{n}," for n in names], f"{indent}]"]

@@ -42,7 +42,8 @@ class Plan:
     inputs: dict[str, list[str]]  # node id → source node ids by port
     var: dict[str, str] = field(default_factory=dict)  # node id → variable holding its output
     chain_head: set[str] = field(default_factory=set)  # nodes that start a new variable
-    output_src: str = ""
+    output_src: str = ""  # what the (first) Output returns
+    output_srcs: list[str] = field(default_factory=list)  # every Output's, in index order
 
     def spec(self, node: Node) -> KindSpec:
         spec = self.catalog.get(node.kind)
@@ -74,9 +75,12 @@ def make_plan(doc: Document, catalog: Catalog) -> Plan:
     problems = errors(validate(doc, catalog))
     if problems:
         raise CodegenError(problems)
-    ins, outp = doc.input_nodes, doc.output_node
-    assert ins and outp is not None
-    live = reachable_from_inputs(doc) & reaching(doc, outp.id)
+    ins, outs = doc.input_nodes, doc.output_nodes
+    assert ins and outs
+    reach: set[str] = set()
+    for outp in outs:
+        reach |= reaching(doc, outp.id)
+    live = reachable_from_inputs(doc) & reach
     order_ids = _chain_order(doc, live)
     inputs: dict[str, list[str]] = {}
     for e in sorted(doc.edges, key=lambda e: e.port):
@@ -87,7 +91,8 @@ def make_plan(doc: Document, catalog: Catalog) -> Plan:
         for n in order_ids
         if n in live and doc.nodes[n].kind not in (INPUT_KIND, OUTPUT_KIND)
     ]
-    plan = Plan(doc, catalog, order, inputs, output_src=inputs[outp.id][0])
+    srcs = [inputs[o.id][0] for o in outs]
+    plan = Plan(doc, catalog, order, inputs, output_src=srcs[0], output_srcs=srcs)
     _name_variables(plan, [n.id for n in ins])
     return plan
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from blockstudio.core.catalog import Catalog
-from blockstudio.core.document import INPUT_KIND
+from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND
 from blockstudio.core.library import kind_label, template_kind
 from blockstudio.core.templates import template_names
 from blockstudio.ui.canvas_view import KIND_MIME
@@ -94,18 +94,26 @@ class Palette(QWidget):
                 cat in ("generic", "convolution", "normalization", "activation", "merge")
             )
         self.catalog = catalog
-        inputs = QTreeWidgetItem(["Inputs"])
-        inputs.setFlags(Qt.ItemIsEnabled)
-        self.tree.addTopLevelItem(inputs)
-        child = QTreeWidgetItem([INPUT_KIND])
-        child.setData(0, Qt.UserRole, INPUT_KIND)
-        child.setToolTip(
-            0,
-            "<b>Input</b><br>Another input of the block (a U-Net up block's skip): the block "
-            "is then called on a list, one tensor per Input, in index order.",
-        )
-        inputs.addChild(child)
-        self.items[INPUT_KIND] = child
+        ends = QTreeWidgetItem(["Inputs and outputs"])
+        ends.setFlags(Qt.ItemIsEnabled)
+        self.tree.addTopLevelItem(ends)
+        for kind, tip in (
+            (
+                INPUT_KIND,
+                "Another input of the block (a U-Net up block's skip): the block is then "
+                "called on a list, one tensor per Input, in index order.",
+            ),
+            (
+                OUTPUT_KIND,
+                "Another output of the block (an encoder's skips, a second head): the block "
+                "then returns a list, one tensor per Output, in index order.",
+            ),
+        ):
+            child = QTreeWidgetItem([kind])
+            child.setData(0, Qt.UserRole, kind)
+            child.setToolTip(0, f"<b>{kind}</b><br>{tip}")
+            ends.addChild(child)
+            self.items[kind] = child
         self.blocks_item = QTreeWidgetItem(["Blocks"])
         self.blocks_item.setFlags(Qt.ItemIsEnabled)
         self.tree.insertTopLevelItem(0, self.blocks_item)

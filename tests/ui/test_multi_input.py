@@ -130,3 +130,14 @@ def test_a_new_block_parameter_can_become_a_list(make_window, qtbot):
     for _ in range(4):  # the link, the node, the list's values, the type
         window.model.undo_stack.undo()
     assert (doc.param("param1").type, doc.param("param1").default) == ("int", 1)
+
+
+def test_a_second_output_from_the_palette_makes_the_block_return_a_list(make_window, qtbot):
+    window = make_window(doc=empty_document())
+    doc = window.model.doc
+    window.palette.sigAddKind.emit("Output")
+    second = next(n for n in doc.output_nodes if n.id != "output")
+    assert second.params == {"index": 1} and [n.id for n in doc.output_nodes][0] == "output"
+    _connect(qtbot, window, "input", second.id, 0)
+    assert window.model.all_problems() == []
+    qtbot.waitUntil(lambda: "return [inputs, inputs]" in window.code.source, timeout=20000)
