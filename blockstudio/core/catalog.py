@@ -93,6 +93,11 @@ class Catalog:
         return out
 
 
+def _index(what: str) -> ParamSpec:
+    """The position of an Input or Output among several (a list, in index order)."""
+    return ParamSpec("index", "int", 0, min=0, linkable=False, doc=f"Position of this {what}.")
+
+
 _IO_KINDS = {
     INPUT_KIND: KindSpec(
         INPUT_KIND,
@@ -100,16 +105,7 @@ _IO_KINDS = {
         "The block's input tensor. A block with several is called on a list, in index order.",
         0,
         0,
-        params=(
-            ParamSpec(
-                "index",
-                "int",
-                0,
-                min=0,
-                linkable=False,
-                doc="Position of this input in the list the block is called on (0 first).",
-            ),
-        ),
+        params=(_index("input in the list the block is called on (0 first)"),),
     ),
     OUTPUT_KIND: KindSpec(
         OUTPUT_KIND,
@@ -117,16 +113,7 @@ _IO_KINDS = {
         "The block's output tensor. A block with several returns a list, in index order.",
         1,
         1,
-        params=(
-            ParamSpec(
-                "index",
-                "int",
-                0,
-                min=0,
-                linkable=False,
-                doc="Position of this output in the list the block returns (0 first).",
-            ),
-        ),
+        params=(_index("output in the list the block returns (0 first)"),),
     ),
 }
 
