@@ -15,6 +15,7 @@ GENERATED_LOCALS = frozenset(
     {
         "self",
         "inputs",
+        "outputs",
         "training",
         "x",
         "keras",

@@ -280,8 +280,14 @@ def _check_node(
         if node.shares is None and pspec.required and pspec.name not in node.params:
             add("missing_param", f"{node.kind} needs a value for {pspec.name}.", pspec.name)
     if node.condition is not None:
-        if node.kind in (INPUT_KIND, OUTPUT_KIND):
-            add("bad_condition", "Input and Output nodes cannot be conditional.", "condition")
+        first_output = doc.output_node is not None and doc.output_node.id == node.id
+        if node.kind == INPUT_KIND or first_output:
+            add(
+                "bad_condition",
+                "Inputs and the first Output cannot be conditional (a later Output can: the "
+                "block then returns it only when the condition holds).",
+                "condition",
+            )
         elif spec.multi_input:
             add(
                 "bad_condition",

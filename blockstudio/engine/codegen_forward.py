@@ -84,8 +84,10 @@ class ForwardWriter:
                 out += self.layers.assign(owner, refs, indent, f"{layer} = ")
             out += self.apply(node, layer, srcs, var, refs, indent)
             i += 1
+        outs = plan.doc.output_nodes
         names = [plan.var[s] for s in plan.output_srcs]
-        out += return_lines(indent, names)
+        conditions = [refs.condition(o.condition) if o.condition else None for o in outs]
+        out += return_lines(indent, names, conditions)
         return out
 
     def _functional_run(self, order: list[Node], i: int) -> list[Node]:
@@ -207,8 +209,19 @@ def split_summary(text: str) -> tuple[str, str]:
     return text[: end + 1], text[end + 2 :]
 
 
-def return_lines(indent: str, names: list[str]) -> list[str]:
-    """``return x``, or the list of several outputs (one per line when it is long)."""
+def return_lines(indent: str, names: list[str], conditions: list[str | None]) -> list[str]:
+    """``return x``, or the list of several outputs (one per line when it is long); an output
+    under a condition is added to the list only when it holds."""
+    if any(conditions):
+        out = [f"{indent}outputs = [{names[0]}]"]
+        for name, condition in zip(names[1:], conditions[1:], strict=True):
+            if condition:
+                out += if_lines(indent, "if", condition)
+                out.append(f"{indent}{I1}outputs.append({name})")
+            else:
+                out.append(f"{indent}outputs.append({name})")
+        # without its optional outputs the block returns one tensor, not a list of one
+        return [*out, f"{indent}return outputs if len(outputs) > 1 else outputs[0]"]
     if len(names) == 1:
         return [f"{indent}return {names[0]}"]
     one = f"{indent}return [{', '.join(names)}]"

@@ -154,7 +154,11 @@ class ShapeInference:
         if not in_shapes or any(s is None for s in in_shapes):
             return  # unconnected or upstream unknown: validation reports the cause
         if node.kind == OUTPUT_KIND:
-            result.present[nid] = True
+            try:  # a later Output may be conditional: returned only when it holds
+                present = node.condition is None or evaluate_condition(node.condition, env)
+            except ConditionError:
+                return  # reported by validation
+            result.present[nid] = present
             result.shapes[nid] = in_shapes[0]
             return
         if node.condition is not None:

@@ -86,3 +86,23 @@ def test_a_block_with_two_outputs_is_refused_as_a_node_with_the_reason(catalog):
     )
     problems = [p for p in validate(outer, lib) if p.node_id == "b"]
     assert problems and "returns 2 outputs" in problems[0].message
+
+
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_a_later_output_under_a_condition_is_returned_only_when_it_holds(catalog, style):
+    from blockstudio.core.document import BlockParam
+
+    doc = two_heads()
+    doc.add_block_param(BlockParam("with_skip", "bool", False))
+    doc.set_node_field("skip_out", "condition", "with_skip")
+    assert validate(doc, catalog) == []
+    assert ShapeInference(catalog).run(doc).present["skip_out"] is False
+    source = generate_code(doc, catalog, style)
+    assert "outputs.append(conv_out)" in source
+    x = np.zeros((1, 16, 16, 3), "float32")
+    plain, _ = build_block(doc, catalog, style, {"with_skip": False})
+    assert tuple(plain(x).shape) == (1, 8, 8, 16)  # one tensor, not a list of one
+    both, _ = build_block(doc, catalog, style, {"with_skip": True})
+    assert [tuple(t.shape) for t in both(x)] == [(1, 8, 8, 16), (1, 16, 16, 8)]
+    doc.set_node_field("out", "condition", "with_skip")  # the first output is always there
+    assert any("first Output cannot be conditional" in p.message for p in validate(doc, catalog))
