@@ -67,7 +67,20 @@ def params(n: int, spatial_dims: int) -> list[BlockParam]:
             monai_filters(n, spatial_dims),
             doc="Output channels of each level (MONAI's default widths).",
         ),
-        *[p for p in unet_params() if p.name in ("norm_name", "negative_slope", "dropout")],
+        *[p for p in unet_params() if p.name in ("dropout", "norm_name", "negative_slope")],
+        BlockParam(
+            "deep_supervision",
+            "bool",
+            False,
+            doc="Also return the deep supervision heads, upsampled to the output's size: the "
+            "block then returns [output, head_1, ...].",
+        ),
+        BlockParam(
+            "deep_supr_num",
+            "int",
+            1,
+            doc=f"How many heads (1 to {n - 2}), from the level below the top.",
+        ),
         BlockParam("trans_bias", "bool", False, doc="Whether transposed convolutions have a bias."),
     ]
 
@@ -126,11 +139,45 @@ def levels(
     nodes.append(Node("output_block", OUT, "output_block", out_values, position=(dx * 2 * n, 0.0)))
     nodes.append(Node("output", "Output", "output", position=(dx * (2 * n + 1), 0.0)))
     edges += [Edge(below, "output_block"), Edge("output_block", "output")]
+    head_nodes, head_edges = heads(n, out_values, dx, dy)
+    nodes, edges = nodes + head_nodes, edges + head_edges
     for node in nodes:
         doc.add_node(node)
     for edge in edges:
         doc.add_edge(edge)
     return doc
+
+
+def heads(n: int, out_values: dict, dx: float, dy: float) -> tuple[list[Node], list[Edge]]:
+    """MONAI's deep supervision: head ``j`` (a UnetOutBlock) on the output of the up block that
+    returns to level ``j + 1``, upsampled (nearest, a level at a time) to the output's size,
+    and returned after the output; each only when ``deep_supervision`` and
+    ``deep_supr_num > j``."""
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    for j in range(n - 2):
+        level = j + 1
+        when = f"deep_supervision and deep_supr_num > {j}"
+        name = f"deep_supervision_heads_{j}"
+        # a row each, under the U, starting below the up block the head reads
+        x, y = dx * (2 * n - 1 - level), dy * (n + j)
+        nodes.append(Node(name, OUT, name, dict(out_values), condition=when, position=(x, y)))
+        edges.append(Edge(f"upsamples_{n - 2 - level}", name))
+        src = name
+        for k in range(level, 0, -1):  # nearest upsampling composes: one level at a time
+            up = f"head{j}_up{k}"
+            x += dx * 0.85
+            nodes.append(
+                Node(up, "Upsample", up, {"size": R("strides", k)}, condition=when, position=(x, y))
+            )
+            edges.append(Edge(src, up))
+            src = up
+        out = f"head{j}_output"
+        nodes.append(
+            Node(out, "Output", out, {"index": j + 1}, condition=when, position=(x + dx * 0.85, y))
+        )
+        edges.append(Edge(src, out))
+    return nodes, edges
 
 
 if __name__ == "__main__":

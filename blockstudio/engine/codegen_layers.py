@@ -57,7 +57,7 @@ class LayerWriter:
             return f"keras.layers.{node.kind}", [*args, name_arg]
         generic = GENERICS[node.kind]
         params = {**generic.defaults, **node.params}
-        selector = params[generic.selector]
+        selector = params.get(generic.selector)  # None: the class follows spatial_dims only
         spatial_ref = self.plan.spatial_dims_ref()
         dims_static = spatial_ref is None or not uses_spatial_dims(node.kind, params)
         if not isinstance(selector, ParamRef) and dims_static:

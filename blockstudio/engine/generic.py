@@ -83,6 +83,11 @@ POOLING_SOURCE = '''def _pool(
     layer = getattr(keras.layers, f"{kind}{spatial_dims}D")
     return layer(pool_size=pool_size, strides=strides, padding=padding, name=name)'''
 
+UPSAMPLE_SOURCE = '''def _upsample(spatial_dims, size=2, name=None):
+    """Nearest-neighbour upsampling by ``size`` over ``spatial_dims`` axes."""
+    layer = getattr(keras.layers, f"UpSampling{spatial_dims}D")
+    return layer(size=size, name=name)'''
+
 DROPOUT_SOURCE = '''def _dropout(spatial_dims, rate=0.1, spatial=False, name=None):
     """Dropout, or spatial dropout of whole channels over ``spatial_dims`` axes."""
     if spatial:
@@ -167,6 +172,17 @@ GENERIC_SPECS: list[dict[str, Any]] = [
         ],
     },
     {
+        "kind": "Upsample",
+        "category": "generic",
+        "builds": False,
+        "same_shape": False,
+        "doc": "UpSampling1D/2D/3D chosen by spatial_dims: nearest-neighbour, each size times "
+        "size (MONAI's interpolate to a whole multiple).",
+        "generic": True,
+        "curated": True,
+        "params": [{"name": "size", "type": "int", "default": 2, "min": 1}],
+    },
+    {
         "kind": "Dropout",
         "category": "generic",
         "builds": False,
@@ -226,6 +242,7 @@ GENERICS: dict[str, GenericKind] = {
         _SPECS["Normalization"], "norm", "_norm", ("norm",), False, NORMALIZATION_SOURCE
     ),
     "Pooling": GenericKind(_SPECS["Pooling"], "pool", "_pool", ("pool",), True, POOLING_SOURCE),
+    "Upsample": GenericKind(_SPECS["Upsample"], "", "_upsample", (), True, UPSAMPLE_SOURCE),
     "Dropout": GenericKind(
         _SPECS["Dropout"], "spatial", "_dropout", ("rate",), True, DROPOUT_SOURCE
     ),
@@ -238,7 +255,7 @@ def uses_spatial_dims(kind: str, params: dict[str, Any]) -> bool:
     """Whether the Keras class depends on spatial_dims (a plain Dropout does not)."""
     if kind == "Dropout":
         return params["spatial"] is not False
-    return kind in ("Convolution", "TransposedConvolution", "Pooling")
+    return kind in ("Convolution", "TransposedConvolution", "Pooling", "Upsample")
 
 
 def symmetric_padding(kernel_size: int, stride: int) -> int:
@@ -285,6 +302,8 @@ def keras_layer_for(kind: str, params: dict[str, Any], spatial_dims: int) -> tup
             "strides": params["strides"],
             "padding": params["padding"],
         }
+    if kind == "Upsample":
+        return f"UpSampling{spatial_dims}D", {"size": params["size"]}
     if kind == "Dropout":
         cls = f"SpatialDropout{spatial_dims}D" if params["spatial"] else "Dropout"
         return cls, {"rate": params["rate"]}

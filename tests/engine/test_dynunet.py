@@ -31,7 +31,8 @@ def small(dims=2, size=16):
 
 def test_the_shipped_template_is_monai_s_five_level_2d_dynunet(blocks):
     doc = load_template("dynunet", blocks)
-    names = [n.name for n in doc.nodes.values() if n.kind not in ("Input", "Output")]
+    layers = [n for n in doc.nodes.values() if n.kind not in ("Input", "Output")]
+    names = [n.name for n in layers if n.condition is None]
     assert names == [
         "input_block",
         "downsamples_0",
@@ -53,6 +54,8 @@ def test_the_shipped_template_is_monai_s_five_level_2d_dynunet(blocks):
         "upsample_kernel_size",
         "filters",
     ]
+    heads = [n.name for n in layers if n.name.startswith("deep_supervision_heads_")]
+    assert heads == [f"deep_supervision_heads_{j}" for j in range(3)]  # up to n - 2, if asked
     result = ShapeInference(blocks).run(doc, count_params=True)
     assert result.problems == [] and result.shapes["output"] == (None, 64, 64, 2)
     # the up blocks see [below, skip]: the deepest takes the bottleneck and downsamples_2
@@ -70,7 +73,7 @@ def test_one_ruff_clean_module_with_each_class_once_in_dependency_order(blocks, 
     assert at["UnetBasicBlock"] < at["UnetUpBlock"] and max(at.values()) < outer
     if style != "functional":  # MONAI's ModuleLists: the levels are lists, the names stay
         assert "self.downsamples = [" in source and "self.upsamples = [" in source
-        assert "x = self.upsamples[0]([x, downsamples_0_out])" in source
+        assert "self.upsamples[0]([" in source and "self.upsamples[1]([" in source
         assert 'name="downsamples_0"' in source
 
 
@@ -218,3 +221,15 @@ def test_in_channels_as_a_block_parameter_is_the_input_s_and_only_checked(blocks
     (p,) = validate(doc, blocks)
     assert p.node_id == "input_block" and "cannot follow in_channels" in p.message
     assert blocks.get("template:dynunet").param("in_channels") is None  # a node's is its input
+
+
+def test_with_deep_supervision_the_checkup_passes_and_trains_every_head(blocks):
+    import dataclasses
+
+    doc = small(size=8)
+    flag = dataclasses.replace(doc.param("deep_supervision"), default=True)
+    doc.replace_block_param("deep_supervision", flag)
+    results = run_checkup(doc, blocks, ("build",))
+    assert [(r.scenario, r.reason) for r in results if r.status != "pass"] == []
+    train = next(r for r in results if r.scenario == "train")
+    assert "trainable weights changed" in train.reason

@@ -72,11 +72,13 @@ def out_block(x, sd, pre):
     )
 
 
-def dynunet(x, sd, kernel_size, strides, norm, res=True):
-    """DynUNet(res_block=res).forward in eval mode: the skip layers' recursion, unrolled."""
+def dynunet(x, sd, kernel_size, strides, norm, res=True, heads=0):
+    """DynUNet(res_block=res).forward: the skip layers' recursion, unrolled; with ``heads``,
+    also the deep supervision heads of training mode (MONAI stacks them after the output,
+    each interpolated, nearest, to the output's size)."""
     n = len(strides)
     names = ["input_block", *[f"downsamples.{i}" for i in range(n - 2)], "bottleneck"]
-    skips = []
+    skips, ups = [], {}
     for level, name in enumerate(names):
         block = res_block if res else basic_block
         x = block(x, sd, name, kernel_size[level], strides[level], norm)
@@ -84,7 +86,17 @@ def dynunet(x, sd, kernel_size, strides, norm, res=True):
     for j in range(n - 1):
         level = n - 2 - j
         x = up_block(x, skips[level], sd, f"upsamples.{j}", kernel_size[level + 1], norm)
-    return out_block(x, sd, "output_block")
+        ups[level] = x
+    out = out_block(x, sd, "output_block")
+    if not heads:
+        return out
+    extra = []
+    for j in range(heads):  # head j sees the up block that returns to level j + 1
+        head = out_block(ups[j + 1], sd, f"deep_supervision_heads.{j}")
+        for axis in range(2, head.ndim):
+            head = np.repeat(head, out.shape[axis] // head.shape[axis], axis=axis)
+        extra.append(head)
+    return [out, *extra]
 
 
 # -- MONAI's parameters, and carrying them into Keras by path ---------------------------------
@@ -137,7 +149,9 @@ def monai_key(parts):
     out = []
     for name in layers:
         name = _RENAME.get(name, name)
-        out.append(re.sub(r"^(downsamples|upsamples)_(\d+)$", r"\1.\2", name))
+        out.append(
+            re.sub(r"^(downsamples|upsamples|deep_supervision_heads)_(\d+)$", r"\1.\2", name)
+        )
     if layers and out[-1] in _CONVS:
         out.append("conv")
     return ".".join([*out, _LEAF[leaf]])
@@ -291,3 +305,38 @@ def test_dynunet_with_basic_blocks_matches_monai_default(blocks, style):
     load_monai_state(block, sd)
     got = np.asarray(block(channels_last(x), training=False))
     np.testing.assert_allclose(np.moveaxis(got, -1, 1), expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_dynunet_deep_supervision_heads_match_monai(blocks, style):
+    """With deep_supervision the block returns [output, head_1, ...]: MONAI's training-mode
+    stack, as a list (a Keras layer's outputs must not change with ``training``)."""
+    strides, kernel_size, filters = (1, 2, 2, 2), (3, 3, 3, 3), (4, 8, 12, 16)
+    doc = levels(4, 2, size=16, in_channels=3)
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(2, 3, 16, 16)).astype("float32")
+    sd = dynunet_state(rng, 2, 3, 2, kernel_size, strides, filters, "instance")
+    for j in range(2):
+        _conv_params(
+            sd, rng, f"deep_supervision_heads.{j}.conv.conv.weight", (2, filters[j + 1], 1, 1)
+        )
+        sd[f"deep_supervision_heads.{j}.conv.conv.bias"] = rng.normal(size=2).astype("float32")
+    sd = {k: v.astype("float32") for k, v in sd.items()}
+    expected = dynunet(x, sd, kernel_size, strides, "instance", heads=2)
+    values = {
+        "out_channels": 2,
+        "filters": filters,
+        "kernel_size": kernel_size,
+        "strides": strides,
+        "upsample_kernel_size": strides[1:],
+        "deep_supervision": True,
+        "deep_supr_num": 2,
+    }
+    block, _ = build_block(doc, blocks, style, values, input_shape=(None, 16, 16, 3))
+    load_monai_state(block, sd)
+    got = block(channels_last(x), training=False)
+    assert len(got) == 3
+    for ours, theirs in zip(got, expected, strict=True):
+        np.testing.assert_allclose(
+            np.moveaxis(np.asarray(ours), -1, 1), theirs, atol=1e-4, rtol=1e-4
+        )
