@@ -126,7 +126,14 @@ def documents(draw, max_nodes: int = 7) -> Document:
         else:
             node = Node(nid, "ReLU", f"relu{i}")
         shape_preserving = node.kind in ("Normalization", "LeakyReLU", "ReLU", "Activation")
-        if shape_preserving and node.shares is None and nid not in lrelus and draw(st.booleans()):
+        # an absent Add passes its first input on alone (same channels; a Concatenate would not)
+        merge = node.kind == "Add"
+        if (
+            (shape_preserving or merge)
+            and node.shares is None
+            and nid not in lrelus
+            and draw(st.booleans())
+        ):
             node = node.with_changes(condition=draw(st.sampled_from(CONDITIONS)))
         node = node.with_changes(
             lifecycle=draw(st.sampled_from(["init", "build"])), position=(200.0 * (i + 1), 0.0)

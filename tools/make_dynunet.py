@@ -20,8 +20,7 @@ from blockstudio.core.project import document_to_json
 from tools.make_unet_template import unet_params
 
 R = ParamRef
-RES = "template:unet-res-block"
-BASIC = "template:unet-basic-block"
+LEVEL = "template:unet-level-block"  # a UnetResBlock, or with res_block=False a UnetBasicBlock
 UP = "template:unet-up-block"
 OUT = "template:unet-out-block"
 SHARED = ("spatial_dims", "norm_name", "negative_slope", "dropout")
@@ -32,7 +31,7 @@ def monai_filters(n: int, spatial_dims: int) -> tuple[int, ...]:
     return tuple(min(2 ** (5 + i), 320 if spatial_dims == 3 else 512) for i in range(n))
 
 
-def params(n: int, spatial_dims: int) -> list[BlockParam]:
+def params(n: int, spatial_dims: int, res_block: bool = True) -> list[BlockParam]:
     strides = (1,) + (2,) * (n - 1)
     return [
         BlockParam(
@@ -81,6 +80,12 @@ def params(n: int, spatial_dims: int) -> list[BlockParam]:
             1,
             doc=f"How many heads (1 to {n - 2}), from the level below the top.",
         ),
+        BlockParam(
+            "res_block",
+            "bool",
+            res_block,
+            doc="Residual blocks (UnetResBlock) down the levels, or basic ones (UnetBasicBlock).",
+        ),
         BlockParam("trans_bias", "bool", False, doc="Whether transposed convolutions have a bias."),
     ]
 
@@ -88,17 +93,18 @@ def params(n: int, spatial_dims: int) -> list[BlockParam]:
 def levels(
     n: int = 5, spatial_dims: int = 2, size: int = 64, in_channels: int = 1, res_block: bool = True
 ) -> Document:
-    """A DynUNet of ``n`` levels (2 or more) on inputs of ``size`` per spatial axis; with
-    ``res_block=False`` the levels down are basic blocks (MONAI's default)."""
+    """A DynUNet of ``n`` levels (2 or more) on inputs of ``size`` per spatial axis;
+    ``res_block`` is the default of its parameter of that name (MONAI's own default is
+    False: basic blocks down the levels)."""
     if n < 2:
         raise ValueError("a DynUNet needs at least two levels")
     doc = Document(
         "DynUNet",
         (None, *[size] * spatial_dims, in_channels),
-        params(n, spatial_dims),
-        description=f"Dynamic U-Net with {'residual' if res_block else 'basic'} blocks, as "
-        f"MONAI's DynUNet(res_block={res_block}). "
-        "One level per entry of strides: residual blocks go down, UnetUpBlocks come back up "
+        params(n, spatial_dims, res_block),
+        description="Dynamic U-Net, as MONAI's DynUNet. "
+        "One level per entry of strides: residual (or basic) blocks go down, UnetUpBlocks come "
+        "back up "
         "with the skip of their level, and a 1x1 convolution maps to out_channels.",
     )
     shared = {name: R(name) for name in SHARED}
@@ -111,8 +117,8 @@ def levels(
             "kernel_size": R("kernel_size", level),
             "stride": R("strides", level),
         }
-        kind = RES if res_block else BASIC
-        return Node(name, kind, name, values, position=(dx * (level + 1), dy * level))
+        values["res_block"] = R("res_block")
+        return Node(name, LEVEL, name, values, position=(dx * (level + 1), dy * level))
 
     encoder = [res("input_block", 0)]
     encoder += [res(f"downsamples_{i - 1}", i) for i in range(1, n - 1)]

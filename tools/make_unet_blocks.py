@@ -3,6 +3,9 @@
 - ``unet-basic-block``: ``UnetBasicBlock`` — conv1 (stride), norm1, LeakyReLU, conv2, norm2,
   LeakyReLU, each convolution followed by dropout when a rate is given.
 - ``unet-out-block``: ``UnetOutBlock`` — a 1x1 convolution with bias (``conv``), then dropout.
+- ``unet-level-block``: ``UnetLevelBlock`` — one level of MONAI's DynUNet: the residual block, or
+  with ``res_block=False`` the basic block (the same layers, without the projection and the
+  residual sum), as ``DynUNet(res_block=...)`` chooses between them.
 - ``unet-up-block``: ``UnetUpBlock`` — takes ``[inp, skip]``: a transposed convolution
   (``transp_conv``, kernel and stride ``upsample_kernel_size``) to ``out_channels``, the skip
   concatenated on the channel axis, then a ``UnetBasicBlock`` (``conv_block``) at stride 1.
@@ -12,7 +15,8 @@ from pathlib import Path
 
 from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
 from blockstudio.core.project import document_to_json
-from tools.make_unet_template import unet_params
+from tools.make_unet_template import PROJECTION, unet_params
+from tools.make_unet_template import build as res_block
 
 R = ParamRef
 DROP = {"rate": R("dropout")}
@@ -147,6 +151,31 @@ def up_block() -> Document:
     return doc
 
 
+def level_block() -> Document:
+    doc = res_block()
+    doc.set_block_field("name", "UnetLevelBlock")
+    doc.set_block_field(
+        "description",
+        "One level of MONAI's DynUNet: its UnetResBlock, or with res_block=False its "
+        "UnetBasicBlock (the same layers without the projection and the residual sum).",
+    )
+    doc.add_block_param(
+        BlockParam(
+            "res_block",
+            "bool",
+            True,
+            doc="Residual (UnetResBlock) or plain (UnetBasicBlock), as DynUNet(res_block=...).",
+        )
+    )
+    doc.set_node_field("res_conv", "condition", f"res_block and ({PROJECTION})")
+    doc.set_node_field("res_norm", "condition", f"res_block and ({PROJECTION})")
+    doc.set_node_field(
+        "res_drop", "condition", f"res_block and ({PROJECTION}) and dropout is not None"
+    )
+    doc.set_node_field("add", "condition", "res_block")  # absent: the main path goes on alone
+    return doc
+
+
 def _chain(doc: Document, nodes: list[Node]) -> Document:
     for node in nodes:
         doc.add_node(node)
@@ -161,6 +190,7 @@ if __name__ == "__main__":
         ("unet-basic-block", basic_block),
         ("unet-out-block", out_block),
         ("unet-up-block", up_block),
+        ("unet-level-block", level_block),
     ):
         path = folder / f"{name}.json"
         path.write_text(document_to_json(make()), encoding="utf-8")

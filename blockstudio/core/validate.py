@@ -288,14 +288,7 @@ def _check_node(
                 "block then returns it only when the condition holds).",
                 "condition",
             )
-        elif spec.multi_input:
-            add(
-                "bad_condition",
-                f"A {node.kind} node merges several inputs and cannot be "
-                "conditional (an absent node passes one input through).",
-                "condition",
-            )
-        else:
+        else:  # an absent node passes its first input through (a merge drops the others)
             try:
                 check_names(node.condition, set(env))
             except ConditionError as exc:

@@ -70,7 +70,7 @@ class BuildWriter:
                 continue
             if node.id in plan.chain_head and self.needs_out[node.id]:
                 out.append(f"{indent}{var} = {srcs[0]}")  # the value when the layer is absent
-                srcs = [var]
+                srcs = [var, *srcs[1:]]
             body = self.node_lines(node, var, srcs, indent + I1)
             if body:
                 out += if_lines(indent, "if", f"{self.layer_of(node)} is not None") + body

@@ -72,7 +72,7 @@ class ForwardWriter:
             if node.condition is not None:
                 if node.id in plan.chain_head:
                     out.append(f"{indent}{var} = {srcs[0]}")
-                    srcs = [var]
+                    srcs = [var, *srcs[1:]]
                 out += if_lines(indent, "if", f"{layer} is not None")
                 out += self.apply(node, layer, srcs, var, refs, indent + I1)
                 i += 1
@@ -125,7 +125,7 @@ class ForwardWriter:
             var = plan.var[node.id]
             srcs = [plan.var[s] for s in plan.inputs[node.id]]
             if node.id in plan.chain_head and plan.inputs[node.id][0] not in inside:
-                srcs = [var]  # set before the if: the value when the layer is absent
+                srcs = [var, *srcs[1:]]  # set before the if: the value when it is absent
             layer = layer_of(node)
             return self.layers.assign(node, refs, at, f"{layer} = ") + self.apply(
                 node, layer, srcs, var, refs, at

@@ -66,7 +66,7 @@ def test_the_shipped_template_is_monai_s_five_level_2d_dynunet(blocks):
 def test_one_ruff_clean_module_with_each_class_once_in_dependency_order(blocks, tmp_path, style):
     source = generate_code(small(), blocks, style)
     assert ruff_problems(source, tmp_path) == ""
-    classes = ["UnetBasicBlock", "UnetResBlock", "UnetUpBlock", "UnetOutBlock"]
+    classes = ["UnetBasicBlock", "UnetLevelBlock", "UnetUpBlock", "UnetOutBlock"]
     assert all(source.count(f"class {name}(") == 1 for name in classes)
     at = {name: source.index(f"class {name}(") for name in classes}
     outer = source.index("def dyn_u_net(" if style == "functional" else "class DynUNet(")
@@ -233,3 +233,15 @@ def test_with_deep_supervision_the_checkup_passes_and_trains_every_head(blocks):
     assert [(r.scenario, r.reason) for r in results if r.status != "pass"] == []
     train = next(r for r in results if r.scenario == "train")
     assert "trainable weights changed" in train.reason
+
+
+def test_res_block_is_a_constructor_argument_as_in_monai(blocks):
+    module = load_generated(generate_code(small(size=8), blocks, "build"), "build")
+    x = np.zeros((1, 8, 8, 3), "float32")
+    residual = module.DynUNet(filters=(4, 8, 12))
+    plain = module.DynUNet(filters=(4, 8, 12), res_block=False)
+    residual(x), plain(x)
+    paths = {w.path.split("/", 1)[1] for w in residual.weights}
+    assert "input_block/res_conv/kernel" in paths  # 3 → 4 channels: the projection
+    assert not any("res_" in w.path for w in plain.weights)
+    assert len(residual.weights) - len(plain.weights) == 3 * 3  # conv3, norm3 (γ, β) a level

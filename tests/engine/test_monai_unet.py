@@ -293,7 +293,8 @@ def test_dynunet_matches_monai(blocks, dims, size, strides, norm, k0, style):
 
 @pytest.mark.parametrize("style", ["build", "init", "functional"])
 def test_dynunet_with_basic_blocks_matches_monai_default(blocks, style):
-    """MONAI's own default, res_block=False: the levels down are UnetBasicBlocks."""
+    """MONAI's own default, res_block=False: the levels down are UnetBasicBlocks (the same
+    class, told by its res_block argument to leave out the projection and the sum)."""
     strides, kernel_size, filters = (1, 2, 2), (3, 3, 3), (4, 8, 12)
     doc = levels(3, 2, size=8, in_channels=3, res_block=False)
     rng = np.random.default_rng(7)
