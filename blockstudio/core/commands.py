@@ -277,15 +277,14 @@ def add_node_commands(doc: Document, node: Node) -> list[Command]:
     index, named ``skip`` (the usual second input of a U-Net block) while that name is free,
     a shape for it (the first input's, to edit), and the first input, if it is still called
     ``input`` (a Python built-in, and with several inputs each name is a variable), ``x_in``."""
-    if node.kind == OUTPUT_KIND and doc.output_nodes:  # the block's next output
-        index = max(n.params.get("index", 0) for n in doc.output_nodes) + 1
-        return [AddNode(dataclasses.replace(node, params={**node.params, "index": index}))]
-    if node.kind != INPUT_KIND or not doc.input_nodes:
+    ends = {INPUT_KIND: doc.input_nodes, OUTPUT_KIND: doc.output_nodes}.get(node.kind)
+    if not ends:
         return [AddNode(node)]
-    index = max(n.params.get("index", 0) for n in doc.input_nodes) + 1
-    name = doc.unique_name("skip")
-    node = dataclasses.replace(node, name=name, params={**node.params, "index": index})
-    out: list[Command] = [AddNode(node)]
+    index = max(n.params.get("index", 0) for n in ends) + 1
+    node = dataclasses.replace(node, params={**node.params, "index": index})
+    if node.kind == OUTPUT_KIND:  # the block's next output
+        return [AddNode(node)]
+    out: list[Command] = [AddNode(dataclasses.replace(node, name=doc.unique_name("skip")))]
     shapes = input_shapes(doc.input_shape)
     if len(shapes) == len(doc.input_nodes):
         out.append(set_input_shape(doc, (*shapes, shapes[0])))

@@ -186,7 +186,7 @@ class Document(Observable[DocEvent]):
     @property
     def input_nodes(self) -> list[Node]:
         """The Input nodes in the order the block takes them (their ``index``, then id)."""
-        return sorted(self.nodes_of_kind(INPUT_KIND), key=input_order)
+        return sorted(self.nodes_of_kind(INPUT_KIND), key=port_order)
 
     @property
     def input_node(self) -> Node | None:
@@ -196,7 +196,7 @@ class Document(Observable[DocEvent]):
     @property
     def output_nodes(self) -> list[Node]:
         """The Output nodes in the order the block returns them (their ``index``, then id)."""
-        return sorted(self.nodes_of_kind(OUTPUT_KIND), key=input_order)
+        return sorted(self.nodes_of_kind(OUTPUT_KIND), key=port_order)
 
     @property
     def output_node(self) -> Node | None:
@@ -355,8 +355,8 @@ class Document(Observable[DocEvent]):
         }
 
 
-def input_order(node: Node) -> tuple[int, str]:
-    """Sort key of Input (and Output) nodes: the position the user gave (``index``), then the
+def port_order(node: Node) -> tuple[int, str]:
+    """Sort key of Input and Output nodes: the position the user gave (``index``), then the
     id."""
     index = node.params.get("index", 0)
     return (index if isinstance(index, int) else 0, node.id)

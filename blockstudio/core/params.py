@@ -135,9 +135,13 @@ def resolve(value: Any, env: dict[str, Any]) -> Any:
         if value.index is None:
             return whole
         # an entry the list lacks is reported by validation; the value is then unknown
-        ok = isinstance(whole, tuple | list) and value.index < len(whole)
-        return whole[value.index] if ok else None
+        return whole[value.index] if has_entry(whole, value.index) else None
     return value
+
+
+def has_entry(whole: Any, index: int) -> bool:
+    """Whether list parameter value ``whole`` has entry ``index``."""
+    return isinstance(whole, tuple | list) and index < len(whole)
 
 
 def missing_entry(params: Mapping[str, Any], env: dict[str, Any]) -> bool:
@@ -147,7 +151,7 @@ def missing_entry(params: Mapping[str, Any], env: dict[str, Any]) -> bool:
         isinstance(v, ParamRef)
         and v.index is not None
         and v.param in env
-        and not (isinstance(env[v.param], tuple | list) and v.index < len(env[v.param]))
+        and not has_entry(env[v.param], v.index)
         for v in params.values()
     )
 

@@ -181,9 +181,10 @@ def format_input_shape(shape: InputShape | None) -> str:
     return ", ".join(format_shape(s) for s in input_shapes(shape))
 
 
-def json_shape(shape: InputShape) -> list:
-    """Lists for JSON: ``[None, 8, 8, 3]`` or ``[[None, 8, 8, 64], [None, 16, 16, 32]]``."""
-    return [list(s) for s in shape] if is_multi(shape) else list(shape)
+def per_sample(shape: InputShape) -> InputShape:
+    """Without the batch axis, as ``keras.Input(shape=...)`` takes it (each, for several)."""
+    shapes = [s[1:] for s in input_shapes(shape)]
+    return tuple(shapes) if is_multi(shape) else shapes[0]
 
 
 def with_channels(shape: InputShape, channels: int, batch: int | None = None) -> InputShape:

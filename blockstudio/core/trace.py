@@ -10,7 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from blockstudio.core.shapes import InputShape, as_input_shape, json_shape
+from blockstudio.core.doc_json import value_to_json
+from blockstudio.core.shapes import InputShape, as_input_shape
 
 TRACE_FORMAT = "blockstudio.trace"
 TRACE_VERSION = 1
@@ -102,7 +103,7 @@ class Trace:
 
 def trace_to_dict(trace: Trace) -> dict[str, Any]:
     data = asdict(trace)
-    data["input_shape"] = json_shape(trace.input_shape)
+    data["input_shape"] = value_to_json(trace.input_shape)
     for w in data["weights"]:
         w["shape"] = list(w["shape"])
     return {"format": TRACE_FORMAT, "version": TRACE_VERSION, **data}

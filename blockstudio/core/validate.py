@@ -26,6 +26,7 @@ from blockstudio.core.names import RESERVED, is_identifier, name_problem
 from blockstudio.core.params import (
     check_block_param,
     check_value,
+    has_entry,
     resolve,
     resolved,
     text_problem,
@@ -348,7 +349,7 @@ def _index_problem(ref: ParamRef, bp: BlockParam) -> str | None:
     if bp.type != "ints":
         return f"{ref} takes one entry, but block parameter {bp.name!r} is {bp.type}, not a list."
     default = bp.default
-    if isinstance(default, tuple | list) and ref.index >= len(default):  # type: ignore[operator]
+    if isinstance(default, tuple | list) and not has_entry(default, ref.index):  # type: ignore[arg-type]
         return (
             f"{ref} needs at least {ref.index + 1} entries in {bp.name}, which has "  # type: ignore[operator]
             f"{len(default)} ({', '.join(map(str, default))}); one per level."

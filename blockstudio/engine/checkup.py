@@ -25,7 +25,7 @@ from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.codegen_nest import nested_blocks
 from blockstudio.engine.hooks import Recorder
 from blockstudio.engine.loader import load_generated
-from blockstudio.engine.tracer import construct_block, tag_nodes
+from blockstudio.engine.tracer import concrete, construct_block, random_inputs, tag_nodes
 
 CLASS_STYLES = ("build", "init")
 
@@ -52,12 +52,7 @@ class Subject:
         self.custom_objects = dict(custom_objects or {})
         self.shape = as_input_shape(input_shape)
         self.multi = is_multi(self.shape)  # called on a list of tensors, one per input
-        rng = np.random.default_rng(0)
-        xs = [
-            rng.normal(size=(2, *[1 if d is None else d for d in s[1:]])).astype("float32")
-            for s in input_shapes(self.shape)
-        ]
-        self.x: Any = xs if self.multi else xs[0]
+        self.x: Any = random_inputs(np.random.default_rng(0), concrete(self.shape, batch=2))
         self.reference: list[tuple[str, tuple[int, ...]]] = []
         self.tmp = Path(".")
 

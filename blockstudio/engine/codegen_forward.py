@@ -10,7 +10,7 @@ import ast
 
 from blockstudio.core.conditions import parse_condition
 from blockstudio.core.document import Node
-from blockstudio.core.shapes import input_shapes
+from blockstudio.core.shapes import per_sample
 from blockstudio.engine.codegen_build import shape_var
 from blockstudio.engine.codegen_plan import RefRenderer
 from blockstudio.engine.pyformat import (
@@ -30,7 +30,7 @@ class ForwardWriter:
 
     def unpack(self, indent: str, shapes: bool) -> list[str]:
         """``x_in, skip = inputs`` (or their shapes) in a block with several inputs."""
-        names = self.plan.input_vars()
+        names = self.plan.input_vars
         if not names:
             return []
         if shapes:
@@ -38,7 +38,7 @@ class ForwardWriter:
         return [f"{indent}{', '.join(names)} = inputs"]
 
     def first_input(self, shapes: bool) -> str:
-        names = self.plan.input_vars()
+        names = self.plan.input_vars
         if shapes:
             return shape_var(names[0]) if names else "input_shape"
         return names[0] if names else "inputs"
@@ -160,7 +160,7 @@ class ForwardWriter:
         summary, rest = split_summary(
             self.doc.description or f"Apply the {self.doc.name} block to ``inputs``."
         )
-        names = self.plan.input_vars()
+        names = self.plan.input_vars
         what = f"The input tensors [{', '.join(names)}]" if names else "The input tensor"
         args = [f"    inputs: {what}, channels last.", *self.arg_docs(params)]
         out += docstring_lines(
@@ -172,8 +172,7 @@ class ForwardWriter:
         if any(self.plan.needs_shape(n) for n in self.plan.order):
             out.append(f"{I1}in_channels = {self.first_input(shapes=False)}.shape[-1]")
         out += self.call_body(refs, I1, lambda n: n.name)
-        shapes = [s[1:] for s in input_shapes(self.doc.input_shape)]
-        shape = literal(tuple(shapes) if names else shapes[0])
+        shape = literal(per_sample(self.doc.input_shape))
         out += ["", ""]
         out += call_lines("", "def build_model", [f"input_shape={shape}", "**kwargs"], ":")
         out += docstring_lines(

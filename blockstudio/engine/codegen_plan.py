@@ -42,8 +42,8 @@ class Plan:
     inputs: dict[str, list[str]]  # node id → source node ids by port
     var: dict[str, str] = field(default_factory=dict)  # node id → variable holding its output
     chain_head: set[str] = field(default_factory=set)  # nodes that start a new variable
-    output_src: str = ""  # what the (first) Output returns
-    output_srcs: list[str] = field(default_factory=list)  # every Output's, in index order
+    output_srcs: list[str] = field(default_factory=list)  # what each Output returns, in order
+    input_vars: list[str] = field(default_factory=list)  # several inputs' variables ([]: one)
 
     def spec(self, node: Node) -> KindSpec:
         spec = self.catalog.get(node.kind)
@@ -62,10 +62,10 @@ class Plan:
     def static_spatial_dims(self) -> int:
         return max(len(first_shape(self.doc.input_shape)) - 2, 1)
 
-    def input_vars(self) -> list[str]:
-        """The variables of a block with several inputs (``[]`` for one: it is ``inputs``)."""
-        ins = self.doc.input_nodes
-        return [n.name for n in ins] if len(ins) > 1 else []
+    @property
+    def output_src(self) -> str:
+        """What the first Output returns (the main path, ``x``)."""
+        return self.output_srcs[0]
 
     def needs_shape(self, node: Node) -> bool:
         return node.condition is not None and IN_CHANNELS in condition_names(node.condition)
@@ -92,7 +92,8 @@ def make_plan(doc: Document, catalog: Catalog) -> Plan:
         if n in live and doc.nodes[n].kind not in (INPUT_KIND, OUTPUT_KIND)
     ]
     srcs = [inputs[o.id][0] for o in outs]
-    plan = Plan(doc, catalog, order, inputs, output_src=srcs[0], output_srcs=srcs)
+    names = [n.name for n in ins] if len(ins) > 1 else []  # one input is ``inputs``
+    plan = Plan(doc, catalog, order, inputs, output_srcs=srcs, input_vars=names)
     _name_variables(plan, [n.id for n in ins])
     return plan
 
@@ -149,8 +150,7 @@ def _name_variables(plan: Plan, input_ids: list[str]) -> None:
             chain_of[node.id] = len(chains)
             chains.append([node])
             plan.chain_head.add(node.id)
-    taken = set(CODEGEN_NAMES) - {"x"} | {p.name for p in plan.doc.params}
-    taken |= {n.name for n in plan.doc.nodes.values()}
+    taken = _taken(plan.doc) - {"x"}
     # the chain that reaches the Output is the main path, ``x`` (the first one if none does)
     main = next((i for i, ch in enumerate(chains) if ch[-1].id == plan.output_src), 0)
     names: list[str] = []
@@ -191,8 +191,7 @@ def layer_lists(plan: Plan, created: list[Node]) -> dict[str, tuple[str, int]]:
         found = numbered(node)
         if found and (node.condition is not None or node.id not in created_ids):
             groups.pop(found[0], None)
-    taken = set(CODEGEN_NAMES) | {p.name for p in plan.doc.params}
-    taken |= {n.name for n in plan.doc.nodes.values()}
+    taken = _taken(plan.doc)
     at = {n.id: i for i, n in enumerate(created)}
     out: dict[str, tuple[str, int]] = {}
     for base, members in groups.items():
@@ -202,6 +201,11 @@ def layer_lists(plan: Plan, created: list[Node]) -> dict[str, tuple[str, int]]:
         if in_order and together and is_identifier(base) and base not in taken:
             out.update({n.id: (base, i) for i, n in members})
     return out
+
+
+def _taken(doc: Document) -> set[str]:
+    """Names a new variable or attribute of the generated code may not take."""
+    return set(CODEGEN_NAMES) | {p.name for p in doc.params} | {n.name for n in doc.nodes.values()}
 
 
 def _chain_name(chain: list[Node]) -> str:

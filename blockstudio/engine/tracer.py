@@ -11,7 +11,7 @@ import numpy as np
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
-from blockstudio.core.shapes import InputShape, first_shape, input_shapes, is_multi
+from blockstudio.core.shapes import InputShape, first_shape, input_shapes, is_multi, per_sample
 from blockstudio.core.trace import Trace, WeightInfo
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.codegen_nest import nested_blocks
@@ -32,11 +32,19 @@ class RunSpec:
     seed: int = 0
 
 
-def _batch_one(shape: InputShape) -> Any:
-    """The shape of a concrete batch of one (a list of them for a block with several inputs)."""
+def concrete(shape: InputShape, batch: int | None = None) -> Any:
+    """The shape of a concrete batch (a list of them for a block with several inputs):
+    ``batch`` samples, else the shape's own batch size, else one; other unknown sizes are 1."""
     if is_multi(shape):
-        return [_batch_one(s) for s in input_shapes(shape)]
-    return tuple(1 if d is None else d for d in shape)
+        return [concrete(s, batch) for s in input_shapes(shape)]
+    return tuple(1 if d is None else d for d in (batch or shape[0], *shape[1:]))
+
+
+def fresh_session() -> None:
+    """A clean Keras session, so auto-generated names do not drift from run to run. No
+    ``gc.collect()`` (a sixth of a second with TensorFlow loaded): the last run's layers go by
+    reference counting, and Python's collector takes the rest."""
+    keras.backend.clear_session(free_memory=False)
 
 
 def random_inputs(rng: np.random.Generator, shape: Any) -> Any:
@@ -53,9 +61,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     exception ends the run; the trace keeps everything up to it and says where it happened.
     """
     spec = spec or RunSpec()
-    # fresh auto-names; no gc.collect() (a sixth of a second with TensorFlow loaded): the
-    # last run's layers go by reference counting, and Python's collector takes the rest
-    keras.backend.clear_session(free_memory=False)
+    fresh_session()
     source = generate_code(doc, catalog, spec.style, spec.values, weights=spec.weights)
     module = load_generated(source, spec.style)
     values = dict(spec.values or {})
@@ -85,9 +91,9 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
 
 def call_shapes(input_shape: InputShape, spec: RunSpec) -> list[Any]:
     """The shapes of the calls a run makes: ``calls`` times the input, then ``call_shape``."""
-    shapes = [_batch_one(input_shape)] * spec.calls
+    shapes = [concrete(input_shape)] * spec.calls
     if spec.call_shape is not None:
-        shapes.append(_batch_one(spec.call_shape))
+        shapes.append(concrete(spec.call_shape))
     return shapes
 
 
@@ -168,8 +174,7 @@ class _Named:
 def construct_block(module: Any, doc: Document, style: str, values: dict[str, Any]) -> Any:
     """A fresh block from generated code (in functional style, the model ``build_model`` makes)."""
     if style == "functional":
-        shapes = [s[1:] for s in input_shapes(doc.input_shape)]
-        return module.build_model(tuple(shapes) if len(shapes) > 1 else shapes[0], **values)
+        return module.build_model(per_sample(doc.input_shape), **values)
     cls = getattr(module, doc.name)
     kwargs = dict(values)
     if style == "init" and "in_channels" in cls.__init__.__code__.co_varnames:

@@ -212,13 +212,11 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
     import keras
 
     from blockstudio.engine.pyformat import snake_case
-    from blockstudio.engine.tracer import RunSpec, call_shapes, record
+    from blockstudio.engine.tracer import RunSpec, call_shapes, fresh_session, record
 
     run = run or RunSpec()
     cls = find_class(spec)
-    # fresh auto-names; no gc.collect() (a sixth of a second with TensorFlow loaded): the
-    # last run's layers go by reference counting, and Python's collector takes the rest
-    keras.backend.clear_session(free_memory=False)
+    fresh_session()
     trace = Trace(
         spec.class_name,
         "own class",
