@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from blockstudio.core import commands as c
 from blockstudio.core.conditions import ConditionError, check_names
+from blockstudio.core.document import ParamRef
 from blockstudio.core.library import kind_title
 from blockstudio.core.names import name_problem
 from blockstudio.core.runs import RunEvent, RunModel, ShownChanged
@@ -228,12 +229,12 @@ class Inspector(BlockPage, QScrollArea):
     # -- block ------------------------------------------------------------------------------
 
 
-def link_choices(params, pspec) -> list[str]:
+def link_choices(params, pspec) -> list[ParamRef]:
     """What a node parameter can follow: every block parameter, and for a single number each
     entry of a list parameter (``strides[2]``: one level of a U-Net)."""
-    out = [p.name for p in params]
+    out = [ParamRef(p.name) for p in params]
     if pspec.type in ("int", "any", "float"):
         for p in params:
             if p.type == "ints" and isinstance(p.default, tuple | list):
-                out += [f"{p.name}[{i}]" for i in range(len(p.default))]
+                out += [ParamRef(p.name, i) for i in range(len(p.default))]
     return out

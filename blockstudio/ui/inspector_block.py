@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -63,10 +63,8 @@ class BlockPage:
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setStretchLastSection(True)
         for row, p in enumerate(doc.params):
-            for col, text in enumerate([p.name, p.type, show_value(p.default)]):
+            for col, text in ((0, p.name), (2, show_value(p.default))):  # 1: the type menu
                 item = QTableWidgetItem(text)
-                if col == 1:
-                    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
                 item.setToolTip(p.doc)
                 table.setItem(row, col, item)
             kind = QComboBox()
@@ -169,7 +167,6 @@ class BlockPage:
         self.model.push(c.EditBlockParam(doc, old.name, new))
 
     def _refresh_later(self) -> None:
-
         QTimer.singleShot(0, lambda: self.show_node(self.node_id))
 
     def _add_param(self) -> None:

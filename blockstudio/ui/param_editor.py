@@ -37,7 +37,7 @@ class ParamEditor(QWidget):
     sigCommit = Signal(str, object)
     sigError = Signal(str, str)
 
-    def __init__(self, spec: ParamSpec, value: Any, links: list[str], parent=None) -> None:
+    def __init__(self, spec: ParamSpec, value: Any, links: list[ParamRef], parent=None) -> None:
         super().__init__(parent)
         self.spec = spec
         layout = QHBoxLayout(self)
@@ -47,7 +47,8 @@ class ParamEditor(QWidget):
         layout.addWidget(self.editor, 1)
         self.link = QComboBox()
         self.link.addItem(LINK_NONE)
-        self.link.addItems(links)
+        for ref in links:
+            self.link.addItem(str(ref), ref)
         self.link.setToolTip("Follow a block parameter")
         # as wide as a short name: a long list of entries must not widen the inspector
         self.link.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -56,7 +57,7 @@ class ParamEditor(QWidget):
         layout.addWidget(self.link)
         if isinstance(value, ParamRef):
             if self.link.findText(str(value)) < 0:
-                self.link.addItem(str(value))  # an entry past the list's end: shown, refused
+                self.link.addItem(str(value), value)  # an entry past the list's end: refused
             self.link.setCurrentText(str(value))
             self.editor.setEnabled(False)
         self.link.currentTextChanged.connect(self._link_changed)
@@ -133,12 +134,4 @@ class ParamEditor(QWidget):
             self.sigCommit.emit(self.spec.name, self.spec.default)
         else:
             self.editor.setEnabled(False)
-            self.sigCommit.emit(self.spec.name, ref_of(text))
-
-
-def ref_of(text: str) -> ParamRef:
-    """``strides[2]`` → the entry reference; ``width`` → the whole parameter."""
-    name, bracket, rest = text.partition("[")
-    if bracket and rest.endswith("]") and rest[:-1].isdigit():
-        return ParamRef(name, int(rest[:-1]))
-    return ParamRef(text)
+            self.sigCommit.emit(self.spec.name, self.link.currentData())
