@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from bench.side_by_side import compare, scene_opener  # noqa: E402
 from blockstudio.core.catalog import load_catalog  # noqa: E402
 from blockstudio.core.document import ParamRef  # noqa: E402
 from blockstudio.core.library import BlockLibrary  # noqa: E402
@@ -44,25 +43,17 @@ BUDGET_MS = {
 }
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
 def main() -> None:
     from PySide6.QtWidgets import QApplication
 
-    from blockstudio.core.runs import RunModel
     from blockstudio.engine.codegen import generate_code
     from blockstudio.engine.inference import ShapeInference
     from blockstudio.engine.tracer import RunSpec, run_trace
-    from blockstudio.ui.canvas_scene import BlockScene
-    from blockstudio.ui.doc_model import DocumentModel
     from blockstudio.ui.timeline_view import TimelineView
 
     app = QApplication.instance() or QApplication([])
     catalog = load_catalog().with_library(BlockLibrary())
+    open_scene = scene_opener(app, catalog)
     unet, single = load_template("dynunet", catalog), load_template("unet-res-block", catalog)
     single.set_block_field("input_shape", unet.input_shape)
     infer = ShapeInference(catalog)
@@ -105,16 +96,6 @@ def main() -> None:
 
         return go
 
-    def open_scene(doc):
-        def go():
-            model = DocumentModel(catalog, doc)
-            scene = BlockScene(model, RunModel())
-            app.processEvents()
-            scene.deleteLater()
-            model.deleteLater()
-
-        return go
-
     resets = []
     steps = {
         "shape inference after a change": (
@@ -136,20 +117,7 @@ def main() -> None:
         f"5-level 2D DynUNet (res blocks, {unet.input_shape}) vs one unet-res-block, medians "
         f"of {ROUNDS} interleaved rounds"
     )
-    for label, (big, small) in steps.items():
-        a, b = [], []
-        for _ in range(ROUNDS):
-            a.append(timed(big))
-            b.append(timed(small))
-        for reset in resets:
-            reset()
-        ma, mb = statistics.median(a), statistics.median(b)
-        budget = BUDGET_MS[label]
-        verdict = "within" if ma < budget else "OVER"
-        print(
-            f"  {label:36s} {ma:8.2f} ms vs {mb:7.2f} ms  ({ma / mb:4.1f}x)  "
-            f"budget {budget} ms: {verdict}"
-        )
+    compare(steps, ROUNDS, BUDGET_MS, after_each=lambda: [reset() for reset in resets])
 
 
 if __name__ == "__main__":

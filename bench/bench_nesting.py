@@ -13,14 +13,13 @@ timeline; the canvas figure is opening the document in the studio's scene.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from bench.side_by_side import compare, scene_opener  # noqa: E402
 from blockstudio.core.catalog import load_catalog  # noqa: E402
 from blockstudio.core.document import BlockParam, Document, Edge, Node  # noqa: E402
 from blockstudio.core.library import BlockLibrary  # noqa: E402
@@ -46,24 +45,16 @@ def encoder() -> Document:
     return Document("Encoder", (None, 128, 128, 16), params, nodes=nodes, edges=edges)
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
 def main() -> None:
     from PySide6.QtWidgets import QApplication
 
-    from blockstudio.core.runs import RunModel
     from blockstudio.engine.codegen import generate_code
     from blockstudio.engine.inference import ShapeInference
     from blockstudio.engine.tracer import RunSpec, run_trace
-    from blockstudio.ui.canvas_scene import BlockScene
-    from blockstudio.ui.doc_model import DocumentModel
 
     app = QApplication.instance() or QApplication([])
     catalog = load_catalog().with_library(BlockLibrary())
+    open_scene = scene_opener(app, catalog)
     nested, single = encoder(), load_template("unet-res-block", catalog)
     single.set_block_field("input_shape", (None, 128, 128, 16))
     infer = ShapeInference(catalog)
@@ -76,16 +67,6 @@ def main() -> None:
             value = doc.nodes[node_id].params.get(key, 3)
             doc.set_param(node_id, key, 5 if value == 3 else 3)
             infer.run(doc)
-
-        return go
-
-    def open_scene(doc):
-        def go():
-            model = DocumentModel(catalog, doc)
-            scene = BlockScene(model, RunModel())
-            app.processEvents()
-            scene.deleteLater()
-            model.deleteLater()
 
         return go
 
@@ -108,13 +89,7 @@ def main() -> None:
         f"{LEVELS}-level encoder of unet-res-block nodes vs one unet-res-block, medians of "
         f"{ROUNDS} interleaved rounds"
     )
-    for label, (big, small) in steps.items():
-        a, b = [], []
-        for _ in range(ROUNDS):
-            a.append(timed(big))
-            b.append(timed(small))
-        ma, mb = statistics.median(a), statistics.median(b)
-        print(f"  {label:34s} {ma:8.2f} ms vs {mb:7.2f} ms  ({ma / mb:4.1f}x)")
+    compare(steps, ROUNDS)
 
 
 if __name__ == "__main__":

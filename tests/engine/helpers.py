@@ -93,3 +93,13 @@ def output_shape_in_plain_python(folder, module: str, make: str, shape: tuple) -
     lines = run.stdout.strip().splitlines()
     assert lines, run.stderr[-2000:]
     return lines[-1]
+
+
+def build_parents(trace, layer: str) -> list[str]:
+    """The layers whose spans enclose ``layer``'s build, innermost first."""
+    event = next(e for e in trace.events if e.type == "build" and e.layer == layer)
+    out = []
+    while event.parent is not None:
+        event = trace.events[event.parent]
+        out.append(event.layer)
+    return out

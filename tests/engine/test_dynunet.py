@@ -14,7 +14,7 @@ from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.inference import ShapeInference
 from blockstudio.engine.loader import load_generated
 from blockstudio.engine.tracer import RunSpec, run_trace
-from tests.engine.helpers import output_shape_in_plain_python, ruff_problems
+from tests.engine.helpers import build_parents, output_shape_in_plain_python, ruff_problems
 from tools.make_dynunet import levels
 
 SMALL = {"filters": (4, 8, 12)}  # a 3-level DynUNet with small widths: quick to build
@@ -93,12 +93,7 @@ def test_the_trace_matches_keras_and_nests_to_the_deepest_layer(blocks):
     block(np.zeros((1, 16, 16, 3), "float32"))
     assert [w.path for w in trace.weights] == [w.path for w in block.weights]
     assert trace.total_params == block.count_params()
-    builds = {e.layer: e for e in trace.events if e.type == "build"}
-    deepest = builds["upsamples_1/conv_block/conv1"]
-    chain = []
-    while deepest.parent is not None:
-        deepest = trace.events[deepest.parent]
-        chain.append(deepest.layer)
+    chain = build_parents(trace, "upsamples_1/conv_block/conv1")
     assert chain[:3] == ["upsamples_1/conv_block", "upsamples_1", "dyn_u_net"]
     lanes = {lane.layer: lane.depth for lane in layout_trace(trace).lanes}
     assert lanes["upsamples_1"] == 1 and lanes["upsamples_1/conv_block/conv1"] == 3

@@ -18,7 +18,7 @@ from blockstudio.engine.inference import ShapeInference
 from blockstudio.engine.loader import load_generated
 from blockstudio.engine.service import Service
 from blockstudio.engine.tracer import RunSpec, run_trace
-from tests.engine.helpers import output_shape_in_plain_python, ruff_problems
+from tests.engine.helpers import build_parents, output_shape_in_plain_python, ruff_problems
 from tests.nesting import encoder, encoder_file, two_levels
 
 
@@ -156,12 +156,7 @@ def test_init_style_refuses_clearly_when_it_cannot_know_the_channels(lib_catalog
 def test_the_trace_shows_builds_nested_as_deep_as_they_happen(lib_catalog, tmp_path):
     _, kind = encoder_file(tmp_path)
     trace = run_trace(encoder(kind), lib_catalog, RunSpec(style="build"))
-    builds = {e.layer: e for e in trace.events if e.type == "build"}
-    inner = builds["stage2/res/conv1"]
-    parents = []
-    while inner.parent is not None:
-        inner = trace.events[inner.parent]
-        parents.append(inner.layer)
+    parents = build_parents(trace, "stage2/res/conv1")
     assert parents[:3] == ["stage2/res", "stage2", "encoder"]
     weights = [e for e in trace.events if e.type == "weight" and e.layer == "stage2/res/conv1"]
     assert weights and weights[0].path == "encoder/stage2/res/conv1/kernel"
