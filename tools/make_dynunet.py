@@ -26,9 +26,10 @@ OUT = "template:unet-out-block"
 SHARED = ("spatial_dims", "norm_name", "negative_slope", "dropout")
 
 
-def monai_filters(n: int, spatial_dims: int) -> tuple[int, ...]:
-    """MONAI's default widths: 32, 64, ... capped at 320 in 3-D and 512 otherwise."""
-    return tuple(min(2 ** (5 + i), 320 if spatial_dims == 3 else 512) for i in range(n))
+# MONAI's DynUNet computes its widths when filters is None, in these words
+MONAI_FILTERS = (
+    "[min(2 ** (5 + i), 320 if spatial_dims == 3 else 512) for i in range(len(strides))]"
+)
 
 
 def params(n: int, spatial_dims: int, res_block: bool = True) -> list[BlockParam]:
@@ -63,8 +64,11 @@ def params(n: int, spatial_dims: int, res_block: bool = True) -> list[BlockParam
         BlockParam(
             "filters",
             "ints",
-            monai_filters(n, spatial_dims),
-            doc="Output channels of each level (MONAI's default widths).",
+            None,
+            optional=True,
+            doc="Output channels of each level; None: MONAI's widths, 32, 64, ... doubling per "
+            "level, at most 320 in 3-D and 512 otherwise.",
+            when_none=MONAI_FILTERS,
         ),
         *[p for p in unet_params() if p.name in ("dropout", "norm_name", "negative_slope")],
         BlockParam(

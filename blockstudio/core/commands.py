@@ -15,7 +15,7 @@ from blockstudio.core.document import (
     Node,
     ParamRef,
 )
-from blockstudio.core.params import resolve
+from blockstudio.core.params import block_env, resolve
 from blockstudio.core.shapes import InputShape, input_shapes
 
 
@@ -250,7 +250,7 @@ class RemoveBlockParam(Command):
         if self.param is None:
             raise KeyError(f"no block parameter {name}")
         self.sites = _ref_sites(doc, name)
-        self._defaults = {name: self.param.default}
+        self._defaults = {name: block_env(doc)[name]}  # a computed None too
         self.text = f"Remove block parameter {name}"
 
     def redo(self, doc: Document) -> None:

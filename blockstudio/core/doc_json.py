@@ -43,6 +43,8 @@ def param_to_dict(p: BlockParam) -> dict[str, Any]:
         out["choices"] = list(p.choices)
     if p.doc:
         out["doc"] = p.doc
+    if p.when_none is not None:
+        out["when_none"] = p.when_none
     return out
 
 

@@ -55,6 +55,8 @@ class BlockParam:
     optional: bool = False
     choices: tuple[Any, ...] | None = None
     doc: str = ""
+    # computes the value from the other parameters when it is None (MONAI's filters=None)
+    when_none: str | None = None
 
 
 @dataclass(frozen=True, eq=True)

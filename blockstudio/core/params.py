@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from blockstudio.core.catalog import ParamSpec
+from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.document import BlockParam, Document, ParamRef
+from blockstudio.core.expressions import ExpressionError, evaluate_expression, expression_names
+from blockstudio.core.shapes import first_shape
 
 
 def _is_int(v: Any) -> bool:
@@ -126,6 +129,47 @@ def check_block_param(p: BlockParam, value: Any) -> str | None:
     if msg is None and p.choices is not None and value is not None:
         msg = check_value(ParamSpec(p.name, p.type), value)
     return msg
+
+
+def block_env(doc: Document, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Values of block parameters (defaults, overridden by ``values``, a None computed as its
+    ``when_none`` says) and ``in_channels``."""
+    env = doc.param_defaults()
+    if values:
+        env.update(values)
+    for p in doc.params:
+        if p.when_none is not None and env.get(p.name) is None:
+            try:
+                env[p.name] = evaluate_expression(p.when_none, env)
+            except ExpressionError:
+                pass  # stays None: validation says why
+    first = first_shape(doc.input_shape)
+    env[IN_CHANNELS] = first[-1] if first else None
+    return env
+
+
+def when_none_problems(doc: Document, p: BlockParam) -> list[str]:
+    """What is wrong with the value ``p`` computes when it is None (MONAI's ``filters``)."""
+    head = f"{p.name} when None"
+    if not p.optional:
+        return [f"{head}: {p.name} computes a value when None, so it must be optional."]
+    try:
+        names = expression_names(p.when_none)
+    except ExpressionError as exc:
+        return [f"{head}: {exc}"]
+    known = [q.name for q in doc.params if q.name != p.name]
+    unknown = sorted(names - set(known))
+    if unknown:
+        return [
+            f"{head}: unknown name {unknown[0]!r}; it can read the other block parameters "
+            f"({', '.join(known) or 'there are none'})."
+        ]
+    try:
+        value = evaluate_expression(p.when_none, block_env(doc, {p.name: None}))
+    except ExpressionError as exc:
+        return [f"{head}: {exc}"]
+    msg = check_block_param(p, value)
+    return [f"{head} gives {value!r}: {msg}"] if msg or value is None else []
 
 
 def resolve(value: Any, env: dict[str, Any]) -> Any:

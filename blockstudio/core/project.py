@@ -273,6 +273,7 @@ def _read_param(r: _Reader, p: Any, where: str) -> BlockParam | None:
     optional = r.get(p, "optional", where, bool, required=False) or False
     choices = r.get(p, "choices", where, list, required=False)
     doc = r.get(p, "doc", where, str, required=False) or ""
+    when_none = r.get(p, "when_none", where, str, required=False)
     if name is None or ptype is None:
         return None
     return BlockParam(
@@ -282,6 +283,7 @@ def _read_param(r: _Reader, p: Any, where: str) -> BlockParam | None:
         optional,
         tuple(choices) if choices is not None else None,
         doc,
+        when_none,
     )
 
 

@@ -24,16 +24,18 @@ from blockstudio.core.document import (
 from blockstudio.core.library import PATH_MARK, BlockError, is_block_kind, kind_label
 from blockstudio.core.names import RESERVED, is_identifier, name_problem
 from blockstudio.core.params import (
+    block_env,
     check_block_param,
     check_value,
     has_entry,
     resolve,
     resolved,
     text_problem,
+    when_none_problems,
     with_defaults,
 )
 from blockstudio.core.problems import Problem
-from blockstudio.core.shapes import first_shape, input_shapes
+from blockstudio.core.shapes import input_shapes
 from blockstudio.core.validate_graph import (
     check_edges,
     check_graph,
@@ -43,16 +45,6 @@ from blockstudio.core.validate_graph import (
 
 # Names the generated code itself uses; a node or block parameter with one would clash.
 CODEGEN_NAMES = RESERVED
-
-
-def block_env(doc: Document, values: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Values of block parameters (defaults, overridden by ``values``) and ``in_channels``."""
-    env = doc.param_defaults()
-    if values:
-        env.update(values)
-    first = first_shape(doc.input_shape)
-    env[IN_CHANNELS] = first[-1] if first else None
-    return env
 
 
 def validate(doc: Document, catalog: Catalog) -> list[Problem]:
@@ -174,6 +166,8 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
         msg = text_problem(f"The description of {p.name}", p.doc)
         if msg:
             out.append(Problem("bad_text", msg, param=where))
+        if p.when_none is not None:
+            out += [Problem("bad_param", m, param=where) for m in when_none_problems(doc, p)]
     msg = text_problem("The block's description", doc.description)
     if msg:
         out.append(Problem("bad_text", msg, param="description"))
@@ -266,7 +260,7 @@ def _check_node(
                 continue
             if not present:
                 continue  # an absent node never sees this value (e.g. dropout=None)
-            value = resolve(value, {bp.name: bp.default})
+            value = resolve(value, env)
         msg = check_value(pspec, value)
         if msg:
             add("bad_param", msg, key)

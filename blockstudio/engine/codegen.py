@@ -38,6 +38,7 @@ from blockstudio.engine.generic import (
     GENERICS,
 )
 from blockstudio.engine.pyformat import (
+    assign_lines,
     call_lines,
     docstring_lines,
     if_lines,
@@ -136,6 +137,15 @@ class _Generator(ForwardWriter):
                 params.insert(at, channels)
         return params
 
+    def when_none_lines(self, indent: str) -> list[str]:
+        """Arguments given as None computed from the others, as MONAI computes ``filters``."""
+        out: list[str] = []
+        for p in self.doc.params:
+            if p.when_none is not None:
+                out += [f"{indent}if {p.name} is None:"]
+                out += assign_lines(indent + I1, p.name, p.when_none)
+        return out
+
     def channel_check(self, indent: str, given: str, shape: str) -> list[str]:
         """With a declared ``in_channels`` argument, the input must have that many channels."""
         if self.doc.param(IN_CHANNELS) is None:
@@ -170,6 +180,7 @@ class _Generator(ForwardWriter):
         sig = ["self", *[f"{p.name}={literal(p.default)}" for p in params], "**kwargs"]
         out += [""] + call_lines(I1, "def __init__", sig, ":")
         out.append(f"{I2}super().__init__(**kwargs)")
+        out += self.when_none_lines(I2)
         out += [f"{I2}self.{p.name} = {p.name}" for p in params]
         in_build = [n for n in self.plan.own_layers() if self.created_in_build(n)]
         in_init = [n for n in self.plan.own_layers() if not self.created_in_build(n)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import textwrap
@@ -9,7 +10,14 @@ from typing import Any
 
 from blockstudio.core.names import snake_case
 
-__all__ = ["snake_case", "literal", "call_lines", "docstring_lines", "if_lines"]
+__all__ = [
+    "snake_case",
+    "literal",
+    "call_lines",
+    "docstring_lines",
+    "if_lines",
+    "assign_lines",
+]
 
 LINE = 88  # ruff's default line length: generated code must pass `ruff format --check` as is
 
@@ -160,6 +168,49 @@ def if_lines(indent: str, keyword: str, cond: str) -> list[str]:
         body = [f"{inner}{parts[0]}"] + [f"{inner}{op} {p}" for p in parts[1:]]
         return [f"{indent}{keyword} (", *body, f"{indent}):"]
     return [f"{indent}{keyword} (", hugged, f"{indent}):"]
+
+
+def expression_source(text: str) -> str:
+    """A (checked) expression as ruff writes it: ``ast.unparse``'s spacing, strings in double
+    quotes as :func:`literal` writes them."""
+    tree = ast.parse(text.strip(), mode="eval")
+    strings: list[str] = []
+
+    class Mark(ast.NodeTransformer):
+        def visit_Constant(self, node: ast.Constant) -> ast.AST:
+            if not isinstance(node.value, str):
+                return node
+            strings.append(node.value)
+            return ast.Name(f"__bs_string_{len(strings) - 1}__", ast.Load())
+
+    marked = ast.unparse(Mark().visit(tree))
+    return re.sub(r"__bs_string_(\d+)__", lambda m: literal(strings[int(m[1])]), marked)
+
+
+def assign_lines(indent: str, target: str, text: str) -> list[str]:
+    """``target = expression`` split as ruff splits a comprehension or list that does not fit:
+    the element, then each ``for`` and ``if`` clause, on lines of their own."""
+    src = expression_source(text)
+    one = f"{indent}{target} = {src}"
+    if len(one) <= LINE:
+        return [one]
+    tree = ast.parse(src, mode="eval").body
+    inner = indent + "    "
+    if isinstance(tree, ast.ListComp):
+        parts = [expression_source(ast.unparse(tree.elt))]
+        for gen in tree.generators:
+            target_, iter_ = ast.unparse(gen.target), expression_source(ast.unparse(gen.iter))
+            parts.append(f"for {target_} in {iter_}")
+            parts += [f"if {expression_source(ast.unparse(c))}" for c in gen.ifs]
+        return [f"{indent}{target} = [", *[inner + p for p in parts], f"{indent}]"]
+    if isinstance(tree, ast.List | ast.Tuple) and tree.elts:
+        items = [expression_source(ast.unparse(e)) for e in tree.elts]
+        hugged = inner + ", ".join(items)
+        close = "]" if isinstance(tree, ast.List) else ")"
+        if len(hugged) <= LINE:
+            return [f"{indent}{target} = {src[0]}", hugged, f"{indent}{close}"]
+        return [f"{indent}{target} = {src[0]}", *[f"{inner}{i}," for i in items], indent + close]
+    return [one]  # longer than ruff likes, but the same code
 
 
 def _wrap(text: str, width: int, hang: str = "") -> list[str]:

@@ -24,7 +24,7 @@ from blockstudio.core.library import (
     is_block_kind,
     kind_label,
 )
-from blockstudio.core.params import resolved
+from blockstudio.core.params import block_env, resolved
 from blockstudio.core.project import save_document
 from blockstudio.core.shapes import format_input_shape
 
@@ -95,9 +95,7 @@ class BlockNavigator(QObject):
         if not shapes or any(s is None for s in shapes):
             return None
         shape = tuple(tuple(s) for s in shapes) if len(shapes) > 1 else shapes[0]
-        env = model.doc.param_defaults()
-        if model.context is not None:
-            env.update(model.context[1])
+        env = block_env(model.doc, model.context[1] if model.context is not None else None)
         return tuple(shape), resolved(node.params, env)
 
     def up(self, levels: int = 1) -> None:

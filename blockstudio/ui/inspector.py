@@ -157,7 +157,7 @@ class Inspector(BlockPage, QScrollArea):
         layout.addLayout(params_form)
         for pspec in spec.params:
             value = owner.params.get(pspec.name, pspec.default)
-            editor = ParamEditor(pspec, value, link_choices(model.doc.params, pspec))
+            editor = ParamEditor(pspec, value, link_choices(model.doc, pspec))
             editor.setEnabled(not shared)
             editor.sigCommit.connect(self._set_param)
             editor.sigError.connect(lambda _n, msg: self._say(msg))
@@ -229,12 +229,14 @@ class Inspector(BlockPage, QScrollArea):
     # -- block ------------------------------------------------------------------------------
 
 
-def link_choices(params, pspec) -> list[ParamRef]:
+def link_choices(doc, pspec) -> list[ParamRef]:
     """What a node parameter can follow: every block parameter, and for a single number each
-    entry of a list parameter (``strides[2]``: one level of a U-Net)."""
-    out = [ParamRef(p.name) for p in params]
+    entry of a list parameter (``strides[2]``: one level of a U-Net), as long as the list is
+    by default (or computes, when None)."""
+    out = [ParamRef(p.name) for p in doc.params]
     if pspec.type in ("int", "any", "float"):
-        for p in params:
-            if p.type == "ints" and isinstance(p.default, tuple | list):
-                out += [ParamRef(p.name, i) for i in range(len(p.default))]
+        env = block_env(doc)
+        for p in doc.params:
+            if p.type == "ints" and isinstance(env[p.name], tuple | list):
+                out += [ParamRef(p.name, i) for i in range(len(env[p.name]))]
     return out

@@ -23,9 +23,15 @@ from blockstudio.core import commands as c
 from blockstudio.core.catalog import ParamSpec
 from blockstudio.core.document import PARAM_TYPES, BlockParam
 from blockstudio.core.names import name_problem
-from blockstudio.core.params import check_block_param
+from blockstudio.core.params import check_block_param, when_none_problems
 from blockstudio.core.shapes import ShapeError, format_input_shape, parse_input_shape
 from blockstudio.ui.param_editor import parse_text, show_value
+
+WHEN_NONE_TIP = (
+    "What the selected parameter is when it is given as None, computed from the others, e.g. "
+    "MONAI's filters: [min(2 ** (5 + i), 512) for i in range(len(strides))]. Numbers, names, "
+    "arithmetic, comparisons, x if c else y, [... for i in ...], indexing, min, max, len, range."
+)
 
 
 class BlockPage:
@@ -67,6 +73,8 @@ class BlockPage:
                 item = QTableWidgetItem(text)
                 item.setToolTip(p.doc)
                 table.setItem(row, col, item)
+            if p.when_none:
+                table.item(row, 2).setToolTip(f"None computes {p.when_none}")
             kind = QComboBox()
             kind.addItems(PARAM_TYPES)
             kind.setCurrentText(p.type)
@@ -80,6 +88,16 @@ class BlockPage:
         table.itemChanged.connect(self._param_cell_changed)
         self.editors["params"] = table
         layout.addWidget(table)
+        when = QLineEdit()
+        when.setPlaceholderText("computed when None (select a parameter)")
+        when.setToolTip(WHEN_NONE_TIP)
+        when.setEnabled(False)
+        table.currentCellChanged.connect(lambda r, *_: self._show_when_none(when, r))
+        when.editingFinished.connect(lambda: self._set_when_none(when, table.currentRow()))
+        self.editors["when_none"] = when
+        when_row = QFormLayout()
+        when_row.addRow("When None", when)
+        layout.addLayout(when_row)
         row = QHBoxLayout()
         add, remove = QPushButton("Add"), QPushButton("Remove")
         add.clicked.connect(self._add_param)
@@ -154,6 +172,33 @@ class BlockPage:
             new = dataclasses.replace(old, default=value)
         if new != old:
             self.model.push(c.EditBlockParam(doc, old.name, new))
+
+    def _show_when_none(self, line: QLineEdit, row: int) -> None:
+        params = self.model.doc.params
+        line.setEnabled(0 <= row < len(params))
+        line.setText((params[row].when_none or "") if line.isEnabled() else "")
+        line.setCursorPosition(0)  # the start of a long expression says what it is
+        line.setStyleSheet("")
+
+    def _set_when_none(self, line: QLineEdit, row: int) -> None:
+        """What the selected parameter is when given as None: an expression of the others
+        (checked here; the parameter becomes optional)."""
+        doc = self.model.doc
+        if not 0 <= row < len(doc.params):
+            return
+        old = doc.params[row]
+        text = line.text().strip() or None
+        if text == old.when_none:
+            return
+        new = dataclasses.replace(old, when_none=text, optional=old.optional or bool(text))
+        problems = when_none_problems(doc, new) if text else []
+        if problems:
+            line.setStyleSheet("border: 1px solid #d93025;")
+            self._say(problems[0])
+            return
+        line.setStyleSheet("")
+        self._say("")
+        self.model.push(c.EditBlockParam(doc, old.name, new))
 
     def _set_param_type(self, row: int, type_: str) -> None:
         """Another type for a block parameter; its default is converted where it can be (3 ↔

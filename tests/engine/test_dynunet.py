@@ -240,3 +240,35 @@ def test_res_block_is_a_constructor_argument_as_in_monai(blocks):
     assert "input_block/res_conv/kernel" in paths  # 3 → 4 channels: the projection
     assert not any("res_" in w.path for w in plain.weights)
     assert len(residual.weights) - len(plain.weights) == 3 * 3  # conv3, norm3 (γ, β) a level
+
+
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_filters_none_gives_monai_s_widths_in_the_class_and_in_the_studio(blocks, style):
+    # 3-D, five levels: MONAI's widths 32, 64, 128, 256 and then 320 (512 is its 2-D cap)
+    doc = levels(5, 3, size=16, in_channels=1)
+    assert doc.param("filters").default is None
+    result = ShapeInference(blocks).run(doc)
+    assert result.problems == [] and result.shapes["bottleneck"] == (None, 1, 1, 1, 320)
+    module = load_generated(generate_code(doc, blocks, style), style)
+    keras.backend.clear_session()
+    if style == "functional":
+        model = module.build_model()
+        kernel = model.get_layer("bottleneck").conv1.kernel
+    else:
+        block = module.DynUNet(in_channels=1) if style == "init" else module.DynUNet()
+        block.build((None, 16, 16, 16, 1))
+        assert list(block.get_config()["filters"]) == [32, 64, 128, 256, 320]
+        kernel = block.bottleneck.conv1.kernel
+        again = module.DynUNet.from_config(block.get_config())
+        assert list(again.filters) == [32, 64, 128, 256, 320]
+    assert tuple(kernel.shape) == (3, 3, 3, 256, 320)
+
+
+def test_filters_none_follows_the_number_of_strides_in_plain_python(blocks, tmp_path):
+    # the widths are computed from the arguments given, as MONAI computes them
+    (tmp_path / "dynunet_block.py").write_text(generate_code(small(), blocks, "build"))
+    make = "DynUNet(spatial_dims=1, strides=(1, 2, 2), kernel_size=(3, 3, 3)).bottleneck"
+    shape = output_shape_in_plain_python(tmp_path, "dynunet_block", make, (1, 8, 64))
+    # the bottleneck alone on (1, 8, 64): stride 2 halves the size; its width is the third
+    # level's, 2 ** (5 + 2)
+    assert shape == "(1, 4, 128)"

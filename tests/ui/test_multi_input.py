@@ -141,3 +141,33 @@ def test_a_second_output_from_the_palette_makes_the_block_return_a_list(make_win
     _connect(qtbot, window, "input", second.id, 0)
     assert window.model.all_problems() == []
     qtbot.waitUntil(lambda: "return [inputs, inputs]" in window.code.source, timeout=20000)
+
+
+def test_a_list_parameter_computed_when_none_is_edited_in_the_inspector(
+    make_window, qtbot, catalog
+):
+    doc = load_template("dynunet", catalog.with_library(BlockLibrary()))
+    window = make_window(doc=doc, start_engine=True)
+    wait_for_engine(qtbot, window)
+    window.scene.clearSelection()
+    table, when = window.inspector.editors["params"], window.inspector.editors["when_none"]
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "filters")
+    assert table.item(row, 2).text() == "None" and not when.isEnabled()
+    table.setCurrentCell(row, 0)
+    assert when.isEnabled() and "2 ** (5 + i)" in when.text()
+    qtbot.waitUntil(lambda: window.model.shapes.get("bottleneck", (0,))[-1] == 512, timeout=20000)
+    when.setText("[16 * 2 ** i for i in range(len(strides))]")
+    when.editingFinished.emit()
+    assert doc.param("filters").when_none == "[16 * 2 ** i for i in range(len(strides))]"
+    qtbot.waitUntil(lambda: window.model.shapes.get("bottleneck", (0,))[-1] == 256)
+    # a bad one is refused where it was typed, and the document keeps the last good one
+    qtbot.waitUntil(lambda: window.inspector.editors.get("when_none") is not when)
+    table, when = window.inspector.editors["params"], window.inspector.editors["when_none"]
+    table.setCurrentCell(row, 0)
+    when.setText("[w for w in widths]")
+    when.editingFinished.emit()
+    assert "unknown name 'widths'" in window.inspector.error.text()
+    assert doc.param("filters").when_none.startswith("[16 * 2 ** i")
+    window.model.undo_stack.undo()
+    assert doc.param("filters").when_none.startswith("[min(2 ** (5 + i)")
+    qtbot.waitUntil(lambda: window.model.shapes.get("bottleneck", (0,))[-1] == 512)
