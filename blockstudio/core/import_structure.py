@@ -15,6 +15,7 @@ from typing import Any
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import Document, Edge, Node
+from blockstudio.core.import_source import SourceMismatch, document_from_source
 from blockstudio.core.layout import layered_layout
 from blockstudio.core.names import name_problem, snake_case
 from blockstudio.core.trace import Trace
@@ -39,6 +40,16 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
         why = (structure or {}).get("problem") or "the run recorded no structure"
         raise ImportError_([why])
     structure = _generic(structure)
+    src = structure.get("source") or {"problem": "no source was read"}
+    note = ""
+    if "problem" not in src:
+        run_layers = {n["layer"]: n["class"] for n in structure["nodes"] if n["kind"] == "layer"}
+        try:
+            return document_from_source(src, run_layers, trace.input_shape, catalog, trace.label)
+        except SourceMismatch as exc:
+            note = f" Its source was not followed: {exc}."
+    else:
+        note = f" Its source was not followed: {src['problem']}."
     created_in = {e.layer: e.data.get("created_in") for e in trace.of_type("construct")}
     problems: list[str] = []
     nodes: list[Node] = []
@@ -83,7 +94,7 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
     return Document(
         trace.block,
         trace.input_shape,
-        description=f"Imported from a run of {trace.label}.",
+        description=f"Imported from a run of {trace.label}.{note}",
         nodes=placed,
         edges=edges,
     )

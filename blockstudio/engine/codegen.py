@@ -41,6 +41,7 @@ from blockstudio.engine.pyformat import (
     assign_lines,
     call_lines,
     docstring_lines,
+    escape_text,
     if_lines,
     literal,
 )
@@ -144,6 +145,22 @@ class _Generator(ForwardWriter):
             if p.when_none is not None:
                 out += [f"{indent}if {p.name} is None:"]
                 out += assign_lines(indent + I1, p.name, p.when_none)
+        return out + self.choice_checks(indent)
+
+    def choice_checks(self, indent: str) -> list[str]:
+        """An argument with a few allowed values is checked first, with a clear message (not a
+        KeyError deep in a helper)."""
+        out: list[str] = []
+        for p in self.doc.params:
+            if p.choices is None:
+                continue
+            allowed = literal(tuple(p.choices))
+            out += if_lines(indent, "if", f"{p.name} not in {allowed}")
+            said = ", ".join(str(c) for c in p.choices[:-1])
+            said = f"{said} or {p.choices[-1]}" if said else str(p.choices[-1])
+            text = escape_text(said, quote='"').replace("{", "{{").replace("}", "}}")
+            message = f'f"{p.name} must be {text}, not {{{p.name}!r}}."'
+            out += call_lines(indent + I1, "raise ValueError", [message])
         return out
 
     def channel_check(self, indent: str, given: str, shape: str) -> list[str]:

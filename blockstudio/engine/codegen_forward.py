@@ -136,9 +136,12 @@ class ForwardWriter:
     def apply(
         self, node: Node, layer: str, srcs: list[str], var: str, refs: RefRenderer, indent: str
     ) -> list[str]:
-        spec = self.plan.spec(self.plan.owner(node))
+        owner = self.plan.owner(node)
+        spec = self.plan.spec(owner)
         out: list[str] = []
-        pad = self.layers.pad_args(self.plan.owner(node), refs)
+        if owner is not node:  # the node's own name is not in the code otherwise
+            out.append(f"{indent}# {node.name}: {owner.name} called again")
+        pad = self.layers.pad_args(owner, refs)
         if pad is not None:
             inline = f"_symmetric_pad({', '.join([srcs[0], *pad])})"
             one = call_lines(indent, f"{var} = {layer}", [inline])

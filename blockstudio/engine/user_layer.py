@@ -161,10 +161,19 @@ def init_params(cls: type) -> list[InitParam]:
     return out
 
 
-def find_class(spec: LayerSpec) -> type:
+def find_class(spec: LayerSpec, input_shape: Shape | None = None) -> Any:
+    """The class, or for a functional block (a function of ``inputs``, as the functional style
+    exports one) a maker of the ``keras.Model`` it gives on ``input_shape``."""
     module = load_module(spec)
     classes = [c.name for c in layer_classes(module)]
     cls = getattr(module, spec.class_name, None)
+    if inspect.isfunction(cls) and cls.__module__ == module.__name__:
+        if input_shape is None:
+            raise UserCodeError(
+                f"{spec.class_name} is a function: trace and import take a functional block, "
+                "the checkup takes a keras.layers.Layer class"
+            )
+        return functional_model(cls, input_shape)
     if cls is None or spec.class_name not in classes:
         listed = ", ".join(classes) or "none"
         raise UserCodeError(
@@ -177,6 +186,20 @@ def find_class(spec: LayerSpec) -> type:
             f"{spec.class_name}() needs {', '.join(missing)}: give them with --init NAME=VALUE"
         )
     return cls
+
+
+def functional_model(fn: Any, input_shape: Shape) -> Any:
+    """``make(**init)``: the keras.Model of ``fn(inputs, **init)`` on ``input_shape``."""
+    import keras
+
+    from blockstudio.core.shapes import input_shapes, is_multi
+
+    def make(**init: Any) -> Any:
+        inputs = [keras.Input(shape=tuple(s[1:])) for s in input_shapes(input_shape)]
+        given = inputs if is_multi(input_shape) else inputs[0]
+        return keras.Model(given, fn(given, **init), name=fn.__name__)
+
+    return make
 
 
 # -- where did it happen -----------------------------------------------------------------------
@@ -215,7 +238,7 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
     from blockstudio.engine.tracer import RunSpec, call_shapes, fresh_session, record
 
     run = run or RunSpec()
-    cls = find_class(spec)
+    cls = find_class(spec, input_shape)
     fresh_session()
     trace = Trace(
         spec.class_name,
@@ -244,7 +267,19 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
             trace.structure = call_graph(block, tuple(input_shape), spec.filename)
         except Exception as exc:  # a call() Keras cannot trace symbolically: say so, keep the run
             trace.structure = {"nodes": [], "edges": [], "problem": _describe(exc)}
+        trace.structure["source"] = read_source(spec)
     return trace
+
+
+def read_source(spec: LayerSpec) -> dict[str, Any]:
+    """What the class's source says that the run cannot show (read, not run)."""
+    from blockstudio.engine.source_reader import read_block
+
+    try:
+        text = spec.source if spec.source is not None else Path(spec.path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return {"problem": f"cannot read the source again: {exc}"}
+    return read_block(text, spec.class_name)
 
 
 def check_layer(
