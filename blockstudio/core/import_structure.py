@@ -20,6 +20,8 @@ from blockstudio.core.layout import layered_layout
 from blockstudio.core.names import name_problem, snake_case
 from blockstudio.core.trace import Trace
 
+NOT_FOLLOWED = "Its source was not followed"  # said in the description of a run-only import
+
 
 class ImportError_(ValueError):
     """The run cannot become a document; ``problems`` says which calls and why."""
@@ -47,9 +49,9 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
         try:
             return document_from_source(src, run_layers, trace.input_shape, catalog, trace.label)
         except SourceMismatch as exc:
-            note = f" Its source was not followed: {exc}."
+            note = f" {NOT_FOLLOWED}: {exc}."
     else:
-        note = f" Its source was not followed: {src['problem']}."
+        note = f" {NOT_FOLLOWED}: {src['problem']}."
     created_in = {e.layer: e.data.get("created_in") for e in trace.of_type("construct")}
     problems: list[str] = []
     nodes: list[Node] = []

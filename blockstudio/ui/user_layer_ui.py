@@ -179,7 +179,11 @@ class UserLayerUI(QObject):
 
     def import_run(self) -> bool:
         """The run on show (of your class) as a new, unsaved document on the canvas."""
-        from blockstudio.core.import_structure import ImportError_, document_from_trace
+        from blockstudio.core.import_structure import (
+            NOT_FOLLOWED,
+            ImportError_,
+            document_from_trace,
+        )
 
         run = self.w.runs.shown_run
         if run is None or not run.structure:
@@ -194,8 +198,14 @@ class UserLayerUI(QObject):
         self.back()
         self.w.model.set_document(doc)
         self.w.view.fit_all()
+        how = (
+            "from the run only (the block's description says why)"
+            if NOT_FOLLOWED in doc.description
+            else "from its source and the run"
+        )
         self.w.statusBar().showMessage(
-            f"Imported {run.label}: {len(doc.nodes) - 2} layer call(s). Save it to keep it.", 8000
+            f"Imported {run.label} {how}: {len(doc.nodes) - 2} node(s). Save it to keep it.",
+            8000,
         )
         return True
 

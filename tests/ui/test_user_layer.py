@@ -117,3 +117,29 @@ def test_import_the_run_as_an_editable_block_and_undo_is_fresh(make_window, qtbo
     assert set(window.scene.nodes) == set(window.model.doc.nodes)
     assert window.runs.subject is None  # runs go to the imported, drawn block now
     qtbot.waitUntil(lambda: "class Projected(keras.layers.Layer)" in window.code.source)
+
+
+def test_an_exported_block_imports_back_with_what_the_run_did_not_show(
+    make_window, qtbot, tmp_path
+):
+    from blockstudio.core.templates import load_template
+    from blockstudio.engine.codegen import generate_code
+
+    window = make_window(start_engine=True)
+    unet = load_template("unet-res-block", window.catalog)
+    path = tmp_path / "unet_block.py"
+    path.write_text(generate_code(unet, window.catalog, "build"))
+    wait_for_engine(qtbot, window)
+    answer_dialog(qtbot, "UnetResBlock", {}, "(None, 16, 16, 32)")
+    window.user_layer.open_path(str(path))
+    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    assert window.runs.runs[0].error is None
+    window.model.undo_stack.setClean()
+    window.user_layer.import_action.trigger()
+    doc = window.model.doc
+    assert "from its source and the run" in window.statusBar().currentMessage()
+    # no dropout in the run, yet drop1 is back with its condition, linked to the argument
+    drop1 = doc.node_by_name("drop1")
+    assert drop1.condition == "dropout is not None" and drop1.params["rate"].param == "dropout"
+    assert doc.param("norm_name").choices == ("instance", "batch", "group", "layer")
+    qtbot.waitUntil(lambda: window.code.source == generate_code(doc, window.catalog, "build"))
