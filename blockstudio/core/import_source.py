@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
-from blockstudio.core.conditions import IN_CHANNELS
+from blockstudio.core.conditions import IN_CHANNELS, ConditionError, evaluate_condition
 from blockstudio.core.doc_json import value_from_json
 from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
 from blockstudio.core.layout import layered_layout
+from blockstudio.core.params import block_env
+from blockstudio.core.trace import Trace
 
 _TYPES = {bool: "bool", int: "int", float: "float", str: "str"}
 
@@ -25,21 +27,17 @@ class SourceMismatch(ValueError):
     """The source and the run disagree, or the source says something a document cannot hold."""
 
 
-def document_from_source(
-    src: dict[str, Any], run_layers: dict[str, str], input_shape: Any, catalog: Catalog, label: str
-) -> Document:
-    """The document ``src`` describes; ``run_layers`` (layer name → kind, from the run) must all
-    be among its layers, with the same kinds."""
-    layers = {layer["name"]: layer for layer in src["layers"]}
-    for name, kind in run_layers.items():
-        if name not in layers:
-            raise SourceMismatch(f"the run calls {name}, which the source does not make")
-        if layers[name]["kind"] != kind:
-            raise SourceMismatch(f"{name} is a {layers[name]['kind']} in the source, {kind} run")
+def document_from_source(src: dict[str, Any], trace: Trace, catalog: Catalog) -> Document:
+    """The document ``src`` describes, if the run of ``trace`` agrees: every layer it called
+    is one the source makes, of the same kind, and every layer the source makes under a
+    condition is there exactly when the condition holds for the values the run was given."""
     for layer in src["layers"]:
         if catalog.get(layer["kind"]) is None:
-            raise SourceMismatch(f"{layer['name']}: {layer['kind']} has no catalog kind")
+            raise SourceMismatch(f"{_label(layer)}: {layer['kind']} has no catalog kind")
+    present = _run_layers(src, trace)
     params = _params(src, catalog)
+    _check_conditions(src, params, trace, present)
+    input_shape, label = trace.input_shape, trace.label
     names = {p.name for p in params}
     nodes, edges = _graph(src, names, catalog)
     draft = Document(src["name"], input_shape, params, nodes=nodes, edges=edges)
@@ -52,6 +50,53 @@ def document_from_source(
         nodes=[n.with_changes(position=where[n.id]) for n in nodes],
         edges=edges,
     )
+
+
+def _label(layer: dict[str, Any]) -> str:
+    return layer["name"] or layer["attr"]
+
+
+def _run_layers(src: dict[str, Any], trace: Trace) -> set[str]:
+    """The keys of the source's layers that the run called (by name=, else by attribute)."""
+    by_name = {layer["name"]: layer for layer in src["layers"] if layer["name"]}
+    by_attr = {layer["attr"]: layer for layer in src["layers"] if not layer["name"]}
+    present: set[str] = set()
+    for n in trace.structure["nodes"]:
+        if n["kind"] != "layer":
+            continue
+        layer = by_name.get(n["layer"]) or by_attr.get(n.get("attr") or "")
+        if layer is None:
+            raise SourceMismatch(f"the run calls {n['layer']}, which the source does not make")
+        if layer["kind"] != n["class"]:
+            raise SourceMismatch(
+                f"{_label(layer)} is a {layer['kind']} in the source, a {n['class']} in the run"
+            )
+        present.add(layer["key"])
+    return present
+
+
+def _check_conditions(
+    src: dict[str, Any], params: list[BlockParam], trace: Trace, present: set[str]
+) -> None:
+    doc = Document("Check", trace.input_shape, params)
+    env = block_env(doc, {k: v for k, v in trace.values.items() if doc.param(k) is not None})
+    made_for = next(
+        (p for p in src["params"] if p["name"] == IN_CHANNELS and p["default"] is not None), None
+    )
+    if made_for is not None:  # init style's argument, not the input, decides what is made
+        env[IN_CHANNELS] = trace.values.get(IN_CHANNELS, made_for["default"])
+    for layer in src["layers"]:
+        cond = layer["condition"]
+        try:
+            holds = cond is None or evaluate_condition(cond, env)
+        except ConditionError as exc:
+            raise SourceMismatch(f"{_label(layer)} is made only if {cond}: {exc}") from None
+        if holds != (layer["key"] in present):
+            ran = "called it" if layer["key"] in present else "did not call it"
+            raise SourceMismatch(
+                f"{_label(layer)} is made only if {cond}, which the run's values "
+                f"{'meet' if holds else 'do not meet'}, yet the run {ran}"
+            )
 
 
 def _params(src: dict[str, Any], catalog: Catalog) -> list[BlockParam]:
@@ -103,14 +148,14 @@ def _graph(src: dict[str, Any], names: set[str], catalog: Catalog) -> tuple[list
         for i, name in enumerate(inputs):
             nodes.append(Node(name, "Input", name, {"index": i} if i else {}))
             ids[f"input:{name}"] = name
-    layers = {layer["name"]: layer for layer in src["layers"]}
+    layers = {layer["key"]: layer for layer in src["layers"]}
     edges: list[Edge] = []
     first_call: dict[str, str] = {}
     for call in src["calls"]:
         layer = layers[call["layer"]]
-        if layer["name"] not in first_call:
-            nid = layer["name"]
-            first_call[layer["name"]] = nid
+        if layer["key"] not in first_call:
+            nid = _label(layer)
+            first_call[layer["key"]] = nid
             nodes.append(
                 Node(
                     nid,
@@ -122,8 +167,8 @@ def _graph(src: dict[str, Any], names: set[str], catalog: Catalog) -> tuple[list
                 )
             )
         else:
-            nid = call.get("named") or _again(layer["name"], {n.id for n in nodes})
-            nodes.append(Node(nid, layer["kind"], nid, shares=first_call[layer["name"]]))
+            nid = call.get("named") or _again(_label(layer), {n.id for n in nodes})
+            nodes.append(Node(nid, layer["kind"], nid, shares=first_call[layer["key"]]))
         ids[call["id"]] = nid
         edges += [Edge(ids[s], nid, port) for port, s in enumerate(call["inputs"])]
     for i, out in enumerate(src["returns"]):
@@ -145,10 +190,10 @@ def _node_params(layer: dict[str, Any], names: set[str], catalog: Catalog) -> di
     out: dict[str, Any] = {}
     for key, value in layer["params"].items():
         if spec.param(key) is None:
-            raise SourceMismatch(f"{layer['name']}: {layer['kind']} has no parameter {key}")
+            raise SourceMismatch(f"{_label(layer)}: {layer['kind']} has no parameter {key}")
         if isinstance(value, dict):
             if value["$param"] not in names:
-                raise SourceMismatch(f"{layer['name']}.{key} follows {value['$param']}")
+                raise SourceMismatch(f"{_label(layer)}.{key} follows {value['$param']}")
             out[key] = ParamRef(value["$param"], value.get("$index"))
         else:
             out[key] = value_from_json(value)

@@ -11,6 +11,7 @@ call, with the line that made it, and nothing is made from a run that has any.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
@@ -45,9 +46,8 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
     src = structure.get("source") or {"problem": "no source was read"}
     note = ""
     if "problem" not in src:
-        run_layers = {n["layer"]: n["class"] for n in structure["nodes"] if n["kind"] == "layer"}
         try:
-            return document_from_source(src, run_layers, trace.input_shape, catalog, trace.label)
+            return document_from_source(src, replace(trace, structure=structure), catalog)
         except SourceMismatch as exc:
             note = f" {NOT_FOLLOWED}: {exc}."
     else:

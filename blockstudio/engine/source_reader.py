@@ -13,9 +13,11 @@ saying which line it could not follow (the import then keeps to what the run sho
 from __future__ import annotations
 
 import ast
+import math
 import re
 from typing import Any
 
+from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.names import snake_case
 from blockstudio.engine.generic import GENERICS
 
@@ -26,20 +28,21 @@ PADS = ("_symmetric_pad",)  # wrappers of a layer's input that are part of the l
 
 
 class Unreadable(Exception):
-    """A statement the reader cannot follow; the message names its line."""
+    """A statement the reader cannot follow, and its line."""
 
     def __init__(self, node: ast.AST, why: str) -> None:
-        line = getattr(node, "lineno", 0)
-        super().__init__(f"line {line}: {why}: {ast.unparse(node)[:80]}")
+        super().__init__(f"{why}: {ast.unparse(node)[:80]}")
+        self.line = getattr(node, "lineno", 0)
 
 
-def read_block(source: str, name: str) -> dict[str, Any]:
-    """The block ``name`` (a class or a function) of ``source`` as plain data, or
-    ``{"problem": ...}``."""
+def read_block(source: str, name: str, filename: str = "") -> dict[str, Any]:
+    """The block ``name`` (a class or a function) of ``source`` (from ``filename``) as plain
+    data, or ``{"problem": "file:line: what"}``."""
+    where = f"{filename}:" if filename else "line "
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        return {"problem": f"line {exc.lineno}: {exc.msg}"}
+        return {"problem": f"{where}{exc.lineno}: {exc.msg}"}
     found = next(
         (n for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef) and n.name == name),
         None,
@@ -49,7 +52,9 @@ def read_block(source: str, name: str) -> dict[str, Any]:
     try:
         read = _Reader(found, source.splitlines()).read()
     except Unreadable as exc:
-        return {"problem": str(exc)}
+        return {"problem": f"{where}{exc.line}: {exc}"}
+    except (RecursionError, MemoryError):
+        return {"problem": f"{name} is nested too deeply to read"}
     if isinstance(found, ast.FunctionDef):  # unet_res_block is the block UnetResBlock
         read["name"] = _class_name(found.name, ast.get_docstring(tree) or "")
     return read
@@ -80,6 +85,8 @@ class _Reader:
         self.returns: list[str] = []
         self.when_none: dict[str, str] = {}
         self.choices: dict[str, list[Any]] = {}
+        self.shapes: set[str] = set()  # build()'s input_shape
+        self.channels: set[str] = set()  # names for its [-1]: the input's channels
 
     # -- the whole block ------------------------------------------------------------------
     def read(self) -> dict[str, Any]:
@@ -93,7 +100,10 @@ class _Reader:
             self._signature(methods["__init__"], skip=1)
             self._body(methods["__init__"].body, [], "init", calls=False)
             if "build" in methods:
-                self._body(methods["build"].body, [], "build", calls=False)
+                build = methods["build"]
+                if len(build.args.args) > 1:
+                    self.shapes.add(build.args.args[1].arg)
+                self._body(build.body, [], "build", calls=False)
             self._call(methods["call"])
         summary, docs = _docstring(ast.get_docstring(self.found, clean=True) or "")
         for p in self.params:
@@ -121,7 +131,9 @@ class _Reader:
             try:
                 value = ast.literal_eval(default)
             except ValueError:
-                raise Unreadable(default, "a default that is not a literal") from None
+                value = _NOT_PLAIN
+            if not _is_plain(value):
+                raise Unreadable(default, "a default that is not a plain literal")
             self.params.append({"name": arg.arg, "default": _plain(value)})
             self.names.add(arg.arg)
         if self.functional:
@@ -173,6 +185,11 @@ class _Reader:
                 for i, e in enumerate(value.elts):
                     self._make(f"{name}[{i}]", e, conds, where)
                 return
+        if name is not None and _last_axis(value, self.shapes):
+            self.channels.add(name)  # channels = input_shape[-1]
+            return
+        if name in self.names and isinstance(target, ast.Name):
+            raise Unreadable(stmt, "an argument given a new value")
         if not calls or isinstance(target, ast.Attribute):
             return  # self.spatial_dims = spatial_dims, and the like
         if isinstance(target, ast.Tuple) and isinstance(value, ast.Name):  # inp, skip = inputs
@@ -184,6 +201,8 @@ class _Reader:
             return
         if name is None:
             raise Unreadable(stmt, "an assignment the reader cannot follow")
+        if name in self.names and isinstance(target, ast.Name):
+            raise Unreadable(stmt, "an argument given a new value")
         if isinstance(value, ast.Name):
             if value.id in self.producer:
                 self.producer[name] = self.producer[value.id]
@@ -191,26 +210,30 @@ class _Reader:
         if isinstance(value, ast.Call):
             self._apply(stmt, name, value)
             return
-        if name in ("in_channels",):  # the input's channels, read for a condition
+        if name == IN_CHANNELS:  # functional: inputs.shape[-1], read for a condition
             return
         raise Unreadable(stmt, "an expression between layers")
 
-    def _make(self, name: str, call: ast.Call, conds: list[str], where: str) -> None:
+    def _make(self, attr: str, call: ast.Call, conds: list[str], where: str) -> None:
         kind, args = self._arguments(call)
         layer_name = args.pop("name", None)
-        if not isinstance(layer_name, str):
-            raise Unreadable(call, "a layer without name=")
+        if layer_name is not None and not isinstance(layer_name, str):
+            raise Unreadable(call, "a name= that is not text")
+        if layer_name is None and (self.functional or "[" in attr):
+            raise Unreadable(call, "a layer without name=")  # nothing else names it in a run
         condition = _conjunction(conds)
-        reads_channels = condition is not None and "in_channels" in _names(condition)
+        reads_channels = condition is not None and IN_CHANNELS in _names(condition)
         layer = {
+            "key": layer_name or attr,  # what the calls name it by
             "name": layer_name,
+            "attr": attr,
             "kind": kind,
             "params": args,
             "lifecycle": "build" if where == "build" or reads_channels else "init",
             "condition": condition,
         }
         self.layers.append(layer)
-        self.made[name] = layer
+        self.made[attr] = layer
 
     def _arguments(self, call: ast.Call) -> tuple[str, dict[str, Any]]:
         kind = self._factory(call.func) or ""
@@ -223,6 +246,8 @@ class _Reader:
             if generic.takes_dims and given:
                 given = given[1:]  # spatial_dims: the block's, not the layer's
             positional = list(generic.positional)
+        elif given:
+            positional = _keras_arguments(kind)
         if len(given) > len(positional):
             raise Unreadable(call, "more positional arguments than the reader knows names for")
         for pname, arg in zip(positional, given, strict=False):
@@ -274,11 +299,21 @@ class _Reader:
     def _condition(self, test: ast.expr) -> str:
         """``self.stride != 1`` as the studio writes it: ``stride != 1``."""
 
+        channels, shapes = self.channels, self.shapes
+
         class Strip(ast.NodeTransformer):
             def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
                 if isinstance(node.value, ast.Name) and node.value.id == "self":
                     return ast.Name(node.attr, ast.Load())
                 return node
+
+            def visit_Name(self, node: ast.Name) -> ast.AST:
+                return ast.Name(IN_CHANNELS, ast.Load()) if node.id in channels else node
+
+            def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+                if _last_axis(node, shapes):
+                    return ast.Name(IN_CHANNELS, ast.Load())
+                return self.generic_visit(node)
 
         return ast.unparse(Strip().visit(ast.parse(ast.unparse(test), mode="eval")).body)
 
@@ -290,37 +325,48 @@ class _Reader:
         self._body(fn.body, [], "call", calls=True)
 
     def _apply(self, stmt: ast.stmt, name: str, call: ast.Call) -> None:
-        if isinstance(call.func, ast.Name) and call.func.id in PADS and call.args:
-            src = call.args[0]  # x = _symmetric_pad(x, 3, 1) on a line of its own
-            if isinstance(src, ast.Name) and src.id in self.producer:
-                self.producer[name] = self.producer[src.id]
-                self.padded.add(name)
-                return
-        layer = self._layer_of(call.func)
+        """``name = <a layer call>``: what it gives is ``name``'s from now on."""
+        self.producer[name] = self._operand(stmt, call)
+        if self._is_pad(call) and isinstance(call.args[0], ast.Name):
+            self.padded.add(name)  # x = _symmetric_pad(x, 3, 1) on a line of its own
+
+    def _is_pad(self, node: ast.expr) -> bool:
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in PADS
+            and bool(node.args)
+        )
+
+    def _operand(self, stmt: ast.stmt, node: ast.expr) -> str:
+        """The call (or input) that gives ``node``: a variable, or a layer called on one (calls
+        may nest: ``self.act(self.norm(x))``); the padding helper is part of its layer."""
+        if isinstance(node, ast.Name):
+            if node.id not in self.producer:
+                raise Unreadable(stmt, f"{node.id} is used before a layer gives it")
+            return self.producer[node.id]
+        if self._is_pad(node):
+            return self._operand(stmt, node.args[0])
+        if not isinstance(node, ast.Call):
+            raise Unreadable(stmt, "an expression between layers")
+        layer = self._layer_of(node.func)
         if layer is None:
             raise Unreadable(stmt, "a call of something that is not one of the block's layers")
-        if len(call.args) != 1 or call.keywords:
+        if len(node.args) != 1 or node.keywords:
             raise Unreadable(stmt, "a layer called on more than one argument")
-        arg = call.args[0]
-        padded = False
-        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in PADS:
-            arg, padded = arg.args[0], True
-        padded = padded or (isinstance(arg, ast.Name) and arg.id in self.padded)
+        arg = node.args[0]
+        padded = self._is_pad(arg) or (isinstance(arg, ast.Name) and arg.id in self.padded)
         sources = arg.elts if isinstance(arg, ast.List) else [arg]
-        inputs = []
-        for s in sources:
-            if not isinstance(s, ast.Name) or s.id not in self.producer:
-                raise Unreadable(stmt, "a layer input that is not a variable")
-            inputs.append(self.producer[s.id])
-        count = sum(1 for c in self.calls if c["layer"] == layer["name"])
-        call_id = f"{layer['name']}#{count}"
-        made = {"id": call_id, "layer": layer["name"], "inputs": inputs, "padded": padded}
+        inputs = [self._operand(stmt, s) for s in sources]
+        count = sum(1 for c in self.calls if c["layer"] == layer["key"])
+        call_id = f"{layer['key']}#{count}"
+        made = {"id": call_id, "layer": layer["key"], "inputs": inputs, "padded": padded}
         above = self.lines[stmt.lineno - 2] if stmt.lineno >= 2 else ""
         again = _AGAIN.match(above)
         if count and again:  # the name generated code gives a second call of a shared layer
             made["named"] = again[1]
         self.calls.append(made)
-        self.producer[name] = call_id
+        return call_id
 
     def _layer_of(self, func: ast.expr) -> dict[str, Any] | None:
         if isinstance(func, ast.Name):  # functional: the layer's variable
@@ -332,11 +378,10 @@ class _Reader:
 
     def _return(self, stmt: ast.Return) -> None:
         value = stmt.value
+        if value is None:
+            raise Unreadable(stmt, "a call() that returns nothing")
         items = value.elts if isinstance(value, ast.List) else [value]
-        for item in items:
-            if not isinstance(item, ast.Name) or item.id not in self.producer:
-                raise Unreadable(stmt, "a return of something other than variables")
-            self.returns.append(self.producer[item.id])
+        self.returns += [self._operand(stmt, item) for item in items]
 
 
 # -- small pieces ---------------------------------------------------------------------------------
@@ -346,6 +391,19 @@ def _target(node: ast.expr) -> str | None:
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         return node.attr if node.value.id == "self" else None
     return None
+
+
+def _keras_arguments(kind: str) -> list[str]:
+    """The names of ``keras.layers.<kind>``'s positional arguments, from its signature."""
+    import inspect
+
+    import keras
+
+    cls = getattr(keras.layers, kind, None)
+    if not isinstance(cls, type):
+        return []
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
 
 
 def _choices(stmt: ast.If, names: set[str]) -> list[Any] | None:
@@ -367,6 +425,19 @@ def _choices(stmt: ast.If, names: set[str]) -> list[Any] | None:
         return _plain(ast.literal_eval(test.comparators[0]))
     except ValueError:
         return None
+
+
+def _last_axis(node: ast.expr, shapes: set[str]) -> bool:
+    """``input_shape[-1]``: the channels of a shape ``build()`` was given."""
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in shapes
+        and isinstance(node.slice, ast.UnaryOp)
+        and isinstance(node.slice.op, ast.USub)
+        and isinstance(node.slice.operand, ast.Constant)
+        and node.slice.operand.value == 1
+    )
 
 
 def _is_none(node: ast.expr) -> bool:
@@ -406,6 +477,20 @@ def _conjunction(conds: list[str]) -> str | None:
 
 def _names(text: str) -> set[str]:
     return {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+
+
+_NOT_PLAIN = object()
+
+
+def _is_plain(value: Any) -> bool:
+    """None, a bool, a finite number, text, or a tuple or list of these: what a document holds."""
+    if value is None or isinstance(value, bool | int | str):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, tuple | list):
+        return all(_is_plain(v) for v in value)
+    return False
 
 
 def _plain(value: Any) -> Any:

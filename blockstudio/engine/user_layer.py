@@ -279,7 +279,7 @@ def read_source(spec: LayerSpec) -> dict[str, Any]:
         text = spec.source if spec.source is not None else Path(spec.path).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return {"problem": f"cannot read the source again: {exc}"}
-    return read_block(text, spec.class_name)
+    return read_block(text, spec.class_name, _short(spec.filename))
 
 
 def check_layer(

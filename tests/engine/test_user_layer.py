@@ -314,7 +314,8 @@ def test_what_the_source_does_not_say_comes_from_the_run_and_says_why(catalog, t
     )
     doc = document_from_trace(trace_layer(LayerSpec("Scaled", source=source), (None, 3)), catalog)
     assert doc.node_by_name("dense").params["units"] == 8  # the run's value
-    assert "Its source was not followed: line 7: an argument that is neither" in doc.description
+    said = "Its source was not followed: pasted_layer.py:7: an argument that is neither"
+    assert said in doc.description
 
 
 def test_cli_imports_a_functional_block(catalog, tmp_path, capsys):
@@ -334,3 +335,107 @@ def test_cli_imports_a_functional_block(catalog, tmp_path, capsys):
     )
     assert main(["check", target, "--input-shape", "(None, 16, 16, 32)"]) == 2
     assert "unet_res_block is a function" in capsys.readouterr().err
+
+
+HAND_WRITTEN = '''
+import keras
+
+
+class ResBlock(keras.layers.Layer):
+    """A residual block, written by hand.
+
+    Args:
+        filters: Output channels.
+        dropout: Dropout rate, or None.
+    """
+
+    def __init__(self, filters=16, dropout=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.dropout = dropout
+        self.conv1 = keras.layers.Conv2D(filters, 3, padding="same")
+        self.norm1 = keras.layers.BatchNormalization()
+        self.act = keras.layers.ReLU()
+        self.drop = None
+        if dropout is not None:
+            self.drop = keras.layers.Dropout(dropout)
+        self.add = keras.layers.Add()
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.proj = None
+        if channels != self.filters:
+            self.proj = keras.layers.Conv2D(self.filters, 1)
+
+    def call(self, x):
+        y = self.act(self.norm1(self.conv1(x)))
+        if self.drop is not None:
+            y = self.drop(y)
+        skip = x
+        if self.proj is not None:
+            skip = self.proj(x)
+        return self.add([y, skip])
+'''
+
+
+def test_a_hand_written_block_imports_with_its_conditions_and_links(catalog, tmp_path):
+    from blockstudio.core.document import ParamRef
+    from blockstudio.core.import_structure import document_from_trace
+    from blockstudio.engine.tracer import RunSpec, run_trace
+
+    path = tmp_path / "mine.py"
+    path.write_text(HAND_WRITTEN)
+    # one run: 3 channels in, no dropout — proj is there, drop is not
+    doc = document_from_trace(
+        trace_layer(LayerSpec("ResBlock", str(path)), (None, 8, 8, 3)), catalog
+    )
+    by_name = {n.name: n for n in doc.nodes.values()}
+    assert by_name["conv1"].params == {
+        "filters": ParamRef("filters"),
+        "kernel_size": 3,
+        "padding": "same",
+    }  # Conv2D(filters, 3, ...): positional arguments by Keras's own signature
+    assert (by_name["drop"].condition, by_name["drop"].params["rate"]) == (
+        "dropout is not None",
+        ParamRef("dropout"),
+    )
+    assert (by_name["proj"].condition, by_name["proj"].lifecycle) == (
+        "in_channels != filters",
+        "build",
+    )
+    assert [(p.name, p.type, p.default, p.doc) for p in doc.params] == [
+        ("filters", "int", 16, "Output channels."),
+        ("dropout", "float", None, "Dropout rate, or None."),
+    ]
+    # with other values the imported block makes what the class makes: drop, and no proj
+    values = {"filters": 3, "dropout": 0.25}
+    again = run_trace(doc, catalog, RunSpec(style="build", values=values))
+    mine = trace_layer(LayerSpec("ResBlock", str(path), init=values), (None, 8, 8, 3))
+    made = {e.layer for e in again.of_type("construct")}
+    assert "drop" in made and "proj" not in made
+    assert sorted(w.shape for w in again.weights) == sorted(w.shape for w in mine.weights)
+    assert again.total_params == mine.total_params
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (  # a condition on something that is not an argument: it cannot be kept
+            ("if dropout is not None:", "if dropout is not None or ALWAYS:"),
+            "drop is made only if dropout is not None or ALWAYS: Unknown name 'ALWAYS'",
+        ),
+        (  # an argument changed before it is used: the defaults no longer say what is made
+            ("self.dropout = dropout", "dropout = dropout or 0.1"),
+            "pasted_layer.py:17: an argument given a new value: dropout = dropout or 0.1",
+        ),
+    ],
+)
+def test_what_the_source_cannot_say_is_named_and_the_run_is_imported(catalog, change, said):
+    from blockstudio.core.import_structure import document_from_trace
+
+    source = "ALWAYS = False\n" + HAND_WRITTEN.replace(*change)
+    doc = document_from_trace(
+        trace_layer(LayerSpec("ResBlock", source=source), (None, 8, 8, 3)), catalog
+    )
+    assert said in doc.description
+    assert doc.node_by_name("proj").condition is None  # the run's block: what it called
