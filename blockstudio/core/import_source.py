@@ -67,7 +67,7 @@ def _run_layers(src: dict[str, Any], trace: Trace) -> set[str]:
         layer = by_name.get(n["layer"]) or by_attr.get(n.get("attr") or "")
         if layer is None:
             raise SourceMismatch(f"the run calls {n['layer']}, which the source does not make")
-        if layer["kind"] != n["class"]:
+        if n["class"] != layer["kind"] and n["class"] not in layer.get("classes", ()):
             raise SourceMismatch(
                 f"{_label(layer)} is a {layer['kind']} in the source, a {n['class']} in the run"
             )

@@ -60,8 +60,9 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
     taken: set[str] = set()
     for i, n in enumerate(structure["nodes"]):
         if n["kind"] in ("input", "output"):
-            nid = n["kind"]
-            nodes.append(Node(nid, n["kind"].capitalize(), nid))
+            nid = n["id"]  # input (input_2, ... for more), output
+            index = {"index": n["index"]} if n.get("index") else {}
+            nodes.append(Node(nid, n["kind"].capitalize(), nid, index))
             ids[n["id"]] = nid
             continue
         spec = catalog.get(n["class"])

@@ -258,6 +258,17 @@ def uses_spatial_dims(kind: str, params: dict[str, Any]) -> bool:
     return kind in ("Convolution", "TransposedConvolution", "Pooling", "Upsample")
 
 
+# the Keras classes a generic kind can be, whatever its parameters (what a run shows of it)
+KERAS_CLASSES = {
+    "Convolution": ("Conv1D", "Conv2D", "Conv3D"),
+    "TransposedConvolution": ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"),
+    "Normalization": ("BatchNormalization", "GroupNormalization", "LayerNormalization"),
+    "Pooling": tuple(f"{p}Pooling{d}D" for p in ("Max", "Average") for d in (1, 2, 3)),
+    "Upsample": ("UpSampling1D", "UpSampling2D", "UpSampling3D"),
+    "Dropout": ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"),
+}
+
+
 def symmetric_padding(kernel_size: int, stride: int) -> int:
     """MONAI's ``get_padding``: (k - s + 1) // 2 zeros on each side of every spatial axis."""
     return (kernel_size - stride + 1) // 2

@@ -19,7 +19,7 @@ from typing import Any
 
 from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.names import snake_case
-from blockstudio.engine.generic import GENERICS
+from blockstudio.engine.generic import GENERICS, KERAS_CLASSES
 
 HELPERS = {g.helper: g for g in GENERICS.values()}
 _AGAIN = re.compile(r"\s*# ([A-Za-z_]\w*): \w+ called again")
@@ -225,6 +225,7 @@ class _Reader:
         reads_channels = condition is not None and IN_CHANNELS in _names(condition)
         layer = {
             "key": layer_name or attr,  # what the calls name it by
+            "classes": list(KERAS_CLASSES.get(kind, (kind,))),  # what a run may show of it
             "name": layer_name,
             "attr": attr,
             "kind": kind,

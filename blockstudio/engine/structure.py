@@ -17,39 +17,49 @@ from typing import Any
 
 import keras
 
+IDENTITY_OPS = ("ConvertToTensor",)
+
 
 def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, Any]:
     """``{"nodes": [...], "edges": [[src, dst, port], ...]}`` of ``block.call`` on a symbolic
     input; node ids are ``layer#call`` (``input`` for the block's input). With the user's
     ``filename``, each call also says where in that file it was made (``"where"``)."""
+    from blockstudio.core.shapes import input_shapes, is_multi
+
     attrs = {id(v): k for k, v in vars(block).items() if isinstance(v, keras.layers.Layer)}
-    x = keras.Input(batch_shape=tuple(input_shape))
+    xs = [keras.Input(batch_shape=tuple(s)) for s in input_shapes(input_shape)]
     with _where_calls_are_made(filename):
-        out = block.call(x)
+        out = block.call(xs if is_multi(input_shape) else xs[0])
     outputs = list(out) if isinstance(out, list | tuple) else [out]
+    ids = ["input"] + [f"input_{i + 1}" for i in range(1, len(xs))]
     nodes: dict[str, dict[str, Any]] = {
-        "input": {
-            "id": "input",
-            "layer": "input",
+        nid: {
+            "id": nid,
+            "layer": nid,
             "class": "Input",
             "kind": "input",
+            "index": i,
             "shape": list(x.shape),
         }
+        for i, (nid, x) in enumerate(zip(ids, xs, strict=True))
     }
     edges: list[list[Any]] = []
     order: list[str] = []
 
     def producer(tensor: Any) -> str:
-        if tensor is x:
-            return "input"
+        for nid, x in zip(ids, xs, strict=True):
+            if tensor is x:
+                return nid
         history = getattr(tensor, "_keras_history", None)
         if history is None:
             return "input"
         op, node_index, _ = history
+        inbound = op._inbound_nodes[node_index]
+        if type(op).__name__ in IDENTITY_OPS and inbound.input_tensors:
+            return producer(inbound.input_tensors[0])  # a Model's own step, not the block's
         node_id = f"{op.name}#{node_index}"
         if node_id in nodes:
             return node_id
-        inbound = op._inbound_nodes[node_index]
         is_layer = isinstance(op, keras.layers.Layer)
         nodes[node_id] = {
             "id": node_id,
@@ -76,7 +86,7 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
         "shape": list(outputs[0].shape),
     }
     edges += [[src, "output", i] for i, src in enumerate(last)]
-    ordered = [nodes["input"], *(nodes[n] for n in order), nodes["output"]]
+    ordered = [*(nodes[i] for i in ids), *(nodes[n] for n in order), nodes["output"]]
     return {"nodes": ordered, "edges": edges}
 
 
