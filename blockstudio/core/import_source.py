@@ -17,7 +17,9 @@ from blockstudio.core.conditions import IN_CHANNELS, ConditionError, evaluate_co
 from blockstudio.core.doc_json import value_from_json
 from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
 from blockstudio.core.layout import layered_layout
+from blockstudio.core.library import BlockLibrary, template_kind
 from blockstudio.core.params import block_env
+from blockstudio.core.templates import template_names
 from blockstudio.core.trace import Trace
 
 _TYPES = {bool: "bool", int: "int", float: "float", str: "str"}
@@ -30,16 +32,26 @@ class SourceMismatch(ValueError):
 def document_from_source(src: dict[str, Any], trace: Trace, catalog: Catalog) -> Document:
     """The document ``src`` describes, if the run of ``trace`` agrees: every layer it called
     is one the source makes, of the same kind, and every layer the source makes under a
-    condition is there exactly when the condition holds for the values the run was given."""
-    for layer in src["layers"]:
-        if catalog.get(layer["kind"]) is None:
-            raise SourceMismatch(f"{_label(layer)}: {layer['kind']} has no catalog kind")
+    condition is there exactly when the condition holds for the values the run was given.
+
+    A layer that is a class of the same file (``UnetLevelBlock``) is a block node of the
+    template that class is the export of; a class that is no template's is not imported."""
+    if catalog.library is None:
+        catalog = catalog.with_library(BlockLibrary())
+    src = _with_block_kinds(src, catalog, {})
     present = _run_layers(src, trace)
     params = _params(src, catalog)
     _check_conditions(src, params, trace, present)
-    input_shape, label = trace.input_shape, trace.label
-    names = {p.name for p in params}
-    nodes, edges = _graph(src, names, catalog)
+    return _document(src, params, trace.input_shape, catalog, f"a run of {trace.label}")
+
+
+def _document(
+    src: dict[str, Any], params: list[BlockParam], input_shape: Any, catalog: Catalog, label: str
+) -> Document:
+    for layer in src["layers"]:
+        if catalog.get(layer["kind"]) is None:
+            raise SourceMismatch(f"{_label(layer)}: {layer['kind']} has no catalog kind")
+    nodes, edges = _graph(src, {p.name for p in params}, catalog)
     draft = Document(src["name"], input_shape, params, nodes=nodes, edges=edges)
     where = layered_layout(draft)
     return Document(
@@ -50,6 +62,60 @@ def document_from_source(src: dict[str, Any], trace: Trace, catalog: Catalog) ->
         nodes=[n.with_changes(position=where[n.id]) for n in nodes],
         edges=edges,
     )
+
+
+def _with_block_kinds(
+    src: dict[str, Any], catalog: Catalog, found: dict[str, str]
+) -> dict[str, Any]:
+    """``src`` with each layer that is a class of the file as the template kind it exports."""
+    layers = []
+    for layer in src["layers"]:
+        if layer["kind"].startswith("class:"):
+            name = layer["kind"][len("class:") :]
+            if name not in found:
+                inner = src["classes"].get(name)
+                if inner is None:
+                    raise SourceMismatch(f"{_label(layer)}: class {name} was not read")
+                inner = _with_block_kinds({**inner, "classes": src["classes"]}, catalog, found)
+                found[name] = _template_of(inner, catalog)
+            layer = {**layer, "kind": found[name]}
+        layers.append(layer)
+    return {**src, "layers": layers}
+
+
+def _template_of(src: dict[str, Any], catalog: Catalog) -> str:
+    ports = len(src["inputs"])
+    shape = ((None, 1),) * ports if ports > 1 else (None, 1)  # not compared: a template's own
+    doc = _document(src, _params(src, catalog), shape, catalog, src["name"])
+    mine = content(doc)
+    for name in template_names():
+        kind = template_kind(name)
+        if content(catalog.library.document(kind, catalog)) == mine:
+            return kind
+    raise SourceMismatch(
+        f"{src['name']} is a class of the file that no template is: import it on its own"
+    )
+
+
+def content(doc: Document) -> tuple:
+    """Everything a block says but its input shape and where its cards sit, by node name."""
+    name_of = {n.id: n.name for n in doc.nodes.values()}
+
+    def params(n: Node) -> dict[str, Any]:  # an Input's or Output's index 0 is the default
+        return {k: v for k, v in n.params.items() if not (k == "index" and v == 0)}
+
+    nodes = {
+        n.name: (
+            n.kind,
+            params(n),
+            n.lifecycle,
+            n.condition,
+            name_of.get(n.shares) if n.shares else None,
+        )
+        for n in doc.nodes.values()
+    }
+    edges = {(name_of[e.src], name_of[e.dst], e.port) for e in doc.edges}
+    return (doc.name, doc.description, doc.params, nodes, edges)
 
 
 def _label(layer: dict[str, Any]) -> str:
@@ -104,7 +170,9 @@ def _params(src: dict[str, Any], catalog: Catalog) -> list[BlockParam]:
     for p in src["params"]:
         default = value_from_json(p["default"])
         if p["name"] == IN_CHANNELS and default is not None:
-            continue  # init style's: the input's channels, which the input shape gives
+            if not src.get("checks_channels"):
+                continue  # init style's: the input's channels, which the input shape gives
+            default = None  # a declared in_channels (MONAI's), which init style fills in
         optional = default is None
         type_ = _type(p["name"], default, src, catalog)
         doc = p["doc"]
@@ -131,6 +199,8 @@ def _type(name: str, default: Any, src: dict[str, Any], catalog: Catalog) -> str
         spec = catalog.get(layer["kind"])
         for key, value in layer["params"].items():
             if isinstance(value, dict) and value.get("$param") == name:
+                if value.get("$index") is not None:
+                    return "ints"  # filters[0]: a list, one entry per level
                 pspec = spec.param(key) if spec else None
                 if pspec is not None and pspec.type in ("int", "float", "str", "bool", "ints"):
                     return pspec.type
@@ -171,9 +241,11 @@ def _graph(src: dict[str, Any], names: set[str], catalog: Catalog) -> tuple[list
             nodes.append(Node(nid, layer["kind"], nid, shares=first_call[layer["key"]]))
         ids[call["id"]] = nid
         edges += [Edge(ids[s], nid, port) for port, s in enumerate(call["inputs"])]
-    for i, out in enumerate(src["returns"]):
-        oid = "output" if i == 0 else f"output_{i + 1}"
-        nodes.append(Node(oid, "Output", oid, {"index": i} if i else {}))
+    conditions = src.get("return_conditions") or [None] * len(src["returns"])
+    labels = src.get("return_names") or [None] * len(src["returns"])
+    for i, (out, cond, label) in enumerate(zip(src["returns"], conditions, labels, strict=True)):
+        oid = "output" if i == 0 else (label or f"output_{i + 1}")
+        nodes.append(Node(oid, "Output", oid, {"index": i} if i else {}, condition=cond))
         edges.append(Edge(ids[out], oid))
     return nodes, edges
 

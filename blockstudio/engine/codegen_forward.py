@@ -87,7 +87,7 @@ class ForwardWriter:
         outs = plan.doc.output_nodes
         names = [plan.var[s] for s in plan.output_srcs]
         conditions = [refs.condition(o.condition) if o.condition else None for o in outs]
-        out += return_lines(indent, names, conditions)
+        out += return_lines(indent, names, conditions, [o.name for o in outs])
         return out
 
     def _functional_run(self, order: list[Node], i: int) -> list[Node]:
@@ -212,17 +212,20 @@ def split_summary(text: str) -> tuple[str, str]:
     return text[: end + 1], text[end + 2 :]
 
 
-def return_lines(indent: str, names: list[str], conditions: list[str | None]) -> list[str]:
+def return_lines(
+    indent: str, names: list[str], conditions: list[str | None], labels: list[str]
+) -> list[str]:
     """``return x``, or the list of several outputs (one per line when it is long); an output
-    under a condition is added to the list only when it holds."""
+    under a condition is added to the list only when it holds (its Output's name beside it)."""
     if any(conditions):
         out = [f"{indent}outputs = [{names[0]}]"]
-        for name, condition in zip(names[1:], conditions[1:], strict=True):
+        for name, condition, label in zip(names[1:], conditions[1:], labels[1:], strict=True):
+            said = f"  # {label}" if label != name else ""
             if condition:
                 out += if_lines(indent, "if", condition)
-                out.append(f"{indent}{I1}outputs.append({name})")
+                out.append(f"{indent}{I1}outputs.append({name}){said}")
             else:
-                out.append(f"{indent}outputs.append({name})")
+                out.append(f"{indent}outputs.append({name}){said}")
         # without its optional outputs the block returns one tensor, not a list of one
         return [*out, f"{indent}return outputs if len(outputs) > 1 else outputs[0]"]
     if len(names) == 1:

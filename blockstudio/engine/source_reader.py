@@ -22,6 +22,7 @@ from blockstudio.core.names import snake_case
 from blockstudio.engine.generic import GENERICS, KERAS_CLASSES
 
 HELPERS = {g.helper: g for g in GENERICS.values()}
+_LABEL = re.compile(r"#\s*([A-Za-z_]\w*)\s*$")
 _AGAIN = re.compile(r"\s*# ([A-Za-z_]\w*): \w+ called again")
 KERAS_LAYERS = ("keras.layers", "layers")
 PADS = ("_symmetric_pad",)  # wrappers of a layer's input that are part of the layer's node
@@ -43,20 +44,29 @@ def read_block(source: str, name: str, filename: str = "") -> dict[str, Any]:
         tree = ast.parse(source)
     except SyntaxError as exc:
         return {"problem": f"{where}{exc.lineno}: {exc.msg}"}
-    found = next(
-        (n for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef) and n.name == name),
-        None,
-    )
-    if found is None:
+    tops = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef)}
+    if name not in tops:
         return {"problem": f"no class or function {name} at the top of the file"}
+    classes = {k for k, n in tops.items() if isinstance(n, ast.ClassDef)}
+    lines = source.splitlines()
+    read: dict[str, Any] = {}
+    todo, inner = [name], {}
     try:
-        read = _Reader(found, source.splitlines()).read()
+        while todo:  # the block, then each class of the file it uses as a layer, once
+            current = todo.pop()
+            got = _Reader(tops[current], lines, classes).read()
+            if current == name:
+                read = got
+            else:
+                inner[current] = got
+            todo += [c for c in got.pop("uses") if c not in inner and c != name]
     except Unreadable as exc:
         return {"problem": f"{where}{exc.line}: {exc}"}
     except (RecursionError, MemoryError):
         return {"problem": f"{name} is nested too deeply to read"}
-    if isinstance(found, ast.FunctionDef):  # unet_res_block is the block UnetResBlock
-        read["name"] = _class_name(found.name, ast.get_docstring(tree) or "")
+    if isinstance(tops[name], ast.FunctionDef):  # unet_res_block is the block UnetResBlock
+        read["name"] = _class_name(name, ast.get_docstring(tree) or "")
+    read["classes"] = inner
     return read
 
 
@@ -70,9 +80,13 @@ def _class_name(function: str, module_doc: str) -> str:
 
 
 class _Reader:
-    def __init__(self, found: ast.ClassDef | ast.FunctionDef, lines: list[str]) -> None:
+    def __init__(
+        self, found: ast.ClassDef | ast.FunctionDef, lines: list[str], classes: set[str]
+    ) -> None:
         self.found = found
         self.lines = lines
+        self.classes = classes  # the file's classes: a layer may be one of them
+        self.lists: dict[str, list[tuple[str, str | None]]] = {}  # outputs = [x], appended
         self.padded: set[str] = set()  # variables that hold a padded input
         self.functional = isinstance(found, ast.FunctionDef)
         self.params: list[dict[str, Any]] = []
@@ -83,8 +97,12 @@ class _Reader:
         self.producer: dict[str, str] = {}  # variable → the call (or input) that gave it
         self.inputs: list[str] = []
         self.returns: list[str] = []
+        self.return_conditions: list[str | None] = []  # an output returned only if ...
+        self.labels: dict[int, str | None] = {}
+        self.return_names: list[str | None] = []  # the name generated code gives an output
         self.when_none: dict[str, str] = {}
         self.choices: dict[str, list[Any]] = {}
+        self.checks_channels = False  # an in_channels argument checked against the input
         self.shapes: set[str] = set()  # build()'s input_shape
         self.channels: set[str] = set()  # names for its [-1]: the input's channels
 
@@ -115,10 +133,16 @@ class _Reader:
             "params": self.params,
             "when_none": self.when_none,
             "choices": self.choices,
+            "checks_channels": self.checks_channels,
             "layers": self.layers,
             "calls": self.calls,
             "inputs": self.inputs,
             "returns": self.returns,
+            "return_conditions": self.return_conditions,
+            "return_names": self.return_names,
+            "uses": sorted(
+                {la["kind"][6:] for la in self.layers if la["kind"].startswith("class:")}
+            ),
         }
 
     def _signature(self, fn: ast.FunctionDef, skip: int) -> None:
@@ -161,6 +185,12 @@ class _Reader:
                 if choices is not None:  # if norm_name not in (...): raise ValueError(...)
                     self.choices[test.left.id] = choices
                     continue
+                if len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Raise):
+                    # a check of the arguments or the input: made for in_channels channels?
+                    said = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+                    said |= {n.attr for n in ast.walk(test) if isinstance(n, ast.Attribute)}
+                    self.checks_channels |= IN_CHANNELS in said
+                    continue
                 if stmt.orelse:
                     raise Unreadable(stmt, "an else branch")
                 if calls and _presence(test, self.made):
@@ -171,6 +201,8 @@ class _Reader:
                 self._assign(stmt, stmt.targets[0], stmt.value, conds, where, calls)
             elif isinstance(stmt, ast.Return) and calls:
                 self._return(stmt)
+            elif calls and isinstance(stmt, ast.Expr) and self._append(stmt, conds):
+                pass
             # anything else (super().__init__, self.x = x, builds, checks) makes no layer
 
     def _assign(self, stmt, target, value, conds, where, calls) -> None:
@@ -207,6 +239,9 @@ class _Reader:
             if value.id in self.producer:
                 self.producer[name] = self.producer[value.id]
             return
+        if isinstance(value, ast.List) and all(isinstance(e, ast.Name) for e in value.elts):
+            self.lists[name] = [(self._operand(stmt, e), None) for e in value.elts]
+            return  # outputs = [x]
         if isinstance(value, ast.Call):
             self._apply(stmt, name, value)
             return
@@ -225,7 +260,8 @@ class _Reader:
         reads_channels = condition is not None and IN_CHANNELS in _names(condition)
         layer = {
             "key": layer_name or attr,  # what the calls name it by
-            "classes": list(KERAS_CLASSES.get(kind, (kind,))),  # what a run may show of it
+            # what a run may show of it: a generic kind is one of several Keras classes
+            "classes": list(KERAS_CLASSES.get(kind, (kind.removeprefix("class:"),))),
             "name": layer_name,
             "attr": attr,
             "kind": kind,
@@ -256,6 +292,8 @@ class _Reader:
         for kw in call.keywords:
             if kw.arg is None:
                 raise Unreadable(call, "**keyword arguments")
+            if kind.startswith("class:") and kw.arg == IN_CHANNELS:
+                continue  # what the block's input has: the graph says it
             args[kw.arg] = self._value(kw.value)
         return kind, args
 
@@ -266,6 +304,8 @@ class _Reader:
             return func.attr
         if isinstance(func, ast.Name) and func.id in HELPERS:
             return func.id
+        if isinstance(func, ast.Name) and func.id in self.classes:
+            return f"class:{func.id}"  # a block of the same file
         return None
 
     def _value(self, node: ast.expr) -> Any:
@@ -377,12 +417,39 @@ class _Reader:
             return self.made.get(text[5:])
         return None
 
+    def _append(self, stmt: ast.Expr, conds: list[str]) -> bool:
+        """``outputs.append(head)`` under ``if cond:``: an output returned when cond holds."""
+        call = stmt.value
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "append"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in self.lists
+            and len(call.args) == 1
+        ):
+            return False
+        cond = _conjunction(conds)
+        self.lists[call.func.value.id].append((self._operand(stmt, call.args[0]), cond))
+        named = _LABEL.search(self.lines[stmt.lineno - 1])  # outputs.append(h)  # head0_output
+        self.labels[len(self.lists[call.func.value.id]) - 1] = named[1] if named else None
+        return True
+
     def _return(self, stmt: ast.Return) -> None:
         value = stmt.value
         if value is None:
             raise Unreadable(stmt, "a call() that returns nothing")
+        if isinstance(value, ast.IfExp):  # return outputs if len(outputs) > 1 else outputs[0]
+            value = value.body
+        if isinstance(value, ast.Name) and value.id in self.lists:
+            items = self.lists[value.id]
+            self.returns += [src for src, _ in items]
+            self.return_conditions += [cond for _, cond in items]
+            self.return_names = [self.labels.get(i) for i in range(len(items))]
+            return
         items = value.elts if isinstance(value, ast.List) else [value]
         self.returns += [self._operand(stmt, item) for item in items]
+        self.return_conditions += [None] * len(items)
 
 
 # -- small pieces ---------------------------------------------------------------------------------
@@ -472,8 +539,15 @@ def _conjunction(conds: list[str]) -> str | None:
         return None
     if len(conds) == 1:
         return conds[0]
-    parts = [ast.parse(c, mode="eval").body for c in conds]
-    return ast.unparse(ast.BoolOp(ast.And(), parts))
+
+    def part(text: str) -> str:  # an "or" (or looser) inside "and" keeps its parentheses
+        body = ast.parse(text, mode="eval").body
+        loose = isinstance(body, ast.IfExp) or (
+            isinstance(body, ast.BoolOp) and isinstance(body.op, ast.Or)
+        )
+        return f"({text})" if loose else text
+
+    return " and ".join(part(c) for c in conds)
 
 
 def _names(text: str) -> set[str]:

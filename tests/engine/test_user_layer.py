@@ -259,41 +259,47 @@ def test_cli_import_writes_a_project(blocks, tmp_path, capsys):
 
 
 ROUND_TRIPS = [
-    ("build", "eager"),
-    ("build", "lazy"),
-    ("init", "eager"),
-    ("init", "lazy"),
-    ("functional", "eager"),  # functional code is the same for both weights options
+    ("unet-res-block", "build", "eager"),
+    ("unet-res-block", "build", "lazy"),
+    ("unet-res-block", "init", "eager"),
+    ("unet-res-block", "init", "lazy"),
+    ("unet-res-block", "functional", "eager"),  # the same code for both weights options
+    # the other MONAI templates: two inputs (up), conditional merges (level), blocks inside
+    # blocks and conditional outputs (the whole DynUNet)
+    *[
+        (name, style, "eager")
+        for name in ("unet-basic-block", "unet-up-block", "unet-level-block", "dynunet")
+        for style in ("build", "init", "functional")
+    ],
 ]
 
 
-def _content(doc):
-    """Everything a document says but where its cards sit on the canvas."""
-    nodes = {
-        n.id: (n.kind, n.name, dict(n.params), n.lifecycle, n.condition, n.shares)
-        for n in doc.nodes.values()
-    }
-    return (doc.name, doc.input_shape, doc.description, doc.params, nodes, set(doc.edges))
-
-
-@pytest.mark.parametrize(("style", "weights"), ROUND_TRIPS)
-def test_the_unet_template_goes_export_import_export_unchanged(catalog, tmp_path, style, weights):
+@pytest.mark.parametrize(("template", "style", "weights"), ROUND_TRIPS)
+def test_a_template_goes_export_import_export_unchanged(
+    catalog, tmp_path, template, style, weights
+):
+    from blockstudio.core.import_source import content
     from blockstudio.core.import_structure import document_from_trace
+    from blockstudio.core.library import BlockLibrary
+    from blockstudio.core.names import snake_case
     from blockstudio.core.templates import load_template
     from blockstudio.engine.codegen import generate_code
 
-    unet = load_template("unet-res-block", catalog)
-    code = generate_code(unet, catalog, style, weights)
-    path = tmp_path / "unet_block.py"
+    blocks = catalog.with_library(BlockLibrary())
+    original = load_template(template, blocks)
+    code = generate_code(original, blocks, style, weights)
+    path = tmp_path / "exported.py"
     path.write_text(code)
-    name = "unet_res_block" if style == "functional" else "UnetResBlock"
+    name = snake_case(original.name) if style == "functional" else original.name
     # the run has no dropout: drop1, drop2 and res_drop are not there, yet the source says
     # under which condition each is made, so they come back with it
-    ran = trace_layer(LayerSpec(name, str(path)), unet.input_shape)
+    ran = trace_layer(LayerSpec(name, str(path)), original.input_shape)
     assert ran.error is None and "drop1" not in {e.layer for e in ran.events}
     doc = document_from_trace(ran, catalog)
-    assert _content(doc) == _content(unet)
-    assert generate_code(doc, catalog, style, weights) == code
+    assert "not followed" not in doc.description
+    # the same document but for where its cards sit, and the same code to the character
+    assert content(doc) == content(original) and doc.input_shape == original.input_shape
+    assert generate_code(doc, blocks, style, weights) == code
 
 
 def test_what_the_source_does_not_say_comes_from_the_run_and_says_why(catalog, tmp_path):
