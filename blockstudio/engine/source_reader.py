@@ -13,27 +13,32 @@ saying which line it could not follow (the import then keeps to what the run sho
 from __future__ import annotations
 
 import ast
-import math
 import re
 from typing import Any
 
 from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.names import snake_case
 from blockstudio.engine.generic import GENERICS, KERAS_CLASSES
+from blockstudio.engine.source_flow import FlowReader
+from blockstudio.engine.source_pieces import (
+    NOT_PLAIN,
+    Unreadable,
+    allowed_values,
+    as_plain,
+    assigns,
+    conjunction,
+    is_none,
+    is_plain,
+    is_presence_check,
+    keras_arguments,
+    last_axis,
+    names_in,
+    read_docstring,
+    target_name,
+)
 
 HELPERS = {g.helper: g for g in GENERICS.values()}
-_LABEL = re.compile(r"#\s*([A-Za-z_]\w*)\s*$")
-_AGAIN = re.compile(r"\s*# ([A-Za-z_]\w*): \w+ called again")
 KERAS_LAYERS = ("keras.layers", "layers")
-PADS = ("_symmetric_pad",)  # wrappers of a layer's input that are part of the layer's node
-
-
-class Unreadable(Exception):
-    """A statement the reader cannot follow, and its line."""
-
-    def __init__(self, node: ast.AST, why: str) -> None:
-        super().__init__(f"{why}: {ast.unparse(node)[:80]}")
-        self.line = getattr(node, "lineno", 0)
 
 
 def read_block(source: str, name: str, filename: str = "") -> dict[str, Any]:
@@ -79,7 +84,7 @@ def _class_name(function: str, module_doc: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in function.split("_"))
 
 
-class _Reader:
+class _Reader(FlowReader):
     def __init__(
         self, found: ast.ClassDef | ast.FunctionDef, lines: list[str], classes: set[str]
     ) -> None:
@@ -123,7 +128,7 @@ class _Reader:
                     self.shapes.add(build.args.args[1].arg)
                 self._body(build.body, [], "build", calls=False)
             self._call(methods["call"])
-        summary, docs = _docstring(ast.get_docstring(self.found, clean=True) or "")
+        summary, docs = read_docstring(ast.get_docstring(self.found, clean=True) or "")
         for p in self.params:
             p["doc"] = docs.get(p["name"], "")
         return {
@@ -155,10 +160,10 @@ class _Reader:
             try:
                 value = ast.literal_eval(default)
             except ValueError:
-                value = _NOT_PLAIN
-            if not _is_plain(value):
+                value = NOT_PLAIN
+            if not is_plain(value):
                 raise Unreadable(default, "a default that is not a plain literal")
-            self.params.append({"name": arg.arg, "default": _plain(value)})
+            self.params.append({"name": arg.arg, "default": as_plain(value)})
             self.names.add(arg.arg)
         if self.functional:
             first = args.args[0].arg if args.args else ""
@@ -175,13 +180,13 @@ class _Reader:
                     and isinstance(test.left, ast.Name)
                     and test.left.id in self.names
                     and isinstance(test.ops[0], ast.Is)
-                    and _is_none(test.comparators[0])
+                    and is_none(test.comparators[0])
                     and len(stmt.body) == 1
-                    and _assigns(stmt.body[0], test.left.id)
+                    and assigns(stmt.body[0], test.left.id)
                 ):  # if filters is None: filters = [...]
                     self.when_none[test.left.id] = ast.unparse(stmt.body[0].value)
                     continue
-                choices = _choices(stmt, self.names)
+                choices = allowed_values(stmt, self.names)
                 if choices is not None:  # if norm_name not in (...): raise ValueError(...)
                     self.choices[test.left.id] = choices
                     continue
@@ -193,7 +198,7 @@ class _Reader:
                     continue
                 if stmt.orelse:
                     raise Unreadable(stmt, "an else branch")
-                if calls and _presence(test, self.made):
+                if calls and is_presence_check(test, self.made):
                     self._body(stmt.body, conds, where, calls)
                     continue
                 self._body(stmt.body, [*conds, self._condition(test)], where, calls)
@@ -206,7 +211,7 @@ class _Reader:
             # anything else (super().__init__, self.x = x, builds, checks) makes no layer
 
     def _assign(self, stmt, target, value, conds, where, calls) -> None:
-        name = _target(target)
+        name = target_name(target)
         if isinstance(value, ast.Call) and self._factory(value.func) is not None:
             if name is None:
                 raise Unreadable(stmt, "a layer kept in something other than a name")
@@ -217,7 +222,7 @@ class _Reader:
                 for i, e in enumerate(value.elts):
                     self._make(f"{name}[{i}]", e, conds, where)
                 return
-        if name is not None and _last_axis(value, self.shapes):
+        if name is not None and last_axis(value, self.shapes):
             self.channels.add(name)  # channels = input_shape[-1]
             return
         if name in self.names and isinstance(target, ast.Name):
@@ -227,7 +232,7 @@ class _Reader:
         if isinstance(target, ast.Tuple) and isinstance(value, ast.Name):  # inp, skip = inputs
             if self.producer.get(value.id) != "input" or self.inputs != ["input"]:
                 raise Unreadable(stmt, "unpacking something other than the inputs")
-            self.inputs = [_target(t) or "?" for t in target.elts]
+            self.inputs = [target_name(t) or "?" for t in target.elts]
             for t in self.inputs:
                 self.producer[t] = f"input:{t}"
             return
@@ -256,8 +261,8 @@ class _Reader:
             raise Unreadable(call, "a name= that is not text")
         if layer_name is None and (self.functional or "[" in attr):
             raise Unreadable(call, "a layer without name=")  # nothing else names it in a run
-        condition = _conjunction(conds)
-        reads_channels = condition is not None and IN_CHANNELS in _names(condition)
+        condition = conjunction(conds)
+        reads_channels = condition is not None and IN_CHANNELS in names_in(condition)
         layer = {
             "key": layer_name or attr,  # what the calls name it by
             # what a run may show of it: a generic kind is one of several Keras classes
@@ -284,7 +289,7 @@ class _Reader:
                 given = given[1:]  # spatial_dims: the block's, not the layer's
             positional = list(generic.positional)
         elif given:
-            positional = _keras_arguments(kind)
+            positional = keras_arguments(kind)
         if len(given) > len(positional):
             raise Unreadable(call, "more positional arguments than the reader knows names for")
         for pname, arg in zip(positional, given, strict=False):
@@ -319,7 +324,7 @@ class _Reader:
             if base is not None and isinstance(node.slice, ast.Constant):
                 return {**base, "$index": node.slice.value}
         try:
-            return _plain(ast.literal_eval(node))
+            return as_plain(ast.literal_eval(node))
         except ValueError:
             raise Unreadable(
                 node, "an argument that is neither a literal nor an argument"
@@ -352,239 +357,8 @@ class _Reader:
                 return ast.Name(IN_CHANNELS, ast.Load()) if node.id in channels else node
 
             def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
-                if _last_axis(node, shapes):
+                if last_axis(node, shapes):
                     return ast.Name(IN_CHANNELS, ast.Load())
                 return self.generic_visit(node)
 
         return ast.unparse(Strip().visit(ast.parse(ast.unparse(test), mode="eval")).body)
-
-    # -- the forward pass ----------------------------------------------------------------
-    def _call(self, fn: ast.FunctionDef) -> None:
-        first = fn.args.args[1].arg if len(fn.args.args) > 1 else "inputs"
-        self.producer[first] = "input"
-        self.inputs = ["input"]
-        self._body(fn.body, [], "call", calls=True)
-
-    def _apply(self, stmt: ast.stmt, name: str, call: ast.Call) -> None:
-        """``name = <a layer call>``: what it gives is ``name``'s from now on."""
-        self.producer[name] = self._operand(stmt, call)
-        if self._is_pad(call) and isinstance(call.args[0], ast.Name):
-            self.padded.add(name)  # x = _symmetric_pad(x, 3, 1) on a line of its own
-
-    def _is_pad(self, node: ast.expr) -> bool:
-        return (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in PADS
-            and bool(node.args)
-        )
-
-    def _operand(self, stmt: ast.stmt, node: ast.expr) -> str:
-        """The call (or input) that gives ``node``: a variable, or a layer called on one (calls
-        may nest: ``self.act(self.norm(x))``); the padding helper is part of its layer."""
-        if isinstance(node, ast.Name):
-            if node.id not in self.producer:
-                raise Unreadable(stmt, f"{node.id} is used before a layer gives it")
-            return self.producer[node.id]
-        if self._is_pad(node):
-            return self._operand(stmt, node.args[0])
-        if not isinstance(node, ast.Call):
-            raise Unreadable(stmt, "an expression between layers")
-        layer = self._layer_of(node.func)
-        if layer is None:
-            raise Unreadable(stmt, "a call of something that is not one of the block's layers")
-        if len(node.args) != 1 or node.keywords:
-            raise Unreadable(stmt, "a layer called on more than one argument")
-        arg = node.args[0]
-        padded = self._is_pad(arg) or (isinstance(arg, ast.Name) and arg.id in self.padded)
-        sources = arg.elts if isinstance(arg, ast.List) else [arg]
-        inputs = [self._operand(stmt, s) for s in sources]
-        count = sum(1 for c in self.calls if c["layer"] == layer["key"])
-        call_id = f"{layer['key']}#{count}"
-        made = {"id": call_id, "layer": layer["key"], "inputs": inputs, "padded": padded}
-        above = self.lines[stmt.lineno - 2] if stmt.lineno >= 2 else ""
-        again = _AGAIN.match(above)
-        if count and again:  # the name generated code gives a second call of a shared layer
-            made["named"] = again[1]
-        self.calls.append(made)
-        return call_id
-
-    def _layer_of(self, func: ast.expr) -> dict[str, Any] | None:
-        if isinstance(func, ast.Name):  # functional: the layer's variable
-            return self.made.get(func.id)
-        text = ast.unparse(func)
-        if text.startswith("self."):
-            return self.made.get(text[5:])
-        return None
-
-    def _append(self, stmt: ast.Expr, conds: list[str]) -> bool:
-        """``outputs.append(head)`` under ``if cond:``: an output returned when cond holds."""
-        call = stmt.value
-        if not (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Attribute)
-            and call.func.attr == "append"
-            and isinstance(call.func.value, ast.Name)
-            and call.func.value.id in self.lists
-            and len(call.args) == 1
-        ):
-            return False
-        cond = _conjunction(conds)
-        self.lists[call.func.value.id].append((self._operand(stmt, call.args[0]), cond))
-        named = _LABEL.search(self.lines[stmt.lineno - 1])  # outputs.append(h)  # head0_output
-        self.labels[len(self.lists[call.func.value.id]) - 1] = named[1] if named else None
-        return True
-
-    def _return(self, stmt: ast.Return) -> None:
-        value = stmt.value
-        if value is None:
-            raise Unreadable(stmt, "a call() that returns nothing")
-        if isinstance(value, ast.IfExp):  # return outputs if len(outputs) > 1 else outputs[0]
-            value = value.body
-        if isinstance(value, ast.Name) and value.id in self.lists:
-            items = self.lists[value.id]
-            self.returns += [src for src, _ in items]
-            self.return_conditions += [cond for _, cond in items]
-            self.return_names = [self.labels.get(i) for i in range(len(items))]
-            return
-        items = value.elts if isinstance(value, ast.List) else [value]
-        self.returns += [self._operand(stmt, item) for item in items]
-        self.return_conditions += [None] * len(items)
-
-
-# -- small pieces ---------------------------------------------------------------------------------
-def _target(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return node.attr if node.value.id == "self" else None
-    return None
-
-
-def _keras_arguments(kind: str) -> list[str]:
-    """The names of ``keras.layers.<kind>``'s positional arguments, from its signature."""
-    import inspect
-
-    import keras
-
-    cls = getattr(keras.layers, kind, None)
-    if not isinstance(cls, type):
-        return []
-    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    return [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
-
-
-def _choices(stmt: ast.If, names: set[str]) -> list[Any] | None:
-    """The allowed values of ``if NAME not in (...): raise ...``, an argument's check."""
-    test = stmt.test
-    if not (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id in names
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.NotIn)
-        and isinstance(test.comparators[0], ast.Tuple)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], ast.Raise)
-        and not stmt.orelse
-    ):
-        return None
-    try:
-        return _plain(ast.literal_eval(test.comparators[0]))
-    except ValueError:
-        return None
-
-
-def _last_axis(node: ast.expr, shapes: set[str]) -> bool:
-    """``input_shape[-1]``: the channels of a shape ``build()`` was given."""
-    return (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and node.value.id in shapes
-        and isinstance(node.slice, ast.UnaryOp)
-        and isinstance(node.slice.op, ast.USub)
-        and isinstance(node.slice.operand, ast.Constant)
-        and node.slice.operand.value == 1
-    )
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _assigns(stmt: ast.stmt, name: str) -> bool:
-    return (
-        isinstance(stmt, ast.Assign)
-        and len(stmt.targets) == 1
-        and isinstance(stmt.targets[0], ast.Name)
-        and stmt.targets[0].id == name
-    )
-
-
-def _presence(test: ast.expr, made: dict[str, Any]) -> bool:
-    """``if self.drop1 is not None:`` (or ``if drop1 is not None``) around a call: whether the
-    layer exists, which its own condition already says."""
-    if not (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.IsNot)
-        and _is_none(test.comparators[0])
-    ):
-        return False
-    return _target(test.left) in made
-
-
-def _conjunction(conds: list[str]) -> str | None:
-    if not conds:
-        return None
-    if len(conds) == 1:
-        return conds[0]
-
-    def part(text: str) -> str:  # an "or" (or looser) inside "and" keeps its parentheses
-        body = ast.parse(text, mode="eval").body
-        loose = isinstance(body, ast.IfExp) or (
-            isinstance(body, ast.BoolOp) and isinstance(body.op, ast.Or)
-        )
-        return f"({text})" if loose else text
-
-    return " and ".join(part(c) for c in conds)
-
-
-def _names(text: str) -> set[str]:
-    return {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
-
-
-_NOT_PLAIN = object()
-
-
-def _is_plain(value: Any) -> bool:
-    """None, a bool, a finite number, text, or a tuple or list of these: what a document holds."""
-    if value is None or isinstance(value, bool | int | str):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, tuple | list):
-        return all(_is_plain(v) for v in value)
-    return False
-
-
-def _plain(value: Any) -> Any:
-    return [_plain(v) for v in value] if isinstance(value, list | tuple) else value
-
-
-def _docstring(text: str) -> tuple[str, dict[str, str]]:
-    """The description (summary and paragraphs, each on one line) and each argument's text."""
-    lines = text.splitlines()
-    cut = next((i for i, line in enumerate(lines) if line.strip() == "Args:"), len(lines))
-    description = " ".join(" ".join(lines[:cut]).split())
-    docs: dict[str, str] = {}
-    current = None
-    for line in lines[cut + 1 :]:
-        stripped = line.strip()
-        head, sep, rest = stripped.partition(": ")
-        if sep and line.startswith("    ") and not line.startswith("        "):
-            current = head
-            docs[current] = rest
-        elif current and stripped:
-            docs[current] += " " + stripped
-    return description, docs

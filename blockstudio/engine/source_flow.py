@@ -1,0 +1,110 @@
+"""The forward pass of a block's source: which layer call takes which, and what it returns."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from blockstudio.engine.source_pieces import (
+    AGAIN,
+    LABEL,
+    PADS,
+    Unreadable,
+    conjunction,
+)
+
+
+class FlowReader:
+    """A mixin of the source reader (``self.made``, ``self.producer``, ``self.calls``...)."""
+
+    def _call(self, fn: ast.FunctionDef) -> None:
+        first = fn.args.args[1].arg if len(fn.args.args) > 1 else "inputs"
+        self.producer[first] = "input"
+        self.inputs = ["input"]
+        self._body(fn.body, [], "call", calls=True)
+
+    def _apply(self, stmt: ast.stmt, name: str, call: ast.Call) -> None:
+        """``name = <a layer call>``: what it gives is ``name``'s from now on."""
+        self.producer[name] = self._operand(stmt, call)
+        if self._is_pad(call) and isinstance(call.args[0], ast.Name):
+            self.padded.add(name)  # x = _symmetric_pad(x, 3, 1) on a line of its own
+
+    def _is_pad(self, node: ast.expr) -> bool:
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in PADS
+            and bool(node.args)
+        )
+
+    def _operand(self, stmt: ast.stmt, node: ast.expr) -> str:
+        """The call (or input) that gives ``node``: a variable, or a layer called on one (calls
+        may nest: ``self.act(self.norm(x))``); the padding helper is part of its layer."""
+        if isinstance(node, ast.Name):
+            if node.id not in self.producer:
+                raise Unreadable(stmt, f"{node.id} is used before a layer gives it")
+            return self.producer[node.id]
+        if self._is_pad(node):
+            return self._operand(stmt, node.args[0])
+        if not isinstance(node, ast.Call):
+            raise Unreadable(stmt, "an expression between layers")
+        layer = self._layer_of(node.func)
+        if layer is None:
+            raise Unreadable(stmt, "a call of something that is not one of the block's layers")
+        if len(node.args) != 1 or node.keywords:
+            raise Unreadable(stmt, "a layer called on more than one argument")
+        arg = node.args[0]
+        padded = self._is_pad(arg) or (isinstance(arg, ast.Name) and arg.id in self.padded)
+        sources = arg.elts if isinstance(arg, ast.List) else [arg]
+        inputs = [self._operand(stmt, s) for s in sources]
+        count = sum(1 for c in self.calls if c["layer"] == layer["key"])
+        call_id = f"{layer['key']}#{count}"
+        made = {"id": call_id, "layer": layer["key"], "inputs": inputs, "padded": padded}
+        above = self.lines[stmt.lineno - 2] if stmt.lineno >= 2 else ""
+        again = AGAIN.match(above)
+        if count and again:  # the name generated code gives a second call of a shared layer
+            made["named"] = again[1]
+        self.calls.append(made)
+        return call_id
+
+    def _layer_of(self, func: ast.expr) -> dict[str, Any] | None:
+        if isinstance(func, ast.Name):  # functional: the layer's variable
+            return self.made.get(func.id)
+        text = ast.unparse(func)
+        if text.startswith("self."):
+            return self.made.get(text[5:])
+        return None
+
+    def _append(self, stmt: ast.Expr, conds: list[str]) -> bool:
+        """``outputs.append(head)`` under ``if cond:``: an output returned when cond holds."""
+        call = stmt.value
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "append"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in self.lists
+            and len(call.args) == 1
+        ):
+            return False
+        cond = conjunction(conds)
+        self.lists[call.func.value.id].append((self._operand(stmt, call.args[0]), cond))
+        named = LABEL.search(self.lines[stmt.lineno - 1])  # outputs.append(h)  # head0_output
+        self.labels[len(self.lists[call.func.value.id]) - 1] = named[1] if named else None
+        return True
+
+    def _return(self, stmt: ast.Return) -> None:
+        value = stmt.value
+        if value is None:
+            raise Unreadable(stmt, "a call() that returns nothing")
+        if isinstance(value, ast.IfExp):  # return outputs if len(outputs) > 1 else outputs[0]
+            value = value.body
+        if isinstance(value, ast.Name) and value.id in self.lists:
+            items = self.lists[value.id]
+            self.returns += [src for src, _ in items]
+            self.return_conditions += [cond for _, cond in items]
+            self.return_names = [self.labels.get(i) for i in range(len(items))]
+            return
+        items = value.elts if isinstance(value, ast.List) else [value]
+        self.returns += [self._operand(stmt, item) for item in items]
+        self.return_conditions += [None] * len(items)

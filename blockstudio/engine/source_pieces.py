@@ -1,0 +1,157 @@
+"""Small readings of one piece of source: a check, a condition, a docstring, a literal."""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from typing import Any
+
+LABEL = re.compile(r"#\s*([A-Za-z_]\w*)\s*$")  # outputs.append(h)  # head0_output
+AGAIN = re.compile(r"\s*# ([A-Za-z_]\w*): \w+ called again")  # a shared layer's second call
+PADS = ("_symmetric_pad",)  # wrappers of a layer's input that are part of the layer's node
+
+
+class Unreadable(Exception):
+    """A statement the reader cannot follow, and its line."""
+
+    def __init__(self, node: ast.AST, why: str) -> None:
+        super().__init__(f"{why}: {ast.unparse(node)[:80]}")
+        self.line = getattr(node, "lineno", 0)
+
+
+def target_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.attr if node.value.id == "self" else None
+    return None
+
+
+def keras_arguments(kind: str) -> list[str]:
+    """The names of ``keras.layers.<kind>``'s positional arguments, from its signature."""
+    import inspect
+
+    import keras
+
+    cls = getattr(keras.layers, kind, None)
+    if not isinstance(cls, type):
+        return []
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
+
+
+def allowed_values(stmt: ast.If, names: set[str]) -> list[Any] | None:
+    """The allowed values of ``if NAME not in (...): raise ...``, an argument's check."""
+    test = stmt.test
+    if not (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id in names
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.NotIn)
+        and isinstance(test.comparators[0], ast.Tuple)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], ast.Raise)
+        and not stmt.orelse
+    ):
+        return None
+    try:
+        return as_plain(ast.literal_eval(test.comparators[0]))
+    except ValueError:
+        return None
+
+
+def last_axis(node: ast.expr, shapes: set[str]) -> bool:
+    """``input_shape[-1]``: the channels of a shape ``build()`` was given."""
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in shapes
+        and isinstance(node.slice, ast.UnaryOp)
+        and isinstance(node.slice.op, ast.USub)
+        and isinstance(node.slice.operand, ast.Constant)
+        and node.slice.operand.value == 1
+    )
+
+
+def is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def assigns(stmt: ast.stmt, name: str) -> bool:
+    return (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and stmt.targets[0].id == name
+    )
+
+
+def is_presence_check(test: ast.expr, made: dict[str, Any]) -> bool:
+    """``if self.drop1 is not None:`` (or ``if drop1 is not None``) around a call: whether the
+    layer exists, which its own condition already says."""
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.IsNot)
+        and is_none(test.comparators[0])
+    ):
+        return False
+    return target_name(test.left) in made
+
+
+def conjunction(conds: list[str]) -> str | None:
+    if not conds:
+        return None
+    if len(conds) == 1:
+        return conds[0]
+
+    def part(text: str) -> str:  # an "or" (or looser) inside "and" keeps its parentheses
+        body = ast.parse(text, mode="eval").body
+        loose = isinstance(body, ast.IfExp) or (
+            isinstance(body, ast.BoolOp) and isinstance(body.op, ast.Or)
+        )
+        return f"({text})" if loose else text
+
+    return " and ".join(part(c) for c in conds)
+
+
+def names_in(text: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+
+
+NOT_PLAIN = object()
+
+
+def is_plain(value: Any) -> bool:
+    """None, a bool, a finite number, text, or a tuple or list of these: what a document holds."""
+    if value is None or isinstance(value, bool | int | str):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, tuple | list):
+        return all(is_plain(v) for v in value)
+    return False
+
+
+def as_plain(value: Any) -> Any:
+    return [as_plain(v) for v in value] if isinstance(value, list | tuple) else value
+
+
+def read_docstring(text: str) -> tuple[str, dict[str, str]]:
+    """The description (summary and paragraphs, each on one line) and each argument's text."""
+    lines = text.splitlines()
+    cut = next((i for i, line in enumerate(lines) if line.strip() == "Args:"), len(lines))
+    description = " ".join(" ".join(lines[:cut]).split())
+    docs: dict[str, str] = {}
+    current = None
+    for line in lines[cut + 1 :]:
+        stripped = line.strip()
+        head, sep, rest = stripped.partition(": ")
+        if sep and line.startswith("    ") and not line.startswith("        "):
+            current = head
+            docs[current] = rest
+        elif current and stripped:
+            docs[current] += " " + stripped
+    return description, docs
