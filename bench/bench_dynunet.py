@@ -31,6 +31,7 @@ from bench.side_by_side import compare, scene_opener  # noqa: E402
 from blockstudio.core.catalog import load_catalog  # noqa: E402
 from blockstudio.core.document import ParamRef  # noqa: E402
 from blockstudio.core.library import BlockLibrary  # noqa: E402
+from blockstudio.core.params import block_env  # noqa: E402
 from blockstudio.core.templates import load_template  # noqa: E402
 
 ROUNDS = 8  # even: the steps that toggle a value end where they started
@@ -74,11 +75,12 @@ def main() -> None:
     def every_level(doc, name):
         """A new value each time (cold caches: every level's layers change), then the old."""
         param = doc.param(name)
+        base = block_env(doc)[name]
         count = [0]
 
         def go():
             count[0] += 1
-            value = param.default
+            value = base  # filters=None: MONAI's widths, as the block computes them
             if isinstance(value, tuple):  # the width of every level
                 value = tuple(v + count[0] for v in value)
             else:

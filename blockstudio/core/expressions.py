@@ -147,7 +147,8 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def expression_names(text: str) -> set[str]:
+@lru_cache(maxsize=512)
+def expression_names(text: str) -> frozenset[str]:
     """The parameter names an expression reads (not the names its comprehensions bind)."""
     tree = parse_expression(text)
     bound = {
@@ -156,12 +157,28 @@ def expression_names(text: str) -> set[str]:
         if isinstance(n, ast.comprehension) and isinstance(n.target, ast.Name)
     }
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    return names - bound - set(FUNCTIONS)
+    return frozenset(names - bound - set(FUNCTIONS))
 
 
 def evaluate_expression(text: str, env: dict[str, Any]) -> Any:
     """The value of a checked expression with block parameter values ``env``; lists come back
-    as tuples, as the studio keeps list parameters."""
+    as tuples, as the studio keeps list parameters. The same text on the same values is
+    computed once (validation asks for the block's values once per node)."""
+    try:
+        # repr keeps True apart from 1 and 1.0 (equal, and equally hashed, as Python sees them)
+        reads = tuple(sorted((k, repr(env[k]), env[k]) for k in expression_names(text) if k in env))
+        hash(reads)
+    except TypeError:  # a value that is not hashable (a list from a caller): compute it
+        return _evaluate(text, env)
+    return _evaluated(text, reads)
+
+
+@lru_cache(maxsize=256)
+def _evaluated(text: str, reads: tuple[tuple[str, str, Any], ...]) -> Any:
+    return _evaluate(text, {k: v for k, _, v in reads})
+
+
+def _evaluate(text: str, env: dict[str, Any]) -> Any:
     value = Evaluator(env, ExpressionError).run(parse_expression(text).body)
     if isinstance(value, range):
         value = tuple(value)

@@ -95,3 +95,9 @@ def test_a_project_keeps_the_expression(tmp_path):
     save_document(_doc(MONAI), tmp_path / "w.bsblock")
     again = load_document(tmp_path / "w.bsblock", catalog)
     assert again.param("filters").when_none == MONAI and validate(again, catalog) == []
+
+
+def test_a_value_computed_once_is_not_taken_for_an_equal_one_of_another_type():
+    assert evaluate_expression("x is True", {"x": True}) is True
+    assert evaluate_expression("x is True", {"x": 1}) is False  # 1 == True, yet not True
+    assert evaluate_expression("[x] * 2", {"x": 1.0}) == (1.0, 1.0)
