@@ -25,11 +25,17 @@ NOT_FOLLOWED = "Its source was not followed"  # said in the description of a run
 
 
 class ImportError_(ValueError):
-    """The run cannot become a document; ``problems`` says which calls and why."""
+    """The run cannot become a document; ``problems`` says which calls and why.
 
-    def __init__(self, problems: list[str]) -> None:
+    ``partial`` is what could be imported, for a read-only view: the calls that map onto
+    catalog kinds as they would be, and each that does not as a node of the kind it would need
+    (``keras.ops.pad``), which no catalog has.
+    """
+
+    def __init__(self, problems: list[str], partial: Document | None = None) -> None:
         super().__init__(f"{len(problems)} call(s) cannot be imported: " + "; ".join(problems))
         self.problems = problems
+        self.partial = partial
 
 
 def _value(v: Any) -> Any:
@@ -72,6 +78,9 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
             problems.append(
                 f"{n['layer']} (call {n['call'] + 1}{where}): {what} has no catalog kind"
             )
+            nid = f"n{i}"
+            ids[n["id"]] = nid
+            nodes.append(Node(nid, what, _name(n, taken, catalog.reserved_names)))
             continue
         nid = f"n{i}"
         ids[n["id"]] = nid
@@ -88,19 +97,20 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
         }
         lifecycle = "build" if created_in.get(n["layer"]) == "build" else "init"
         nodes.append(Node(nid, n["class"], name, params, lifecycle))
-    if problems:
-        raise ImportError_(problems)
     edges = [Edge(ids[a], ids[b], port) for a, b, port in structure["edges"]]
     draft = Document(trace.block, trace.input_shape, nodes=nodes, edges=edges)
     where = layered_layout(draft)
     placed = [n.with_changes(position=where[n.id]) for n in nodes]
-    return Document(
+    doc = Document(
         trace.block,
         trace.input_shape,
         description=f"Imported from a run of {trace.label}.{note}",
         nodes=placed,
         edges=edges,
     )
+    if problems:
+        raise ImportError_(problems, doc)
+    return doc
 
 
 def _generic(structure: dict[str, Any]) -> dict[str, Any]:

@@ -161,7 +161,15 @@ class BlockNavigator(QObject):
             if item.widget() is not None:
                 item.widget().deleteLater()
         if not self.levels:
-            self.bar.hide()
+            if self.w.model.read_only:  # a read-only view of a whole document
+                note = QLabel(f"Read-only view. {self.w.model.read_only}")
+                note.setStyleSheet("color: #fdd663;")
+                note.setWordWrap(True)
+                note.setObjectName("read_only_note")
+                self._row.addWidget(note, 1)
+                self.bar.show()
+            else:
+                self.bar.hide()
             return
         up = QToolButton(text="↑ Up")
         up.setToolTip("Back to the block around this one (Alt+Up)")

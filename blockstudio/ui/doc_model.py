@@ -146,11 +146,14 @@ class DocumentModel(QObject):
     def end_macro(self) -> None:
         self.undo_stack.endMacro()
 
-    def set_document(self, doc: Document, path: Path | None = None, clean: bool = True) -> None:
-        """Replace the whole document (open, new, recover); clears undo history."""
+    def set_document(
+        self, doc: Document, path: Path | None = None, clean: bool = True, read_only: str = ""
+    ) -> None:
+        """Replace the whole document (open, new, recover); clears undo history. A document
+        shown ``read_only`` (what could be imported of a run) says why."""
         self._unsubscribe()
         self.doc = self.root_doc = doc
-        self.kind, self.read_only, self.context = None, "", None
+        self.kind, self.read_only, self.context = None, read_only, None
         self.edited_kinds = set()
         self.path = path
         self._unsubscribe = doc.subscribe(self._on_event)

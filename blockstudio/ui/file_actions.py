@@ -118,6 +118,9 @@ class FileActions:
         return bool(path) and self.save_to(Path(path))
 
     def save_to(self, path: Path) -> bool:
+        if self.model.read_only and self.model.kind is None:
+            self.statusBar().showMessage(f"Cannot save a read-only view: {self.model.read_only}")
+            return False
         library = self.catalog.library
         try:
             save_document(self.model.root_doc, path)

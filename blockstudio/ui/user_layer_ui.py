@@ -188,16 +188,23 @@ class UserLayerUI(QObject):
         run = self.w.runs.shown_run
         if run is None or not run.structure:
             return False
+        why = ""
         try:
             doc = document_from_trace(run, self.w.catalog)
         except ImportError_ as exc:
             self.w.runs.fail(f"Cannot import {run.label}: {exc}")
-            return False
+            if exc.partial is None:
+                return False
+            # what can be imported, to look at: the calls that map, and those that do not
+            doc, why = exc.partial, f"{exc}."
         if not self.w.maybe_save():
             return False
         self.back()
-        self.w.model.set_document(doc)
+        self.w.model.set_document(doc, read_only=why)
         self.w.view.fit_all()
+        if why:
+            self.w.statusBar().showMessage(f"Read-only view of {run.label}: {why}", 12000)
+            return False
         how = (
             "from the run only (the block's description says why)"
             if NOT_FOLLOWED in doc.description

@@ -3,7 +3,7 @@
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
 from blockstudio.ui.user_layer_ui import LayerDialog
 from tests.ui.helpers import wait_for_engine
@@ -143,3 +143,47 @@ def test_an_exported_block_imports_back_with_what_the_run_did_not_show(
     assert drop1.condition == "dropout is not None" and drop1.params["rate"].param == "dropout"
     assert doc.param("norm_name").choices == ("instance", "batch", "group", "layer")
     qtbot.waitUntil(lambda: window.code.source == generate_code(doc, window.catalog, "build"))
+
+
+PADDED = """import keras
+
+
+class Padded(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = keras.layers.Conv2D(4, 3, name="conv")
+
+    def call(self, x):
+        return self.conv(keras.ops.pad(x, [(0, 0), (2, 2), (2, 2), (0, 0)]))
+"""
+
+
+def test_a_run_that_cannot_all_be_imported_opens_read_only_and_says_where(
+    make_window, qtbot, tmp_path
+):
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    answer_dialog(qtbot, "Padded", {}, "(None, 8, 8, 3)")
+    window.user_layer.open_source(PADDED)
+    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    window.model.undo_stack.setClean()
+    assert window.user_layer.import_action.isEnabled()
+    window.user_layer.import_action.trigger()
+    doc = window.model.doc
+    # what maps is there (conv, and the pad as the kind it would need), read-only
+    kinds = {n.name: n.kind for n in doc.nodes.values()}
+    assert kinds["conv"] == "Conv2D" and "keras.ops.pad" in kinds.values()
+    assert set(window.scene.nodes) == set(doc.nodes)
+    note = window.findChild(QLabel, "read_only_note")
+    assert note is not None and note.isVisible()
+    assert (
+        "pasted_layer.py:10" in note.text() and "keras.ops.pad has no catalog kind" in note.text()
+    )
+    qtbot.waitUntil(lambda: any("keras.ops.pad" in p.message for p in window.model.all_problems()))
+    # an edit is refused and says why; so is saving; the view is as it was
+    window.scene.select_node("conv")
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert "conv" in {n.name for n in window.model.doc.nodes.values()}
+    assert "cannot be imported" in window.statusBar().currentMessage()
+    assert window.save_to(tmp_path / "padded.bsblock") is False
+    assert not (tmp_path / "padded.bsblock").exists()
