@@ -9,6 +9,7 @@ from blockstudio.core.conditions import (
     IN_CHANNELS,
     ConditionError,
     check_names,
+    condition_names,
     evaluate_condition,
 )
 from blockstudio.core.document import (
@@ -76,16 +77,17 @@ def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
     for node in doc.nodes.values():
         if not is_block_kind(node.kind) or node.shares is not None:
             continue
-        outputs = len(library.document(node.kind, catalog).output_nodes)
-        if outputs > 1:
+        # the inner block as this node makes it: its parameters take the node's values
+        values = resolved(node.params, env)
+        extra = _extra_outputs(library.document(node.kind, catalog), node, values)
+        if extra:
             msg = (
-                f"{kind_label(node.kind)} returns {outputs} outputs, and a block node has one "
-                "output port: a block with several outputs cannot be a node yet."
+                f"{kind_label(node.kind)} can return {len(extra) + 1} outputs here ({', '.join(extra)}"
+                " besides the first), and a block node has one output port: leave them off "
+                "(their conditions say when they are returned)."
             )
             out.append(Problem("bad_block", msg, node.id))
             continue
-        # the inner block as this node makes it: its parameters take the node's values
-        values = resolved(node.params, env)
         key = (node.kind, repr(sorted(values.items())))
         if key not in inner_problems:
             inner = with_defaults(library.document(node.kind, catalog), values)
@@ -99,6 +101,27 @@ def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
             for p in inner_problems[key]
         ]
     return out
+
+
+def _extra_outputs(inner: Document, node: Node, values: dict[str, Any]) -> list[str]:
+    """The outputs besides the first that the block node returns with its values: a later
+    Output under a condition that does not hold is not returned (DynUNet without deep
+    supervision). One whose condition reads a value the node takes from the block around it
+    may be returned, whatever its value now."""
+    env = block_env(inner, values)
+    follows = {k for k, v in node.params.items() if isinstance(v, ParamRef)}
+    extra = []
+    for out in inner.output_nodes[1:]:
+        if out.condition is None:
+            extra.append(out.name)
+            continue
+        try:
+            reads = condition_names(out.condition)
+            if reads & follows or evaluate_condition(out.condition, env):
+                extra.append(out.name)
+        except ConditionError:
+            extra.append(out.name)
+    return extra
 
 
 def _sentence(exc: BlockError) -> str:

@@ -272,3 +272,38 @@ def test_filters_none_follows_the_number_of_strides_in_plain_python(blocks, tmp_
     # the bottleneck alone on (1, 8, 64): stride 2 halves the size; its width is the third
     # level's, 2 ** (5 + 2)
     assert shape == "(1, 4, 128)"
+
+
+def _around_a_dynunet(params, block_params=()):
+    from blockstudio.core.document import Document, Edge, Node
+
+    nodes = [
+        Node("in", "Input", "x_in"),
+        Node("net", "template:dynunet", "net", params),
+        Node("out", "Output", "output"),
+    ]
+    edges = [Edge("in", "net"), Edge("net", "out")]
+    return Document("Outer", (None, 16, 16, 3), list(block_params), nodes=nodes, edges=edges)
+
+
+def test_a_dynunet_is_a_node_while_its_heads_are_off(blocks):
+    from blockstudio.core.document import BlockParam, ParamRef
+    from blockstudio.core.validate import validate
+
+    small = {"filters": (4, 8, 12, 16, 20)}
+    doc = _around_a_dynunet(small)
+    assert validate(doc, blocks) == []
+    assert ShapeInference(blocks).run(doc).shapes["net"] == (None, 16, 16, 2)
+    module = load_generated(generate_code(doc, blocks, "build"), "build")
+    out = module.Outer()(np.zeros((1, 16, 16, 3), "float32"))
+    assert tuple(out.shape) == (1, 16, 16, 2)  # one tensor, as the node's one port says
+    # heads on (or following the outer block's argument, which may turn them on): refused
+    on = validate(_around_a_dynunet({**small, "deep_supervision": True}), blocks)
+    assert [p.message for p in on] == [
+        "dynunet can return 2 outputs here (head0_output besides the first), and a block node "
+        "has one output port: leave them off (their conditions say when they are returned)."
+    ]
+    follows = _around_a_dynunet(
+        {**small, "deep_supervision": ParamRef("heads")}, [BlockParam("heads", "bool", False)]
+    )
+    assert "can return 4 outputs here" in validate(follows, blocks)[0].message
