@@ -81,10 +81,11 @@ def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
         values = resolved(node.params, env)
         extra = _extra_outputs(library.document(node.kind, catalog), node, values)
         if extra:
+            label, others = kind_label(node.kind), ", ".join(extra)
             msg = (
-                f"{kind_label(node.kind)} can return {len(extra) + 1} outputs here ({', '.join(extra)}"
-                " besides the first), and a block node has one output port: leave them off "
-                "(their conditions say when they are returned)."
+                f"{label} can return {len(extra) + 1} outputs here ({others} besides the "
+                "first), and a block node has one output port: leave them off (their "
+                "conditions say when they are returned)."
             )
             out.append(Problem("bad_block", msg, node.id))
             continue

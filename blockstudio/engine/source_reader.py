@@ -225,6 +225,8 @@ class _Reader(FlowReader):
         if name is not None and last_axis(value, self.shapes):
             self.channels.add(name)  # channels = input_shape[-1]
             return
+        if name == IN_CHANNELS and ast.unparse(value).endswith(".shape[-1]"):
+            return  # functional: in_channels = inputs.shape[-1], read by conditions
         if name in self.names and isinstance(target, ast.Name):
             raise Unreadable(stmt, "an argument given a new value")
         if not calls or isinstance(target, ast.Attribute):
@@ -238,8 +240,6 @@ class _Reader(FlowReader):
             return
         if name is None:
             raise Unreadable(stmt, "an assignment the reader cannot follow")
-        if name in self.names and isinstance(target, ast.Name):
-            raise Unreadable(stmt, "an argument given a new value")
         if isinstance(value, ast.Name):
             if value.id in self.producer:
                 self.producer[name] = self.producer[value.id]
@@ -249,8 +249,6 @@ class _Reader(FlowReader):
             return  # outputs = [x]
         if isinstance(value, ast.Call):
             self._apply(stmt, name, value)
-            return
-        if name == IN_CHANNELS:  # functional: inputs.shape[-1], read for a condition
             return
         raise Unreadable(stmt, "an expression between layers")
 
