@@ -40,5 +40,5 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"blockstudio import: {layer.label}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     save_document(doc, out)
-    print(f"{layer.label}: {len(doc.nodes) - 2} layer call(s) → {out}")
+    print(f"{layer.label}: {len(doc.layer_nodes())} layer call(s) → {out}")
     return EXIT_OK

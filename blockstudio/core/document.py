@@ -185,6 +185,10 @@ class Document(Observable[DocEvent]):
     def nodes_of_kind(self, kind: str) -> list[Node]:
         return [n for n in self._nodes.values() if n.kind == kind]
 
+    def layer_nodes(self) -> list[Node]:
+        """The nodes that are layer calls: all but the Inputs and Outputs."""
+        return [n for n in self._nodes.values() if n.kind not in (INPUT_KIND, OUTPUT_KIND)]
+
     @property
     def input_nodes(self) -> list[Node]:
         """The Input nodes in the order the block takes them (their ``index``, then id)."""

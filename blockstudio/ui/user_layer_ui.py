@@ -211,7 +211,8 @@ class UserLayerUI(QObject):
             else "from its source and the run"
         )
         self.w.statusBar().showMessage(
-            f"Imported {run.label} {how}: {len(doc.nodes) - 2} node(s). Save it to keep it.",
+            f"Imported {run.label} {how}: {len(doc.layer_nodes())} layer node(s). "
+            "Save it to keep it.",
             8000,
         )
         return True
