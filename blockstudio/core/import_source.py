@@ -159,6 +159,8 @@ def _check_conditions(
             raise SourceMismatch(f"{_label(layer)} is made only if {cond}: {exc}") from None
         if holds != (layer["key"] in present):
             ran = "called it" if layer["key"] in present else "did not call it"
+            if cond is None:  # made, but call() never calls it with these values
+                raise SourceMismatch(f"{_label(layer)} is always made, yet the run {ran}")
             raise SourceMismatch(
                 f"{_label(layer)} is made only if {cond}, which the run's values "
                 f"{'meet' if holds else 'do not meet'}, yet the run {ran}"

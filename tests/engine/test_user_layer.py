@@ -434,6 +434,13 @@ def test_a_hand_written_block_imports_with_its_conditions_and_links(catalog, tmp
             ("self.dropout = dropout", "dropout = dropout or 0.1"),
             "pasted_layer.py:17: an argument given a new value: dropout = dropout or 0.1",
         ),
+        (  # a layer made and never called: no node of the graph is it
+            (
+                "self.add = keras.layers.Add()",
+                "self.add = keras.layers.Add()\n        self.spare = keras.layers.ReLU()",
+            ),
+            "spare is always made, yet the run did not call it",
+        ),
     ],
 )
 def test_what_the_source_cannot_say_is_named_and_the_run_is_imported(catalog, change, said):
