@@ -89,7 +89,7 @@ class BlockPage:
         self.editors["params"] = table
         layout.addWidget(table)
         when = QLineEdit()
-        when.setPlaceholderText("computed when None (select a parameter)")
+        when.setPlaceholderText("select a parameter above")
         when.setToolTip(WHEN_NONE_TIP)
         when.setEnabled(False)
         table.currentCellChanged.connect(lambda r, *_: self._show_when_none(when, r))
