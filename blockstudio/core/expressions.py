@@ -162,23 +162,7 @@ def expression_names(text: str) -> frozenset[str]:
 
 def evaluate_expression(text: str, env: dict[str, Any]) -> Any:
     """The value of a checked expression with block parameter values ``env``; lists come back
-    as tuples, as the studio keeps list parameters. The same text on the same values is
-    computed once (validation asks for the block's values once per node)."""
-    try:
-        # repr keeps True apart from 1 and 1.0 (equal, and equally hashed, as Python sees them)
-        reads = tuple(sorted((k, repr(env[k]), env[k]) for k in expression_names(text) if k in env))
-        hash(reads)
-    except TypeError:  # a value that is not hashable (a list from a caller): compute it
-        return _evaluate(text, env)
-    return _evaluated(text, reads)
-
-
-@lru_cache(maxsize=256)
-def _evaluated(text: str, reads: tuple[tuple[str, str, Any], ...]) -> Any:
-    return _evaluate(text, {k: v for k, _, v in reads})
-
-
-def _evaluate(text: str, env: dict[str, Any]) -> Any:
+    as tuples, as the studio keeps list parameters."""
     value = Evaluator(env, ExpressionError).run(parse_expression(text).body)
     if isinstance(value, range):
         value = tuple(value)

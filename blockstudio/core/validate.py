@@ -53,15 +53,16 @@ def validate(doc: Document, catalog: Catalog) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_block(doc, catalog)
     names: dict[str, str] = {}
+    env = block_env(doc)  # the block's values, once: every node reads them
     for node in doc.nodes.values():
-        problems += _check_node(doc, catalog, node, names)
+        problems += _check_node(doc, catalog, node, names, env)
     problems += check_edges(doc, catalog)
     problems += check_graph(doc)
-    problems += _check_blocks(doc, catalog)
+    problems += _check_blocks(doc, catalog, env)
     return problems
 
 
-def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
+def _check_blocks(doc: Document, catalog: Catalog, env: dict[str, Any]) -> list[Problem]:
     """A block that contains itself, and the problems inside each block node, reported on the
     node with the path inside: ``down1 › conv1: …``."""
     library = catalog.library
@@ -72,7 +73,6 @@ def _check_blocks(doc: Document, catalog: Catalog) -> list[Problem]:
     except BlockError as exc:
         return [Problem("bad_block", _sentence(exc))]
     inner_problems: dict[tuple, list[Problem]] = {}
-    env = block_env(doc)
     out: list[Problem] = []
     for node in doc.nodes.values():
         if not is_block_kind(node.kind) or node.shares is not None:
@@ -203,7 +203,7 @@ def _check_block(doc: Document, catalog: Catalog) -> list[Problem]:
 
 
 def _check_node(
-    doc: Document, catalog: Catalog, node: Node, names: dict[str, str]
+    doc: Document, catalog: Catalog, node: Node, names: dict[str, str], env: dict[str, Any]
 ) -> list[Problem]:
     out: list[Problem] = []
     nid = node.id
@@ -237,7 +237,6 @@ def _check_node(
     if spec is None:
         add("unknown_kind", _unknown_kind(catalog, node.kind), "kind")
         return out
-    env = block_env(doc)
     present = _present_at_defaults(node, env)
     for key, value in node.params.items():
         pspec = spec.param(key)
