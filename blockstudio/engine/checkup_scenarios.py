@@ -14,7 +14,6 @@ from typing import Any
 import keras
 import numpy as np
 
-from blockstudio.core.shapes import input_shapes
 from blockstudio.engine.checkup import (
     Subject,
     first_sentence,
@@ -22,6 +21,7 @@ from blockstudio.engine.checkup import (
     relative_weights,
 )
 from blockstudio.engine.hooks import Recorder
+from blockstudio.engine.tracer import symbolic_inputs
 
 Result = tuple[str, str, str, int | None]
 TOLERANCE = 1e-5
@@ -34,9 +34,7 @@ def _max_diff(a: Any, b: Any) -> float:
 
 
 def _in_model(block: Any, subject: Subject) -> Any:
-    inputs = [keras.Input(shape=shape[1:]) for shape in input_shapes(subject.shape)]
-    if not subject.multi:
-        inputs = inputs[0]
+    inputs = symbolic_inputs(subject.shape)
     return keras.Model(inputs, block(inputs))
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import keras
 
+from blockstudio.engine.tracer import symbolic_inputs
+
 IDENTITY_OPS = ("ConvertToTensor",)
 
 
@@ -24,12 +26,11 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
     """``{"nodes": [...], "edges": [[src, dst, port], ...]}`` of ``block.call`` on a symbolic
     input; node ids are ``layer#call`` (``input`` for the block's input). With the user's
     ``filename``, each call also says where in that file it was made (``"where"``)."""
-    from blockstudio.core.shapes import input_shapes, is_multi
-
     attrs = {id(v): k for k, v in vars(block).items() if isinstance(v, keras.layers.Layer)}
-    xs = [keras.Input(batch_shape=tuple(s)) for s in input_shapes(input_shape)]
+    given = symbolic_inputs(input_shape, batch=True)
+    xs = given if isinstance(given, list) else [given]
     with _where_calls_are_made(filename):
-        out = block.call(xs if is_multi(input_shape) else xs[0])
+        out = block.call(given)
     outputs = list(out) if isinstance(out, list | tuple) else [out]
     ids = ["input"] + [f"input_{i + 1}" for i in range(1, len(xs))]
     nodes: dict[str, dict[str, Any]] = {

@@ -40,6 +40,16 @@ def concrete(shape: InputShape, batch: int | None = None) -> Any:
     return tuple(1 if d is None else d for d in (batch or shape[0], *shape[1:]))
 
 
+def symbolic_inputs(shape: InputShape, batch: bool = False) -> Any:
+    """A ``keras.Input`` per input of ``shape`` (a list of them for a block with several
+    inputs): without the batch axis, as a Model takes them, or with it (``batch``)."""
+    made = [
+        keras.Input(batch_shape=tuple(s)) if batch else keras.Input(shape=tuple(s[1:]))
+        for s in input_shapes(shape)
+    ]
+    return made if is_multi(shape) else made[0]
+
+
 def fresh_session() -> None:
     """A clean Keras session, so auto-generated names do not drift from run to run. No
     ``gc.collect()`` (a sixth of a second with TensorFlow loaded): the last run's layers go by

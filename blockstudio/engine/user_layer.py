@@ -192,12 +192,11 @@ def functional_model(fn: Any, input_shape: Shape) -> Any:
     """``make(**init)``: the keras.Model of ``fn(inputs, **init)`` on ``input_shape``."""
     import keras
 
-    from blockstudio.core.shapes import input_shapes, is_multi
+    from blockstudio.engine.tracer import symbolic_inputs
 
     def make(**init: Any) -> Any:
-        inputs = [keras.Input(shape=tuple(s[1:])) for s in input_shapes(input_shape)]
-        given = inputs if is_multi(input_shape) else inputs[0]
-        return keras.Model(given, fn(given, **init), name=fn.__name__)
+        inputs = symbolic_inputs(input_shape)
+        return keras.Model(inputs, fn(inputs, **init), name=fn.__name__)
 
     return make
 
