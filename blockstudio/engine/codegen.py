@@ -138,19 +138,15 @@ class _Generator(ForwardWriter):
                 params.insert(at, channels)
         return params
 
-    def when_none_lines(self, indent: str) -> list[str]:
-        """Arguments given as None computed from the others, as MONAI computes ``filters``."""
+    def argument_lines(self, indent: str) -> list[str]:
+        """What the block does with its arguments first: a None computed from the others (as
+        MONAI computes ``filters``), then each argument with a few allowed values checked, with
+        a clear message (not a KeyError deep in a helper)."""
         out: list[str] = []
         for p in self.doc.params:
             if p.when_none is not None:
                 out += [f"{indent}if {p.name} is None:"]
                 out += assign_lines(indent + I1, p.name, p.when_none)
-        return out + self.choice_checks(indent)
-
-    def choice_checks(self, indent: str) -> list[str]:
-        """An argument with a few allowed values is checked first, with a clear message (not a
-        KeyError deep in a helper)."""
-        out: list[str] = []
         for p in self.doc.params:
             if p.choices is None:
                 continue
@@ -197,7 +193,7 @@ class _Generator(ForwardWriter):
         sig = ["self", *[f"{p.name}={literal(p.default)}" for p in params], "**kwargs"]
         out += [""] + call_lines(I1, "def __init__", sig, ":")
         out.append(f"{I2}super().__init__(**kwargs)")
-        out += self.when_none_lines(I2)
+        out += self.argument_lines(I2)
         out += [f"{I2}self.{p.name} = {p.name}" for p in params]
         in_build = [n for n in self.plan.own_layers() if self.created_in_build(n)]
         in_init = [n for n in self.plan.own_layers() if not self.created_in_build(n)]

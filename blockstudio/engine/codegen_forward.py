@@ -170,7 +170,7 @@ class ForwardWriter:
             I1, summary, [*([rest] if rest else []), "Args:\n" + "\n".join(args)]
         )
         refs = RefRenderer(attr=False)
-        out += self.when_none_lines(I1)
+        out += self.argument_lines(I1)
         out += self.unpack(I1, shapes=False)
         out += self.channel_check(I1, "in_channels", f"{self.first_input(shapes=False)}.shape")
         if any(self.plan.needs_shape(n) for n in self.plan.order):

@@ -24,10 +24,9 @@ class FlowReader:
         self._body(fn.body, [], "call", calls=True)
 
     def _apply(self, stmt: ast.stmt, name: str, call: ast.Call) -> None:
-        """``name = <a layer call>``: what it gives is ``name``'s from now on."""
+        """``name = <a layer call>`` (or ``x = _symmetric_pad(x, 3, 1)``, the padding of the
+        next call): what it gives is ``name``'s from now on."""
         self.producer[name] = self._operand(stmt, call)
-        if self._is_pad(call) and isinstance(call.args[0], ast.Name):
-            self.padded.add(name)  # x = _symmetric_pad(x, 3, 1) on a line of its own
 
     def _is_pad(self, node: ast.expr) -> bool:
         return (
@@ -54,12 +53,11 @@ class FlowReader:
         if len(node.args) != 1 or node.keywords:
             raise Unreadable(stmt, "a layer called on more than one argument")
         arg = node.args[0]
-        padded = self._is_pad(arg) or (isinstance(arg, ast.Name) and arg.id in self.padded)
         sources = arg.elts if isinstance(arg, ast.List) else [arg]
         inputs = [self._operand(stmt, s) for s in sources]
         count = sum(1 for c in self.calls if c["layer"] == layer["key"])
         call_id = f"{layer['key']}#{count}"
-        made = {"id": call_id, "layer": layer["key"], "inputs": inputs, "padded": padded}
+        made = {"id": call_id, "layer": layer["key"], "inputs": inputs}
         above = self.lines[stmt.lineno - 2] if stmt.lineno >= 2 else ""
         again = AGAIN.match(above)
         if count and again:  # the name generated code gives a second call of a shared layer

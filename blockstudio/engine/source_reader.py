@@ -92,7 +92,6 @@ class _Reader(FlowReader):
         self.lines = lines
         self.classes = classes  # the file's classes: a layer may be one of them
         self.lists: dict[str, list[tuple[str, str | None]]] = {}  # outputs = [x], appended
-        self.padded: set[str] = set()  # variables that hold a padded input
         self.functional = isinstance(found, ast.FunctionDef)
         self.params: list[dict[str, Any]] = []
         self.names: set[str] = set()
@@ -133,7 +132,6 @@ class _Reader(FlowReader):
             p["doc"] = docs.get(p["name"], "")
         return {
             "name": self.found.name,
-            "style": "functional" if self.functional else "class",
             "description": summary,
             "params": self.params,
             "when_none": self.when_none,
