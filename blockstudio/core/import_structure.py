@@ -21,8 +21,6 @@ from blockstudio.core.layout import layered_layout
 from blockstudio.core.names import name_problem, snake_case
 from blockstudio.core.trace import Trace
 
-NOT_FOLLOWED = "Its source was not followed"  # said in the description of a run-only import
-
 
 class ImportError_(ValueError):
     """The run cannot become a document; ``problems`` says which calls and why.
@@ -44,20 +42,24 @@ def _value(v: Any) -> Any:
 
 def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
     """The document for ``trace.structure`` (a run of the user's class), or ImportError_."""
+    return import_trace(trace, catalog)[0]
+
+
+def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
+    """The document for ``trace.structure``, and why its source was not followed ("" when it
+    was: the document is then the source's, checked against the run); or ImportError_."""
     structure = trace.structure
     if not structure or not structure.get("nodes"):
         why = (structure or {}).get("problem") or "the run recorded no structure"
         raise ImportError_([why])
     structure = _generic(structure)
     src = structure.get("source") or {"problem": "no source was read"}
-    note = ""
-    if "problem" not in src:
+    why = src.get("problem", "")
+    if not why:
         try:
-            return document_from_source(src, replace(trace, structure=structure), catalog)
+            return document_from_source(src, replace(trace, structure=structure), catalog), ""
         except SourceMismatch as exc:
-            note = f" {NOT_FOLLOWED}: {exc}."
-    else:
-        note = f" {NOT_FOLLOWED}: {src['problem']}."
+            why = str(exc)
     created_in = {e.layer: e.data.get("created_in") for e in trace.of_type("construct")}
     problems: list[str] = []
     nodes: list[Node] = []
@@ -104,13 +106,13 @@ def document_from_trace(trace: Trace, catalog: Catalog) -> Document:
     doc = Document(
         trace.block,
         trace.input_shape,
-        description=f"Imported from a run of {trace.label}.{note}",
+        description=f"Imported from a run of {trace.label}. Its source was not followed: {why}.",
         nodes=placed,
         edges=edges,
     )
     if problems:
         raise ImportError_(problems, doc)
-    return doc
+    return doc, why
 
 
 def _generic(structure: dict[str, Any]) -> dict[str, Any]:

@@ -179,18 +179,14 @@ class UserLayerUI(QObject):
 
     def import_run(self) -> bool:
         """The run on show (of your class) as a new, unsaved document on the canvas."""
-        from blockstudio.core.import_structure import (
-            NOT_FOLLOWED,
-            ImportError_,
-            document_from_trace,
-        )
+        from blockstudio.core.import_structure import ImportError_, import_trace
 
         run = self.w.runs.shown_run
         if run is None or not run.structure:
             return False
         why = ""
         try:
-            doc = document_from_trace(run, self.w.catalog)
+            doc, not_followed = import_trace(run, self.w.catalog)
         except ImportError_ as exc:
             self.w.runs.fail(f"Cannot import {run.label}: {exc}")
             if exc.partial is None:
@@ -207,7 +203,7 @@ class UserLayerUI(QObject):
             return False
         how = (
             "from the run only (the block's description says why)"
-            if NOT_FOLLOWED in doc.description
+            if not_followed
             else "from its source and the run"
         )
         self.w.statusBar().showMessage(
