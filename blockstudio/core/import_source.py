@@ -16,7 +16,7 @@ from blockstudio.core.catalog import Catalog
 from blockstudio.core.conditions import IN_CHANNELS, ConditionError, evaluate_condition
 from blockstudio.core.doc_json import value_from_json
 from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
-from blockstudio.core.layout import layered_layout
+from blockstudio.core.layout import laid_out
 from blockstudio.core.library import BlockLibrary, template_kind
 from blockstudio.core.params import block_env
 from blockstudio.core.templates import template_names
@@ -52,16 +52,8 @@ def _document(
         if catalog.get(layer["kind"]) is None:
             raise SourceMismatch(f"{_label(layer)}: {layer['kind']} has no catalog kind")
     nodes, edges = _graph(src, {p.name for p in params}, catalog)
-    draft = Document(src["name"], input_shape, params, nodes=nodes, edges=edges)
-    where = layered_layout(draft)
-    return Document(
-        src["name"],
-        input_shape,
-        params,
-        description=src["description"] or f"Imported from {label}.",
-        nodes=[n.with_changes(position=where[n.id]) for n in nodes],
-        edges=edges,
-    )
+    description = src["description"] or f"Imported from {label}."
+    return laid_out(Document(src["name"], input_shape, params, description, nodes, edges))
 
 
 def _with_block_kinds(
@@ -243,12 +235,11 @@ def _graph(src: dict[str, Any], names: set[str], catalog: Catalog) -> tuple[list
             nodes.append(Node(nid, layer["kind"], nid, shares=first_call[layer["key"]]))
         ids[call["id"]] = nid
         edges += [Edge(ids[s], nid, port) for port, s in enumerate(call["inputs"])]
-    conditions = src.get("return_conditions") or [None] * len(src["returns"])
-    labels = src.get("return_names") or [None] * len(src["returns"])
-    for i, (out, cond, label) in enumerate(zip(src["returns"], conditions, labels, strict=True)):
-        oid = "output" if i == 0 else (label or f"output_{i + 1}")
-        nodes.append(Node(oid, "Output", oid, {"index": i} if i else {}, condition=cond))
-        edges.append(Edge(ids[out], oid))
+    for i, out in enumerate(src["outputs"]):
+        oid = "output" if i == 0 else (out["name"] or f"output_{i + 1}")
+        index = {"index": i} if i else {}
+        nodes.append(Node(oid, "Output", oid, index, condition=out["condition"]))
+        edges.append(Edge(ids[out["source"]], oid))
     return nodes, edges
 
 

@@ -98,6 +98,11 @@ def _is_finite(value: Any) -> bool:
     return True
 
 
+def is_plain(value: Any) -> bool:
+    """None, a bool, a finite number, text, or a tuple of these: a value a document holds."""
+    return _is_literal(value) and _is_finite(value)
+
+
 def _check_range(spec: ParamSpec, value: float) -> str | None:
     if spec.min is not None and value < spec.min:
         return f"{spec.name} must be at least {_num(spec.min)}, not {value}."

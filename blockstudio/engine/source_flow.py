@@ -85,10 +85,10 @@ class FlowReader:
             and len(call.args) == 1
         ):
             return False
-        cond = conjunction(conds)
-        self.lists[call.func.value.id].append((self._operand(stmt, call.args[0]), cond))
         named = LABEL.search(self.lines[stmt.lineno - 1])  # outputs.append(h)  # head0_output
-        self.labels[len(self.lists[call.func.value.id]) - 1] = named[1] if named else None
+        self.lists[call.func.value.id].append(
+            output(self._operand(stmt, call.args[0]), conjunction(conds), named)
+        )
         return True
 
     def _return(self, stmt: ast.Return) -> None:
@@ -98,11 +98,13 @@ class FlowReader:
         if isinstance(value, ast.IfExp):  # return outputs if len(outputs) > 1 else outputs[0]
             value = value.body
         if isinstance(value, ast.Name) and value.id in self.lists:
-            items = self.lists[value.id]
-            self.returns += [src for src, _ in items]
-            self.return_conditions += [cond for _, cond in items]
-            self.return_names = [self.labels.get(i) for i in range(len(items))]
+            self.outputs += self.lists[value.id]
             return
         items = value.elts if isinstance(value, ast.List) else [value]
-        self.returns += [self._operand(stmt, item) for item in items]
-        self.return_conditions += [None] * len(items)
+        self.outputs += [output(self._operand(stmt, item)) for item in items]
+
+
+def output(source: str, condition: str | None = None, named: Any = None) -> dict[str, Any]:
+    """An output: the call that gives it, returned only if ``condition``, with the name generated
+    code gives it (``named``: the match of its comment)."""
+    return {"source": source, "condition": condition, "name": named[1] if named else None}

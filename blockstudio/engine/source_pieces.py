@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
-import math
 import re
 from typing import Any
+
+from blockstudio.core.params import is_plain
 
 LABEL = re.compile(r"#\s*([A-Za-z_]\w*)\s*$")  # outputs.append(h)  # head0_output
 AGAIN = re.compile(r"\s*# ([A-Za-z_]\w*): \w+ called again")  # a shared layer's second call
@@ -57,9 +58,9 @@ def allowed_values(stmt: ast.If, names: set[str]) -> list[Any] | None:
     ):
         return None
     try:
-        return as_plain(ast.literal_eval(test.comparators[0]))
-    except ValueError:
-        return None
+        return plain_literal(test.comparators[0], "allowed values that are not literals")
+    except Unreadable:
+        return None  # a check the block keeps, not one the studio can hold
 
 
 def last_axis(node: ast.expr, shapes: set[str]) -> bool:
@@ -121,18 +122,20 @@ def names_in(text: str) -> set[str]:
     return {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
 
 
-NOT_PLAIN = object()
+def plain_literal(node: ast.expr, why: str) -> Any:
+    """The literal ``node`` is, as JSON holds it (lists), if a document can hold it: None, a
+    bool, a finite number, text, or a tuple or list of these; else Unreadable saying ``why``."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise Unreadable(node, why) from None
+    if not is_plain(tuples(value)):
+        raise Unreadable(node, why)
+    return as_plain(value)
 
 
-def is_plain(value: Any) -> bool:
-    """None, a bool, a finite number, text, or a tuple or list of these: what a document holds."""
-    if value is None or isinstance(value, bool | int | str):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, tuple | list):
-        return all(is_plain(v) for v in value)
-    return False
+def tuples(value: Any) -> Any:
+    return tuple(tuples(v) for v in value) if isinstance(value, list | tuple) else value
 
 
 def as_plain(value: Any) -> Any:

@@ -19,20 +19,18 @@ from typing import Any
 from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.names import snake_case
 from blockstudio.engine.generic import GENERICS, KERAS_CLASSES
-from blockstudio.engine.source_flow import FlowReader
+from blockstudio.engine.source_flow import FlowReader, output
 from blockstudio.engine.source_pieces import (
-    NOT_PLAIN,
     Unreadable,
     allowed_values,
-    as_plain,
     assigns,
     conjunction,
     is_none,
-    is_plain,
     is_presence_check,
     keras_arguments,
     last_axis,
     names_in,
+    plain_literal,
     read_docstring,
     target_name,
 )
@@ -91,7 +89,7 @@ class _Reader(FlowReader):
         self.found = found
         self.lines = lines
         self.classes = classes  # the file's classes: a layer may be one of them
-        self.lists: dict[str, list[tuple[str, str | None]]] = {}  # outputs = [x], appended
+        self.lists: dict[str, list[dict[str, Any]]] = {}  # outputs = [x], then appended
         self.functional = isinstance(found, ast.FunctionDef)
         self.params: list[dict[str, Any]] = []
         self.names: set[str] = set()
@@ -100,10 +98,7 @@ class _Reader(FlowReader):
         self.calls: list[dict[str, Any]] = []
         self.producer: dict[str, str] = {}  # variable → the call (or input) that gave it
         self.inputs: list[str] = []
-        self.returns: list[str] = []
-        self.return_conditions: list[str | None] = []  # an output returned only if ...
-        self.labels: dict[int, str | None] = {}
-        self.return_names: list[str | None] = []  # the name generated code gives an output
+        self.outputs: list[dict[str, Any]] = []  # what call() returns, in order
         self.when_none: dict[str, str] = {}
         self.choices: dict[str, list[Any]] = {}
         self.checks_channels = False  # an in_channels argument checked against the input
@@ -140,9 +135,7 @@ class _Reader(FlowReader):
             "layers": self.layers,
             "calls": self.calls,
             "inputs": self.inputs,
-            "returns": self.returns,
-            "return_conditions": self.return_conditions,
-            "return_names": self.return_names,
+            "outputs": self.outputs,
             "uses": sorted(
                 {la["kind"][6:] for la in self.layers if la["kind"].startswith("class:")}
             ),
@@ -155,13 +148,8 @@ class _Reader(FlowReader):
         for arg, default in zip(named, defaults, strict=True):
             if default is None:
                 raise Unreadable(fn, f"argument {arg.arg} has no default")
-            try:
-                value = ast.literal_eval(default)
-            except ValueError:
-                value = NOT_PLAIN
-            if not is_plain(value):
-                raise Unreadable(default, "a default that is not a plain literal")
-            self.params.append({"name": arg.arg, "default": as_plain(value)})
+            value = plain_literal(default, "a default that is not a plain literal")
+            self.params.append({"name": arg.arg, "default": value})
             self.names.add(arg.arg)
         if self.functional:
             first = args.args[0].arg if args.args else ""
@@ -243,7 +231,7 @@ class _Reader(FlowReader):
                 self.producer[name] = self.producer[value.id]
             return
         if isinstance(value, ast.List) and all(isinstance(e, ast.Name) for e in value.elts):
-            self.lists[name] = [(self._operand(stmt, e), None) for e in value.elts]
+            self.lists[name] = [output(self._operand(stmt, e)) for e in value.elts]
             return  # outputs = [x]
         if isinstance(value, ast.Call):
             self._apply(stmt, name, value)
@@ -319,12 +307,7 @@ class _Reader(FlowReader):
             base = self._ref(node.value)
             if base is not None and isinstance(node.slice, ast.Constant):
                 return {**base, "$index": node.slice.value}
-        try:
-            return as_plain(ast.literal_eval(node))
-        except ValueError:
-            raise Unreadable(
-                node, "an argument that is neither a literal nor an argument"
-            ) from None
+        return plain_literal(node, "an argument that is neither a literal nor the block's argument")
 
     def _ref(self, node: ast.expr) -> dict[str, Any] | None:
         if isinstance(node, ast.Name) and node.id in self.names:
