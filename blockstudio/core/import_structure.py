@@ -17,7 +17,7 @@ from typing import Any
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import Document, Edge, Node
 from blockstudio.core.import_source import SourceMismatch, document_from_source
-from blockstudio.core.layout import layered_layout
+from blockstudio.core.layout import laid_out
 from blockstudio.core.names import name_problem, snake_case
 from blockstudio.core.trace import Trace
 
@@ -100,16 +100,8 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
         lifecycle = "build" if created_in.get(n["layer"]) == "build" else "init"
         nodes.append(Node(nid, n["class"], name, params, lifecycle))
     edges = [Edge(ids[a], ids[b], port) for a, b, port in structure["edges"]]
-    draft = Document(trace.block, trace.input_shape, nodes=nodes, edges=edges)
-    where = layered_layout(draft)
-    placed = [n.with_changes(position=where[n.id]) for n in nodes]
-    doc = Document(
-        trace.block,
-        trace.input_shape,
-        description=f"Imported from a run of {trace.label}. Its source was not followed: {why}.",
-        nodes=placed,
-        edges=edges,
-    )
+    said = f"Imported from a run of {trace.label}. Its source was not followed: {why}."
+    doc = laid_out(Document(trace.block, trace.input_shape, (), said, nodes, edges))
     if problems:
         raise ImportError_(problems, doc)
     return doc, why

@@ -41,3 +41,10 @@ def layered_layout(doc: Document) -> dict[str, tuple[float, float]]:
         for i, nid in enumerate(members):
             row_of[nid] = float(i)
     return {nid: (depth[nid] * COLUMN, row_of[nid] * ROW) for nid in doc.nodes}
+
+
+def laid_out(doc: Document) -> Document:
+    """``doc`` with every card where :func:`layered_layout` puts it (an imported block)."""
+    where = layered_layout(doc)
+    nodes = [n.with_changes(position=where[n.id]) for n in doc.nodes.values()]
+    return Document(doc.name, doc.input_shape, doc.params, doc.description, nodes, doc.edges)
