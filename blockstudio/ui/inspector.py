@@ -155,9 +155,10 @@ class Inspector(BlockPage, QScrollArea):
         header.setWordWrap(True)
         layout.addWidget(header)
         layout.addLayout(params_form)
+        env = block_env(model.doc)  # the lists' lengths, once for every editor
         for pspec in spec.params:
             value = owner.params.get(pspec.name, pspec.default)
-            editor = ParamEditor(pspec, value, link_choices(model.doc, pspec))
+            editor = ParamEditor(pspec, value, link_choices(model.doc, pspec, env))
             editor.setEnabled(not shared)
             editor.sigCommit.connect(self._set_param)
             editor.sigError.connect(lambda _n, msg: self._say(msg))
@@ -229,13 +230,12 @@ class Inspector(BlockPage, QScrollArea):
     # -- block ------------------------------------------------------------------------------
 
 
-def link_choices(doc, pspec) -> list[ParamRef]:
+def link_choices(doc, pspec, env: dict) -> list[ParamRef]:
     """What a node parameter can follow: every block parameter, and for a single number each
     entry of a list parameter (``strides[2]``: one level of a U-Net), as long as the list is
-    by default (or computes, when None)."""
+    in the block's values ``env`` (its default, or what it computes when None)."""
     out = [ParamRef(p.name) for p in doc.params]
     if pspec.type in ("int", "any", "float"):
-        env = block_env(doc)
         for p in doc.params:
             if p.type == "ints" and isinstance(env[p.name], tuple | list):
                 out += [ParamRef(p.name, i) for i in range(len(env[p.name]))]
