@@ -25,6 +25,14 @@ SCENARIOS: list[tuple[str, str, str]] = [
     ("keras_file", ".keras save/load", "save → load_model(safe_mode=True), same outputs"),
     ("train", "training step", "every trainable weight gets a gradient and changes"),
     ("jit", "compiled call", "jit_compile=True gives the same output as eager"),
+    (
+        "dtype_policy",
+        "dtype policy",
+        'dtype="mixed_bfloat16": every sub-layer and the output follow',
+    ),
+    ("output_shape", "compute_output_shape", "compute_output_shape agrees with a real call"),
+    ("used_twice", "used twice", "two in one functional model; one instance on two inputs"),
+    ("channels", "declared channels", "in_channels other than the input's is refused"),
 ]
 SCENARIO_KEYS = [s[0] for s in SCENARIOS]
 STATUSES = ("pass", "warning", "fail")

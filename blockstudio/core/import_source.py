@@ -144,6 +144,8 @@ def _check_conditions(
     if made_for is not None:  # init style's argument, not the input, decides what is made
         env[IN_CHANNELS] = trace.values.get(IN_CHANNELS, made_for["default"])
     for layer in src["layers"]:
+        if layer.get("operator"):
+            continue  # x + res: no layer of the run, whatever the values
         cond = layer["condition"]
         try:
             holds = cond is None or evaluate_condition(cond, env)

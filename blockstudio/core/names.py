@@ -25,6 +25,9 @@ GENERATED_LOCALS = frozenset(
         "in_channels",
         "build_model",
         "shape",
+        "name",  # a functional block's own arguments (its layers' prefix and dtype policy)
+        "dtype",
+        "prefix",
     }
 )
 # Module-level helpers the generator may emit; they start with "_" so users never collide.

@@ -7,10 +7,11 @@ bodies live in :mod:`blockstudio.engine.checkup_scenarios`.
 
 from __future__ import annotations
 
+import inspect
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.checkup import SCENARIO_KEYS, CheckResult
 from blockstudio.core.document import Document
+from blockstudio.core.names import snake_case
 from blockstudio.core.shapes import as_input_shape, input_shapes, is_multi
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.codegen_nest import nested_blocks
@@ -33,20 +35,25 @@ CLASS_STYLES = ("build", "init")
 class Subject:
     """The block under check: how to make a fresh one, its input shape and a sample input.
 
+    ``make(**kwargs)`` makes one, with constructor arguments added (``dtype``); ``takes`` are
+    the names of those arguments; ``apply(tensors)`` is a functional block's function.
     ``custom_objects`` are what loading a saved block needs to find its class (generated code
     registers its classes; a user's class may not)."""
 
     def __init__(
         self,
-        make: Callable[[], Any],
+        make: Callable[..., Any],
         input_shape: tuple,
         style: str,
         weights: str,
         custom_objects: dict[str, Any] | None = None,
         doc: Document | None = None,
         locate: Callable[[BaseException], str] | None = None,
+        takes: Iterable[str] = (),
+        apply: Callable[[Any], Any] | None = None,
     ) -> None:
         self.make, self.style, self.weights, self.doc = make, style, weights, doc
+        self.takes, self.apply = frozenset(takes), apply
         self.locate = locate  # file:line of an exception in the user's code
         self.blocks: tuple[str, ...] = ()  # class names of blocks used as nodes
         self.custom_objects = dict(custom_objects or {})
@@ -61,12 +68,16 @@ class Subject:
         cls, doc: Document, module: Any, style: str, weights: str, values: dict[str, Any]
     ) -> Subject:
         values = dict(values)
+        functional = style == "functional"
+        made = getattr(module, snake_case(doc.name) if functional else doc.name)
         return cls(
-            lambda: construct_block(module, doc, style, values),
+            lambda **more: construct_block(module, doc, style, {**values, **more}),
             doc.input_shape,
             style,
             weights,
             doc=doc,
+            takes=inspect.signature(made).parameters,
+            apply=(lambda tensors: made(tensors, **values)) if functional else None,
         )
 
     def build_shape(self) -> Any:

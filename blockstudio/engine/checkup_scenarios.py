@@ -1,4 +1,6 @@
-"""The eleven checkup scenarios. Each takes the subject and the recorder and returns
+"""The checkup's lifecycle scenarios (a Keras reviewer's are in ``checkup_citizen``).
+
+Each takes the subject and the recorder and returns
 ``(status, reason, message, weights that exist at the point of interest)``.
 
 A scenario that raises fails with Keras's message (see :func:`checkup.run_scenario`).
@@ -20,6 +22,7 @@ from blockstudio.engine.checkup import (
     keras_message,
     relative_weights,
 )
+from blockstudio.engine.checkup_citizen import CITIZEN_FUNCS
 from blockstudio.engine.hooks import Recorder
 from blockstudio.engine.tracer import symbolic_inputs
 
@@ -264,4 +267,5 @@ SCENARIO_FUNCS = {
     "keras_file": keras_file,
     "train": train,
     "jit": jit,
+    **CITIZEN_FUNCS,
 }

@@ -4,7 +4,8 @@ After ``block.build(input_shape)`` every weight must exist, as after the first c
 composite layers (``MultiHeadAttention``) build their children in ``build()`` for the same reason:
 ``load_weights`` and ``set_weights`` into a block that was only built need them. The statements
 walk the forward pass with shapes instead of tensors: each sub-layer is built on its input shape,
-and ``compute_output_shape`` gives the next one, written only where a later build needs it.
+and ``compute_output_shape`` gives the next one, up to the block's outputs. The same walk is the
+block's own ``compute_output_shape``: one walk, building only when build() asks.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from blockstudio.core.document import Node
-from blockstudio.engine.codegen_plan import Plan
+from blockstudio.engine.codegen_plan import Plan, RefRenderer
 from blockstudio.engine.pyformat import call_lines, if_lines
 
 I1 = "    "
@@ -23,10 +24,12 @@ def shape_var(var: str) -> str:
 
 
 class BuildWriter:
-    """Writes the build statements for one plan.
+    """Writes the walk of call()'s shapes for one plan.
 
     ``layer_of(node)`` is the expression of a node's layer (``self.conv1``); ``pad_args(node)``
-    the rendered (kernel_size, stride) of its symmetric padding, or None.
+    the rendered (kernel_size, stride) of its symmetric padding, or None. With ``builds`` the
+    walk builds each sub-layer on its input shape under ``if build:`` (one walk serves build()
+    and compute_output_shape); without, it only computes the shapes.
     """
 
     def __init__(
@@ -34,26 +37,37 @@ class BuildWriter:
         plan: Plan,
         layer_of: Callable[[Node], str],
         pad_args: Callable[[Node], list[str] | None],
-        build: bool = True,
+        builds: bool = True,
     ) -> None:
         self.plan, self.layer_of, self.pad_args = plan, layer_of, pad_args
-        self.build = build  # False: only the shapes, up to the output (compute_output_shape)
+        self.builds = builds
         self.needs_out = self._needed_outputs()
 
     def builds_here(self, node: Node) -> bool:
-        return self.build and node.shares is None and self.plan.spec(node).builds
+        plan = self.plan
+        return (
+            self.builds
+            and node.shares is None
+            and not plan.is_operator(node)
+            and plan.spec(node).builds
+        )
+
+    def any_builds(self) -> bool:
+        return any(self.builds_here(n) for n in self.plan.order)
 
     def _needed_outputs(self) -> dict[str, bool]:
-        """Whether each node's output shape is read by a later build (walked backwards)."""
+        """Whether each node's output shape is read by a later build or is an output of the
+        block (walked backwards)."""
         plan = self.plan
         consumers: dict[str, list[Node]] = {}
         for node in plan.order:
-            for src in plan.inputs[node.id]:
+            srcs = plan.inputs[node.id]
+            for src in srcs[:1] if plan.is_operator(node) else srcs:  # x + res: x's shape
                 consumers.setdefault(src, []).append(node)
         needs_out: dict[str, bool] = {}
         needs_in: dict[str, bool] = {}
         for node in reversed(plan.order):
-            needs_out[node.id] = (not self.build and node.id == plan.output_src) or any(
+            needs_out[node.id] = node.id in plan.output_srcs or any(
                 needs_in[c.id] for c in consumers.get(node.id, [])
             )
             needs_in[node.id] = self.builds_here(node) or needs_out[node.id]
@@ -73,11 +87,20 @@ class BuildWriter:
                 srcs = [var, *srcs[1:]]
             body = self.node_lines(node, var, srcs, indent + I1)
             if body:
-                out += if_lines(indent, "if", f"{self.layer_of(node)} is not None") + body
+                out += if_lines(indent, "if", self.presence(node)) + body
         return out
+
+    def presence(self, node: Node) -> str:
+        """Whether a conditional node is there: its layer exists, or an operator's condition."""
+        if self.plan.is_operator(node):
+            return RefRenderer(attr=True).condition(node.condition or "True")
+        return f"{self.layer_of(node)} is not None"
 
     def node_lines(self, node: Node, var: str, srcs: list[str], indent: str) -> list[str]:
         owner = self.plan.owner(node)
+        if self.plan.is_operator(node):  # x + res has the shape of its operands
+            needed = self.needs_out[node.id] and srcs[0] != var
+            return [f"{indent}{var} = {srcs[0]}"] if needed else []
         spec = self.plan.spec(owner)
         layer = self.layer_of(owner)
         out: list[str] = []
@@ -90,7 +113,7 @@ class BuildWriter:
         else:
             args = srcs
         if self.builds_here(node):
-            out += call_lines(indent, f"{layer}.build", args)
+            out += [f"{indent}if build:", *call_lines(indent + I1, f"{layer}.build", args)]
         if self.needs_out[node.id] and not spec.same_shape:
             out += call_lines(indent, f"{var} = {layer}.compute_output_shape", args)
         elif self.needs_out[node.id] and srcs[0] != var:

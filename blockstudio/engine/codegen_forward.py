@@ -12,7 +12,7 @@ from blockstudio.core.conditions import parse_condition
 from blockstudio.core.document import Node
 from blockstudio.core.shapes import per_sample
 from blockstudio.engine.codegen_build import shape_var
-from blockstudio.engine.codegen_plan import RefRenderer
+from blockstudio.engine.codegen_plan import OPERATORS, RefRenderer
 from blockstudio.engine.pyformat import (
     LINE,
     call_lines,
@@ -73,12 +73,21 @@ class ForwardWriter:
                 if node.id in plan.chain_head:
                     out.append(f"{indent}{var} = {srcs[0]}")
                     srcs = [var, *srcs[1:]]
-                out += if_lines(indent, "if", f"{layer} is not None")
+                there = (
+                    refs.condition(node.condition)
+                    if plan.is_operator(node)
+                    else f"{layer} is not None"
+                )
+                out += if_lines(indent, "if", there)
                 out += self.apply(node, layer, srcs, var, refs, indent + I1)
                 i += 1
                 continue
             owner = plan.owner(node)
-            if self.style == "functional" and owner.id not in created:
+            if (
+                self.style == "functional"
+                and owner.id not in created
+                and not plan.is_operator(owner)
+            ):
                 # a shared layer is created where it is first used, which may be the sharer
                 created.add(owner.id)
                 out += self.layers.assign(owner, refs, indent, f"{layer} = ")
@@ -127,9 +136,10 @@ class ForwardWriter:
             if node.id in plan.chain_head and plan.inputs[node.id][0] not in inside:
                 srcs = [var, *srcs[1:]]  # set before the if: the value when it is absent
             layer = layer_of(node)
-            return self.layers.assign(node, refs, at, f"{layer} = ") + self.apply(
-                node, layer, srcs, var, refs, at
+            made = (
+                [] if plan.is_operator(node) else self.layers.assign(node, refs, at, f"{layer} = ")
             )
+            return made + self.apply(node, layer, srcs, var, refs, at)
 
         return self._nested(items, refs, indent, create_and_apply)
 
@@ -139,8 +149,8 @@ class ForwardWriter:
         owner = self.plan.owner(node)
         spec = self.plan.spec(owner)
         out: list[str] = []
-        if owner is not node:  # the node's own name is not in the code otherwise
-            out.append(f"{indent}# {node.name}: {owner.name} called again")
+        if self.plan.is_operator(owner):
+            return operator_lines(indent, var, OPERATORS[owner.kind], srcs)
         pad = self.layers.pad_args(owner, refs)
         if pad is not None:
             inline = f"_symmetric_pad({', '.join([srcs[0], *pad])})"
@@ -159,13 +169,19 @@ class ForwardWriter:
         fname = snake_case(self.doc.name)
         params = list(self.doc.params)
         sig = ["inputs", *[f"{p.name}={literal(p.default)}" for p in params]]
-        out = call_lines("", f"def {fname}", sig, ":")
+        out = call_lines("", f"def {fname}", [*sig, "name=None", "dtype=None"], ":")
         summary, rest = split_summary(
             self.doc.description or f"Apply the {self.doc.name} block to ``inputs``."
         )
         names = self.plan.input_vars
         what = f"The input tensors [{', '.join(names)}]" if names else "The input tensor"
-        args = [f"    inputs: {what}, channels last.", *self.arg_docs(params)]
+        args = [
+            f"    inputs: {what}, channels last.",
+            *self.arg_docs(params),
+            "    name: Prefix of the layers' names; None numbers each use as Keras numbers "
+            "layers, so the block can be used many times in one model.",
+            "    dtype: The dtype policy of every layer, e.g. mixed_bfloat16.",
+        ]
         out += docstring_lines(
             I1, summary, [*([rest] if rest else []), "Args:\n" + "\n".join(args)]
         )
@@ -175,6 +191,8 @@ class ForwardWriter:
         out += self.channel_check(I1, "in_channels", f"{self.first_input(shapes=False)}.shape")
         if any(self.plan.needs_shape(n) for n in self.plan.order):
             out.append(f"{I1}in_channels = {self.first_input(shapes=False)}.shape[-1]")
+        self.helpers.add("prefix")
+        out.append(f"{I1}prefix = _layer_prefix(name, {literal(fname)})")
         out += self.call_body(refs, I1, lambda n: n.name)
         shape = literal(per_sample(self.doc.input_shape))
         out += ["", ""]
@@ -194,6 +212,16 @@ class ForwardWriter:
             ["inputs", f"{fname}(inputs, **kwargs)", f"name={literal(fname)}"],
         )
         return out
+
+
+def operator_lines(indent: str, var: str, op: str, srcs: list[str]) -> list[str]:
+    """``x = x + res``; split one operand a line, as ruff splits it, when it does not fit."""
+    one = f"{indent}{var} = {f' {op} '.join(srcs)}"
+    if len(one) <= LINE:
+        return [one]
+    inner = indent + I1
+    rest = [f"{inner}{op} {s}" for s in srcs[1:]]
+    return [f"{indent}{var} = (", f"{inner}{srcs[0]}", *rest, f"{indent})"]
 
 
 def conjuncts(condition: str) -> list[str]:

@@ -21,4 +21,14 @@ HELPERS: dict[str, str] = {
     pad = (kernel_size - stride + 1) // 2
     sizes = [None if size is None else size + 2 * pad for size in shape[1:-1]]
     return (shape[0], *sizes, shape[-1])''',
+    "prefix": '''def _layer_prefix(name, block):
+    """The prefix of a functional block's layer names: ``name_``.
+
+    Without a name, the first use of ``block`` has none and the next ones ``block_1_``,
+    ``block_2_``, ... (as Keras numbers its layers): one model can use it many times.
+    """
+    if name is None:
+        uses = keras.backend.get_uid(block) - 1
+        name = f"{block}_{uses}" if uses else ""
+    return f"{name}_" if name else ""''',
 }

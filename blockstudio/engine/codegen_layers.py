@@ -17,10 +17,24 @@ from blockstudio.engine.pyformat import call_lines, literal
 
 class LayerWriter:
     """Writes sub-layer construction for one plan; ``helpers`` collects the module helpers the
-    code uses, ``block_in_channels`` what each block node is told it receives (init style)."""
+    code uses, ``block_in_channels`` what each block node is told it receives (init style).
 
-    def __init__(self, plan: Plan, helpers: set[str], block_in_channels: dict[str, str]) -> None:
+    Every sub-layer is given the block's dtype policy, as Keras's own composite layers do
+    (``dtype=self.dtype_policy``), so mixed precision reaches inside the block; ``dtype`` is
+    that expression. ``functional``: names are prefixed (``f"{prefix}conv1"``) so the block can
+    be used many times in one model.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        helpers: set[str],
+        block_in_channels: dict[str, str],
+        dtype: str = "self.dtype_policy",
+        functional: bool = False,
+    ) -> None:
         self.plan, self.helpers, self.block_in_channels = plan, helpers, block_in_channels
+        self.dtype, self.functional = dtype, functional
 
     def pad_args(self, node: Node, refs: RefRenderer) -> list[str] | None:
         if node.kind != "Convolution":
@@ -41,20 +55,21 @@ class LayerWriter:
 
     def constructor(self, node: Node, refs: RefRenderer) -> tuple[str, list[str]]:
         spec = self.plan.spec(node)
-        name_arg = f"name={literal(node.name)}"
+        name = f'f"{{prefix}}{node.name}"' if self.functional else literal(node.name)
+        name_arg = [f"name={name}", f"dtype={self.dtype}"]
         if spec.block is not None:
             args = [f"{k}={refs.value(v)}" for k, v in node.params.items()]
             entering = self.block_in_channels.get(node.id)
             if entering is not None:
                 args.insert(0, f"{IN_CHANNELS}={entering}")  # init style: in __init__
-            return spec.block, [*args, name_arg]
+            return spec.block, [*args, *name_arg]
         if not spec.generic:
             args = [
                 f"{p.name}={refs.value(node.params[p.name])}"
                 for p in spec.params
                 if p.name in node.params
             ]
-            return f"keras.layers.{node.kind}", [*args, name_arg]
+            return f"keras.layers.{node.kind}", [*args, *name_arg]
         generic = GENERICS[node.kind]
         params = {**generic.defaults, **node.params}
         selector = params.get(generic.selector)  # None: the class follows spatial_dims only
@@ -63,7 +78,7 @@ class LayerWriter:
         if not isinstance(selector, ParamRef) and dims_static:
             cls, kwargs = keras_layer_for(node.kind, params, self.plan.static_spatial_dims())
             args = [f"{k}={refs.value(v)}" for k, v in kwargs.items() if v is not None]
-            return f"keras.layers.{cls}", [*args, name_arg]
+            return f"keras.layers.{cls}", [*args, *name_arg]
         self.helpers.add(node.kind)
         dims = refs.name(spatial_ref) if spatial_ref else str(self.plan.static_spatial_dims())
         positional = generic.positional
@@ -73,7 +88,7 @@ class LayerWriter:
             if key in positional or (key == "padding" and value == "symmetric"):
                 continue
             args.append(f"{key}={refs.value(value)}")
-        return generic.helper, [*args, name_arg]
+        return generic.helper, [*args, *name_arg]
 
     def shape_pad(self, node: Node) -> list[str] | None:
         """The padding of ``node`` as ``_padded_shape`` arguments in build(), if it pads."""

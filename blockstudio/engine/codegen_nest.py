@@ -207,7 +207,7 @@ def generate_modules(
     library = catalog.library
     for kind, inner in [*nested_blocks(doc, catalog), ("", doc)]:
         own_style = style if not kind else inner_style
-        gen = codegen._Generator(make_plan(inner, catalog), own_style, weights, nested=bool(kind))
+        gen = codegen._Generator(make_plan(inner, catalog), own_style, weights)
         used = [library.document(k, catalog).name for k in library.uses(inner)] if library else []
         imports = [f"from {snake_case(name)} import {name}" for name in sorted(used)]
         out[f"{snake_case(inner.name)}.py"] = gen.module((), imports)

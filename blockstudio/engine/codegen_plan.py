@@ -17,6 +17,10 @@ from blockstudio.core.shapes import first_shape
 from blockstudio.core.validate import CODEGEN_NAMES, validate
 from blockstudio.engine.pyformat import literal
 
+# Weightless merges written as the arithmetic people write (``x + res``), not kept as sub-layers:
+# kind → operator.
+OPERATORS = {"Add": "+", "Subtract": "-", "Multiply": "*"}
+
 
 class CodegenError(Exception):
     """The document cannot be turned into code; ``problems`` say why and where."""
@@ -54,7 +58,12 @@ class Plan:
         return self.doc.nodes[node.shares] if node.shares else node
 
     def own_layers(self) -> list[Node]:
-        return [n for n in self.order if n.shares is None]
+        """The sub-layers the block makes: its nodes but those sharing a layer and operators."""
+        return [n for n in self.order if n.shares is None and not self.is_operator(n)]
+
+    def is_operator(self, node: Node) -> bool:
+        """A weightless merge the code writes as ``a + b`` (no sub-layer, nothing to build)."""
+        return self.owner(node).kind in OPERATORS
 
     def spatial_dims_ref(self) -> str | None:
         return "spatial_dims" if self.doc.param("spatial_dims") is not None else None

@@ -20,6 +20,7 @@ CONVOLUTION_SOURCE = '''def _conv(
     padding="valid",
     use_bias=False,
     name=None,
+    dtype=None,
 ):
     """A Conv1D, Conv2D or Conv3D layer for ``spatial_dims``; no bias, as MONAI's."""
     conv = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}
@@ -30,6 +31,7 @@ CONVOLUTION_SOURCE = '''def _conv(
         padding=padding,
         use_bias=use_bias,
         name=name,
+        dtype=dtype,
     )'''
 
 TRANSPOSED_SOURCE = '''def _conv_transpose(
@@ -40,6 +42,7 @@ TRANSPOSED_SOURCE = '''def _conv_transpose(
     padding="valid",
     use_bias=False,
     name=None,
+    dtype=None,
 ):
     """A transposed Conv1D, Conv2D or Conv3D layer for ``spatial_dims``."""
     conv = {
@@ -54,46 +57,54 @@ TRANSPOSED_SOURCE = '''def _conv_transpose(
         padding=padding,
         use_bias=use_bias,
         name=name,
+        dtype=dtype,
     )'''
 
-NORMALIZATION_SOURCE = '''def _norm(norm, epsilon=1e-5, groups=8, momentum=0.9, name=None):
-    """Batch, instance, group or layer normalization over the channel axis.
+NORMALIZATION_SOURCE = (
+    "def _norm(norm, epsilon=1e-5, groups=8, momentum=0.9, name=None, dtype=None):\n"
+    '''    """Batch, instance, group or layer normalization over the channel axis.
 
     epsilon=1e-5 and momentum=0.9 match PyTorch (its momentum 0.1 is Keras's 0.9).
     """
+    named = {"epsilon": epsilon, "name": name, "dtype": dtype}
     if norm == "batch":
-        return keras.layers.BatchNormalization(
-            epsilon=epsilon, momentum=momentum, name=name
-        )
+        return keras.layers.BatchNormalization(momentum=momentum, **named)
     if norm == "instance":
-        return keras.layers.GroupNormalization(groups=-1, epsilon=epsilon, name=name)
+        return keras.layers.GroupNormalization(groups=-1, **named)
     if norm == "group":
-        return keras.layers.GroupNormalization(
-            groups=groups, epsilon=epsilon, name=name
-        )
+        return keras.layers.GroupNormalization(groups=groups, **named)
     if norm == "layer":
-        return keras.layers.LayerNormalization(epsilon=epsilon, name=name)
+        return keras.layers.LayerNormalization(**named)
     raise ValueError(f"Unknown norm {norm!r}; use batch, instance, group or layer.")'''
+)
 
 POOLING_SOURCE = '''def _pool(
-    spatial_dims, pool="max", pool_size=2, strides=None, padding="valid", name=None
+    spatial_dims,
+    pool="max",
+    pool_size=2,
+    strides=None,
+    padding="valid",
+    name=None,
+    dtype=None,
 ):
     """Max or average pooling over ``spatial_dims`` axes."""
     kind = {"max": "MaxPooling", "avg": "AveragePooling"}[pool]
     layer = getattr(keras.layers, f"{kind}{spatial_dims}D")
-    return layer(pool_size=pool_size, strides=strides, padding=padding, name=name)'''
+    return layer(
+        pool_size=pool_size, strides=strides, padding=padding, name=name, dtype=dtype
+    )'''
 
-UPSAMPLE_SOURCE = '''def _upsample(spatial_dims, size=2, name=None):
+UPSAMPLE_SOURCE = '''def _upsample(spatial_dims, size=2, name=None, dtype=None):
     """Nearest-neighbour upsampling by ``size`` over ``spatial_dims`` axes."""
     layer = getattr(keras.layers, f"UpSampling{spatial_dims}D")
-    return layer(size=size, name=name)'''
+    return layer(size=size, name=name, dtype=dtype)'''
 
-DROPOUT_SOURCE = '''def _dropout(spatial_dims, rate=0.1, spatial=False, name=None):
+DROPOUT_SOURCE = '''def _dropout(spatial_dims, rate=0.1, spatial=False, name=None, dtype=None):
     """Dropout, or spatial dropout of whole channels over ``spatial_dims`` axes."""
     if spatial:
         layer = getattr(keras.layers, f"SpatialDropout{spatial_dims}D")
-        return layer(rate, name=name)
-    return keras.layers.Dropout(rate, name=name)'''
+        return layer(rate, name=name, dtype=dtype)
+    return keras.layers.Dropout(rate, name=name, dtype=dtype)'''
 
 
 GENERIC_SPECS: list[dict[str, Any]] = [

@@ -13,6 +13,8 @@ from blockstudio.engine.source_pieces import (
     conjunction,
 )
 
+OPERATORS = {ast.Add: "Add", ast.Sub: "Subtract", ast.Mult: "Multiply"}
+
 
 class FlowReader:
     """A mixin of the source reader (``self.made``, ``self.producer``, ``self.calls``...)."""
@@ -27,6 +29,39 @@ class FlowReader:
         """``name = <a layer call>`` (or ``x = _symmetric_pad(x, 3, 1)``, the padding of the
         next call): what it gives is ``name``'s from now on."""
         self.producer[name] = self._operand(stmt, call)
+
+    def _operator(self, stmt: ast.stmt, node: ast.BinOp, conds: list[str]) -> str:
+        """``x + res`` (``-``, ``*``): a call of a weightless merge (Add, Subtract, Multiply)
+        that no statement makes, named after its kind (``add``, ``add_2``...)."""
+        op = type(node.op)
+        kind = OPERATORS.get(op)
+        if kind is None:
+            raise Unreadable(stmt, "an expression between layers")
+        operands: list[ast.expr] = []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, op):
+            operands.insert(0, node.right)  # a + b + c: one Add of three
+            node = node.left
+        operands.insert(0, node)
+        inputs = [self._operand(stmt, o) for o in operands]
+        key, k = kind.lower(), 2
+        while key in self.made:
+            key, k = f"{kind.lower()}_{k}", k + 1
+        layer = {
+            "key": key,
+            "classes": [kind],
+            "name": key,
+            "attr": key,
+            "kind": kind,
+            "params": {},
+            "lifecycle": "init",
+            "condition": conjunction(conds),
+            "operator": True,  # no layer in a run: the run shows it as an op
+        }
+        self.layers.append(layer)
+        self.made[key] = layer
+        call_id = f"{key}#0"
+        self.calls.append({"id": call_id, "layer": key, "inputs": inputs})
+        return call_id
 
     def _is_pad(self, node: ast.expr) -> bool:
         return (

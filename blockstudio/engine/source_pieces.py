@@ -158,3 +158,19 @@ def read_docstring(text: str) -> tuple[str, dict[str, str]]:
         elif current and stripped:
             docs[current] += " " + stripped
     return description, docs
+
+
+def prefixed_name(node: ast.expr) -> str | None:
+    """``f"{prefix}conv1"`` (a functional block's layer name) → ``conv1``; else None."""
+    if not isinstance(node, ast.JoinedStr) or len(node.values) != 2:
+        return None
+    first, rest = node.values
+    if (
+        isinstance(first, ast.FormattedValue)
+        and isinstance(first.value, ast.Name)
+        and first.value.id == "prefix"
+        and isinstance(rest, ast.Constant)
+        and isinstance(rest.value, str)
+    ):
+        return rest.value
+    return None

@@ -31,11 +31,14 @@ from blockstudio.engine.source_pieces import (
     last_axis,
     names_in,
     plain_literal,
+    prefixed_name,
     read_docstring,
     target_name,
 )
 
 HELPERS = {g.helper: g for g in GENERICS.values()}
+PREFIXES = ("_layer_prefix",)  # a functional block's name prefix for its layers
+USE_ARGUMENTS = ("name", "dtype")  # a functional block's arguments that are not the block's
 KERAS_LAYERS = ("keras.layers", "layers")
 
 
@@ -146,6 +149,8 @@ class _Reader(FlowReader):
         named = args.args[skip:]
         defaults = [None] * (len(named) - len(args.defaults)) + list(args.defaults)
         for arg, default in zip(named, defaults, strict=True):
+            if self.functional and arg.arg in USE_ARGUMENTS and is_none(default):
+                continue  # name=None, dtype=None: how the block is used, not what it is
             if default is None:
                 raise Unreadable(fn, f"argument {arg.arg} has no default")
             value = plain_literal(default, "a default that is not a plain literal")
@@ -180,7 +185,10 @@ class _Reader(FlowReader):
                     # a check of the arguments or the input: made for in_channels channels?
                     said = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
                     said |= {n.attr for n in ast.walk(test) if isinstance(n, ast.Attribute)}
-                    self.checks_channels |= IN_CHANNELS in said
+                    # a declared in_channels may be None (init style's own is always given)
+                    self.checks_channels |= IN_CHANNELS in said and "is not None" in ast.unparse(
+                        test
+                    )
                     continue
                 if stmt.orelse:
                     raise Unreadable(stmt, "an else branch")
@@ -208,6 +216,11 @@ class _Reader(FlowReader):
                 for i, e in enumerate(value.elts):
                     self._make(f"{name}[{i}]", e, conds, where)
                 return
+        if isinstance(value, ast.Call) and ast.unparse(value.func) in PREFIXES:
+            return  # prefix = _layer_prefix(name, "block"): the names of a functional block
+        if calls and name is not None and isinstance(value, ast.BinOp):
+            self.producer[name] = self._operator(stmt, value, conds)
+            return
         if name is not None and last_axis(value, self.shapes):
             self.channels.add(name)  # channels = input_shape[-1]
             return
@@ -281,6 +294,11 @@ class _Reader(FlowReader):
         for kw in call.keywords:
             if kw.arg is None:
                 raise Unreadable(call, "**keyword arguments")
+            if kw.arg == "dtype":
+                continue  # the block's dtype policy, passed on to every layer
+            if kw.arg == "name" and prefixed_name(kw.value) is not None:
+                args["name"] = prefixed_name(kw.value)  # f"{prefix}conv1" is conv1
+                continue
             if kind.startswith("class:") and kw.arg == IN_CHANNELS:
                 continue  # what the block's input has: the graph says it
             args[kw.arg] = self._value(kw.value)

@@ -292,12 +292,13 @@ def check_layer(
     cls = find_class(spec)
     init = dict(spec.init)
     subject = Subject(
-        lambda: cls(**init),
+        lambda **more: cls(**{**init, **more}),
         input_shape,
         "own class",
         "as written",
         {cls.__name__: cls},
         locate=lambda exc: user_location(exc, spec.filename),
+        takes=inspect.signature(cls).parameters,
     )
     try:
         reference = reference_weights(subject)

@@ -31,10 +31,16 @@ def test_build_style_creates_projection_in_build(unet, catalog):
 
 def test_init_style_takes_in_channels(unet, catalog):
     source = generate_code(unet, catalog, "init", weights="lazy")
-    assert "def build(" not in source  # the seed's version: nothing to do before the first call
+    build = source.split("def build(self, input_shape):")[1].split("def call(")[0]
+    # the seed's version builds nothing before the first call; it only checks the channels
+    assert ".build(" not in build and "_walk_shapes" not in source
+    assert "if input_shape[-1] != self.in_channels:" in build
     source = generate_code(unet, catalog, "init")
     build = source.split("def build(self, input_shape):")[1].split("def call(")[0]
-    assert "self.conv1.build(x_shape)" in build and "self.res_conv = " not in build
+    assert "self._walk_shapes(input_shape, build=True)" in build
+    assert "self.res_conv = " not in build
+    walk = source.split("def _walk_shapes(")[1]
+    assert "self.conv1.build(x_shape)" in walk
     assert "in_channels=32," in source
     assert "if in_channels != out_channels or stride != 1:" in source
 

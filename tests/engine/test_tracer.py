@@ -56,8 +56,7 @@ def test_every_layer_builds_once_and_second_call_builds_nothing(unet, catalog, s
         "norm2",
         "res_conv",
         "res_norm",
-        "add",
-    }
+    }  # x + res: no Add layer to build
     assert first.data["built"] == len(built)
     assert second.data["built"] == 0
     assert not [e for e in trace.within(second) if e.type in ("build", "weight")]
