@@ -11,10 +11,18 @@ import os
 import sys
 
 from blockstudio import __version__
-from blockstudio.commands.common import EXIT_OK, EXIT_USAGE, UsageError, document_args
+from blockstudio.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    document_args,
+)
 from blockstudio.commands.user import user_args
 
 COMMANDS = ("open", "templates", "export", "trace", "check", "import")
+PROJECT_SUFFIXES = (".bsblock", ".json")
+NO_DISPLAY = "no display found: set DISPLAY, or QT_QPA_PLATFORM=offscreen"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,7 +82,26 @@ def cmd_templates(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def display_problem(env: dict[str, str] | None = None) -> str | None:
+    """Why the studio's window cannot open here, said before Qt aborts on it; None: it can.
+
+    On Linux Qt's default (xcb) platform needs an X display; without one it aborts the process
+    with a hint about libxcb. Another QT_QPA_PLATFORM (offscreen, wayland, vnc ...) is the
+    user's choice and is left to Qt."""
+    env = os.environ if env is None else env
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = env.get("QT_QPA_PLATFORM", "").split(":")[0]
+    if platform not in ("", "xcb") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DISPLAY
+
+
 def cmd_open(args: argparse.Namespace) -> int:
+    problem = display_problem()
+    if problem:
+        print(f"blockstudio: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     from blockstudio.ui.app import run_studio
 
     return run_studio(getattr(args, "project", None))
@@ -117,11 +144,26 @@ def _handler(command: str):
     return {"open": cmd_open, "templates": cmd_templates}[command]
 
 
+def _not_a_file(word: str) -> str | None:
+    """Why ``blockstudio WORD`` cannot open WORD as a project; None: it is a file to open."""
+    if os.path.isfile(word):
+        return None
+    if os.path.exists(word):
+        return f"{word!r} is not a file"
+    if word.lower().endswith(PROJECT_SUFFIXES) or os.sep in word:
+        return f"{word!r}: no such file"
+    return f"{word!r} is neither a command ({', '.join(COMMANDS)}) nor a file"
+
+
 def main(argv: list[str] | None = None) -> int:
     from_shell = argv is None
     argv = sys.argv[1:] if argv is None else argv
     first = next((a for a in argv if a not in ("-v", "--verbose")), None)
     if first is not None and not first.startswith("-") and first not in COMMANDS:
+        problem = _not_a_file(first)
+        if problem:
+            print(f"blockstudio: {problem}", file=sys.stderr)
+            return EXIT_USAGE
         at = argv.index(first)
         argv = [*argv[:at], "open", *argv[at:]]  # `blockstudio FILE` opens the file
     args = _parser().parse_args(argv)

@@ -171,3 +171,59 @@ def test_trace_stderr_is_one_line_without_tensorflow_noise():
     assert out.returncode == 1
     assert out.stderr.count("\n") == 1, out.stderr
     assert out.stderr.startswith("blockstudio trace: Keras error in conv1")
+
+
+def run_without_display(*args, cwd=None):
+    """The installed ``blockstudio`` command with no display and Qt's default platform."""
+    import os
+    import shutil
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    command = shutil.which("blockstudio") or sys.executable
+    argv = [command, *args] if command != sys.executable else [command, "-m", "blockstudio", *args]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=60)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland displays")
+def test_no_display_is_a_sentence_and_exit_1_not_an_abort(tmp_path, unet):
+    from blockstudio.core.project import save_document
+
+    path = tmp_path / "p.bsblock"
+    save_document(unet, path)
+    for args in ([], ["open"], [str(path)], ["-v", "open", str(path)]):
+        out = run_without_display(*args)
+        assert out.returncode == 1, (args, out.returncode, out.stderr)
+        assert out.stderr == (
+            "blockstudio: no display found: set DISPLAY, or QT_QPA_PLATFORM=offscreen\n"
+        )
+
+
+def test_display_problem_reads_the_environment():
+    from blockstudio.cli import NO_DISPLAY, display_problem
+
+    if not sys.platform.startswith("linux"):
+        assert display_problem({}) is None
+        return
+    assert display_problem({}) == NO_DISPLAY
+    assert display_problem({"QT_QPA_PLATFORM": "xcb"}) == NO_DISPLAY
+    assert display_problem({"DISPLAY": ":0"}) is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}) is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}) is None
+
+
+def test_a_word_that_is_neither_command_nor_file_exits_2(tmp_path):
+    out = run_without_display("frobnicate", cwd=tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr == (
+        "blockstudio: 'frobnicate' is neither a command (open, templates, export, trace, check,"
+        " import) nor a file\n"
+    )
+    for name in ("missing.bsblock", "missing.json", str(tmp_path / "nowhere" / "p")):
+        out = run_without_display(name, cwd=tmp_path)
+        assert out.returncode == 2 and out.stderr == f"blockstudio: {name!r}: no such file\n"
+    out = run_without_display(str(tmp_path))
+    assert out.returncode == 2 and "is not a file" in out.stderr

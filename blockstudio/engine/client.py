@@ -5,14 +5,21 @@ request can be cancelled; a crash or a hang of the worker is noticed, the reques
 error reply, the worker restarts and the queued requests go on. No request ends without a reply.
 This module imports neither Keras nor Qt; replies arrive on a background thread through the
 callback (the UI forwards them to its own thread).
+
+The wire carries JSON text both ways (:func:`encode`, :func:`decode`), never pickles: a reply is
+dicts, lists, strings, numbers, booleans and None, so reading one cannot import Keras or run
+anything the user's code shaped. A message that is not plain data, or not the shape a message
+has, fails its request with a clear error; the loop itself survives anything.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing as mp
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +54,76 @@ class _Request:
 MAX_FAILED_STARTS = 3
 
 
+class WireError(ValueError):
+    """A message that is not plain data, or not shaped as a message of the engine."""
+
+
+def encode(message: Any, what: str = "message") -> bytes:
+    """``message`` as JSON bytes; a value that is not plain data raises :class:`WireError`
+    naming where it is (``result['events'][3]['shape'] is a TrackedList, not plain data``)."""
+    try:
+        return json.dumps(message, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise WireError(not_plain(message, what) or f"{what} is not plain data: {exc}") from None
+
+
+def decode(data: bytes) -> Any:
+    """The message in ``data`` (JSON bytes); anything else raises :class:`WireError`."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"not a JSON message ({len(data)} bytes): {exc}") from None
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def not_plain(value: Any, path: str) -> str | None:
+    """Where ``value`` holds something JSON cannot carry, said in a sentence; None: nowhere."""
+    stack = [(value, path, 0)]
+    while stack:
+        item, at, depth = stack.pop()
+        if depth > 200:
+            return f"{at} is nested too deeply"
+        if isinstance(item, dict):
+            for key, sub in reversed(list(item.items())):
+                if not isinstance(key, _SCALARS):
+                    return f"{at} has a key that is a {type(key).__name__}, not plain data"
+                stack.append((sub, f"{at}[{key!r}]", depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend(
+                (sub, f"{at}[{i}]", depth + 1) for i, sub in reversed(list(enumerate(item)))
+            )
+        elif not isinstance(item, _SCALARS):
+            return f"{at} is a {type(item).__name__}, not plain data"
+    return None
+
+
+def _check(message: Any, fields: dict[str, Any]) -> None:
+    if not isinstance(message, dict):
+        raise WireError(f"a message is a JSON object, not {type(message).__name__}")
+    for name, kind in fields.items():
+        if not isinstance(message.get(name), kind):
+            raise WireError(f"the message's {name!r} is missing or not {_type_name(kind)}")
+
+
+def _type_name(kind: Any) -> str:
+    return getattr(kind, "__name__", None) or str(kind)
+
+
+def check_request(message: Any) -> None:
+    """A request as the worker expects it (None, the stop message, is checked by the caller)."""
+    _check(message, {"id": int, "kind": str, "payload": dict})
+
+
+def check_reply(message: Any) -> None:
+    """A status message or a reply as the client expects it."""
+    if isinstance(message, dict) and "status" in message:
+        _check(message, {"status": str, "message": str | None})
+    else:
+        _check(message, {"id": int | None, "ok": bool, "error": str | None})
+
+
 class EngineClient:
     """Runs the engine worker and routes requests and replies."""
 
@@ -55,11 +132,16 @@ class EngineClient:
         on_reply: Callable[[Reply], None] | None = None,
         on_status: Callable[[str, str], None] | None = None,
         default_timeout: float | None = 120.0,
+        worker: Callable[[Any], None] | None = None,
     ) -> None:
+        """``worker`` runs in the child process on its end of the pipe (default: the engine's
+        ``worker_main``; tests give a stand-in that misbehaves)."""
         self.on_reply = on_reply or (lambda reply: None)
         self.on_status = on_status or (lambda status, detail: None)
         self.default_timeout = default_timeout
+        self._worker = worker
         self.status = "stopped"
+        self._detail = ""
         self.restarts = 0
         self._failed_starts = 0  # deaths before "ready" in a row: a broken install, not a crash
         self._ctx = mp.get_context("spawn")
@@ -113,11 +195,13 @@ class EngineClient:
 
     # -- worker process --------------------------------------------------------------------
     def _spawn(self) -> None:
-        from blockstudio.engine.service import worker_main
+        if self._worker is None:
+            from blockstudio.engine.service import worker_main
 
+            self._worker = worker_main
         parent, child = self._ctx.Pipe()
         self._proc = self._ctx.Process(
-            target=worker_main, args=(child,), name="blockstudio-engine", daemon=True
+            target=self._worker, args=(child,), name="blockstudio-engine", daemon=True
         )
         self._set_status("starting")
         self._proc.start()
@@ -129,8 +213,8 @@ class EngineClient:
         self._proc = self._conn = None
         if conn is not None:
             try:
-                conn.send(None)
-            except (OSError, BrokenPipeError):
+                conn.send_bytes(encode(None))
+            except OSError:
                 pass
         if proc is not None:
             proc.join(1.0)
@@ -166,44 +250,65 @@ class EngineClient:
             self._reply(req, ok=False, error=why)
 
     def _set_status(self, status: str, detail: str = "") -> None:
-        self.status = status
-        self.on_status(status, detail)
+        self.status, self._detail = status, detail
+        try:
+            self.on_status(status, detail)
+        except Exception:  # a faulty callback must not stop the engine loop
+            traceback.print_exc()
 
     def _wake(self) -> None:
         try:
-            self._wake_w.send(b"")
+            self._wake_w.send_bytes(b"")
         except OSError:
             pass
 
     # -- the loop --------------------------------------------------------------------------
     def _loop(self) -> None:
         while self._running:
-            self._handle_cancels()
-            self._send_next()
-            waitables = [self._wake_r]
-            if self._conn is not None:
-                waitables += [self._conn, self._proc.sentinel]
-            timeout = self._time_left()
-            ready = wait(waitables, timeout)
-            if self._wake_r in ready:
-                while self._wake_r.poll():
-                    self._wake_r.recv()
-            if self._conn is not None and self._conn in ready:
-                try:
-                    msg = self._conn.recv()
-                except (EOFError, OSError):
-                    msg = None
-                if msg is not None:
-                    self._handle(msg)
-                    continue
-            if self._proc is not None and not self._proc.is_alive():
-                self._crashed(f"the engine stopped unexpectedly (exit code {self._proc.exitcode})")
-            elif self._overdue():
-                req = self._inflight
-                assert req is not None
-                self._crashed(
-                    f"{req.kind} took longer than {req.timeout:g} s; the engine was restarted"
-                )
+            try:
+                self._step()
+            except Exception as exc:  # the loop outlives anything: the request fails, not it
+                traceback.print_exc()
+                self._fault(f"the engine link failed ({type(exc).__name__}: {exc})")
+
+    def _fault(self, why: str) -> None:
+        """Fail the request in flight and restart the worker (its stream may be out of step)."""
+        try:
+            self._crashed(f"{why}; the engine was restarted")
+        except Exception:  # cannot even restart: stop trying, answer every request
+            traceback.print_exc()
+            self._proc = self._conn = None
+            self._failed_starts = MAX_FAILED_STARTS
+            self._set_status("error", why)
+            self._fail_queue(why)
+
+    def _step(self) -> None:
+        self._handle_cancels()
+        self._send_next()
+        waitables = [self._wake_r]
+        if self._conn is not None:
+            waitables += [self._conn, self._proc.sentinel]
+        timeout = self._time_left()
+        ready = wait(waitables, timeout)
+        if self._wake_r in ready:
+            while self._wake_r.poll():
+                self._wake_r.recv_bytes()
+        if self._conn is not None and self._conn in ready:
+            try:
+                data = self._conn.recv_bytes()
+            except (EOFError, OSError):
+                data = None
+            if data is not None:
+                self._receive(data)
+                return
+        if self._proc is not None and not self._proc.is_alive():
+            self._crashed(f"the engine stopped unexpectedly (exit code {self._proc.exitcode})")
+        elif self._overdue():
+            req = self._inflight
+            assert req is not None
+            self._crashed(
+                f"{req.kind} took longer than {req.timeout:g} s; the engine was restarted"
+            )
 
     def _time_left(self) -> float | None:
         req = self._inflight
@@ -233,31 +338,47 @@ class EngineClient:
             self._restart("restarting after a cancelled request")
 
     def _send_next(self) -> None:
-        if self._inflight is not None or self.status not in ("ready",) or self._conn is None:
+        if self._inflight is not None:
+            return
+        if self.status == "error" and self._conn is None:
+            self._fail_queue(self._detail or "the engine cannot start")
+            return
+        if self.status != "ready" or self._conn is None:
             return
         with self._lock:
             if not self._queue:
                 return
             req = self._queue.popleft()
+        try:
+            data = encode({"id": req.id, "kind": req.kind, "payload": req.payload}, "request")
+        except WireError as exc:  # the worker never sees it; the engine stays ready
+            self._reply(req, ok=False, error=f"{req.kind}: {exc}")
+            return
         req.sent_at, req.attempts = time.perf_counter(), req.attempts + 1
         self._inflight = req
         self._set_status("busy", req.kind)
         try:
-            self._conn.send({"id": req.id, "kind": req.kind, "payload": req.payload})
-        except (OSError, BrokenPipeError):
+            self._conn.send_bytes(data)
+        except OSError:
             pass  # the loop sees the dead process and replies
 
-    def _handle(self, msg: dict[str, Any]) -> None:
+    def _receive(self, data: bytes) -> None:
+        try:
+            msg = decode(data)
+            check_reply(msg)
+        except WireError as exc:
+            self._fault(f"the engine sent a message the studio cannot read: {exc}")
+            return
         if "status" in msg:
             if msg["status"] == "ready":
                 self._failed_starts = 0
-            self._set_status(msg["status"], msg.get("message", ""))
+            self._set_status(msg["status"], msg.get("message") or "")
             return
         req = self._inflight
-        if req is None or msg.get("id") != req.id:
+        if req is None or msg["id"] not in (req.id, None):
             return  # a late answer to a cancelled request
         self._inflight = None
-        self._reply(req, ok=msg["ok"], result=msg.get("result"), error=msg.get("error", ""))
+        self._reply(req, ok=msg["ok"], result=msg.get("result"), error=msg.get("error") or "")
         self._set_status("ready")
 
     def _crashed(self, why: str) -> None:
@@ -271,6 +392,4 @@ class EngineClient:
         try:
             self.on_reply(Reply(req.id, req.kind, seconds=seconds, **kw))
         except Exception:  # a faulty callback must not stop the engine loop
-            import traceback
-
             traceback.print_exc()

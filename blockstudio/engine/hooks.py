@@ -11,6 +11,7 @@ import functools
 import inspect
 import linecache
 import math
+import numbers
 import re
 import sys
 import time
@@ -254,11 +255,16 @@ class Recorder:
 
 
 def _shape_of_arg(value: Any) -> Any:
-    if isinstance(value, list | tuple) and all(isinstance(d, int | None) for d in value):
-        return [None if d is None else int(d) for d in value]
+    """What build() was given, as plain data (a kept TrackedList or a NumPy int included)."""
+    if isinstance(value, list | tuple):
+        return [_shape_of_arg(v) for v in value]
     if isinstance(value, dict):
-        return {k: _shape_of_arg(v) for k, v in value.items()}
-    return _shape_of(value) if hasattr(value, "shape") else value
+        return {str(k): _shape_of_arg(v) for k, v in value.items()}
+    if hasattr(value, "shape"):
+        return _shape_of(value)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value if value is None or isinstance(value, bool | float | str) else repr(value)
 
 
 def _is_symbolic(value: Any) -> bool:

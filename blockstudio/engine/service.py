@@ -14,6 +14,7 @@ from blockstudio.core.library import library_from_payload
 from blockstudio.core.project import document_from_json
 from blockstudio.core.shapes import Shape, as_input_shape
 from blockstudio.core.trace import trace_to_dict
+from blockstudio.engine.client import WireError, check_request, decode, encode
 
 
 class Service:
@@ -130,44 +131,67 @@ class Service:
         raise ValueError(f"unknown request kind {kind!r}")
 
 
+def _error_text(exc: Exception) -> str:
+    # the user's code: its file and line say it all; anything else: the exception type
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - an exception of the user's that cannot say itself
+        text = "(its message cannot be shown)"
+    return text if type(exc).__name__ == "UserCodeError" else f"{type(exc).__name__}: {text}"
+
+
+def answer(service: Service, data: bytes) -> bytes:
+    """The reply, as JSON bytes, to one request as the client sent it (JSON bytes): every
+    failure, and a result that is not plain data, is an error reply, never a dead worker."""
+    rid = None
+    try:
+        request = decode(data)
+        check_request(request)
+        rid = request["id"]
+        result = service.handle(request["kind"], request["payload"])
+    except WireError as exc:
+        return encode({"id": rid, "ok": False, "error": f"the engine cannot read a request: {exc}"})
+    except Exception as exc:  # noqa: BLE001 - the user's code can raise anything
+        return encode({"id": rid, "ok": False, "error": _error_text(exc)})
+    try:
+        return encode({"id": rid, "ok": True, "result": result}, "reply")
+    except WireError as exc:
+        return encode(
+            {"id": rid, "ok": False, "error": f"the engine cannot send its answer: {exc}"}
+        )
+    except Exception as exc:  # noqa: BLE001 - a user object that fails while it is read
+        return encode({"id": rid, "ok": False, "error": _error_text(exc)})
+
+
 def worker_main(conn: Any) -> None:
-    """The worker process: load Keras, say ready, then answer requests until told to stop."""
+    """The worker process: load Keras, say ready, then answer requests until told to stop.
+
+    Messages both ways are JSON bytes (``send_bytes``/``recv_bytes``), never pickles."""
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        conn.send({"status": "loading"})
+        conn.send_bytes(encode({"status": "loading"}))
         import keras  # noqa: F401  - the slow part, done once before saying ready
 
         service = Service()
     except (BrokenPipeError, EOFError, OSError):
         return  # the studio went away while TensorFlow loaded
     except Exception as exc:  # a broken install: say so instead of dying silently
-        conn.send({"status": "error", "message": f"cannot load Keras: {exc}"})
+        conn.send_bytes(encode({"status": "error", "message": f"cannot load Keras: {exc}"}))
         return
     try:
-        conn.send({"status": "ready"})
-    except (BrokenPipeError, OSError):
+        conn.send_bytes(encode({"status": "ready"}))
+    except OSError:
         return
     while True:
         try:
-            request = conn.recv()
+            data = conn.recv_bytes()
         except (EOFError, OSError):
             return
-        if request is None:
+        if data.strip() == b"null":
             return
-        rid, kind = request["id"], request["kind"]
         try:
-            reply = {"id": rid, "ok": True, "result": service.handle(kind, request["payload"])}
-        except Exception as exc:  # every failure is a reply, never a dead worker
-            # the user's code: its file and line say it all; anything else: the exception type
-            text = (
-                str(exc)
-                if type(exc).__name__ == "UserCodeError"
-                else f"{type(exc).__name__}: {exc}"
-            )
-            reply = {"id": rid, "ok": False, "error": text}
-        try:
-            conn.send(reply)
-        except (BrokenPipeError, OSError):
+            conn.send_bytes(answer(service, data))
+        except OSError:
             return

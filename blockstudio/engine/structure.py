@@ -17,6 +17,7 @@ from typing import Any
 
 import keras
 
+from blockstudio.engine.source_pieces import as_plain
 from blockstudio.engine.tracer import symbolic_inputs
 
 IDENTITY_OPS = ("ConvertToTensor",)
@@ -144,7 +145,7 @@ def _plain(config: dict[str, Any]) -> dict[str, Any]:
         return v is None or isinstance(v, bool | int | float | str)
 
     return {
-        k: list(v) if isinstance(v, tuple) else v
+        k: as_plain(v)  # a list the layer keeps is Keras's TrackedList: a plain list here
         for k, v in config.items()
         if not k.startswith("_") and k not in ("name", "trainable", "dtype") and plain(v)
     }

@@ -99,3 +99,97 @@ def test_a_hung_request_times_out_and_the_engine_goes_on(engine, unet):
     reply = got.reply(rid)
     assert not reply.ok and "longer than 0.5 s" in reply.error
     assert got.reply(client.submit("ping", {})).ok
+
+
+# -- the user's own classes, the way people write them ------------------------------------------
+ODD_CLASSES = ("FromShape", "Collections", "KeptShape", "OddOutputs")
+PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
+
+
+def strictly_plain(value, path="result"):
+    """Where ``value`` holds anything but dicts, lists, str, int, float, bool and None."""
+    if type(value) not in PLAIN_TYPES:
+        return [f"{path} is a {type(value).__name__}"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in strictly_plain(v, f"{path}[{k!r}]")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in strictly_plain(v, f"{path}[{i}]")]
+    return []
+
+
+def test_user_layers_that_keras_tracks_answer_with_plain_data(engine, tmp_path):
+    from tests.engine.odd_layers import write_odd_layers
+
+    client, got = engine
+    path = str(write_odd_layers(tmp_path))
+    asked = {}
+    for name in ODD_CLASSES:
+        layer = {"class_name": name, "path": path}
+        base = {"layer": layer, "input_shape": [None, 5]}
+        asked[name, "trace"] = client.submit("user_trace", {**base, "calls": 2})
+        asked[name, "check"] = client.submit("user_check", {**base, "scenario": "build"})
+    for (name, kind), rid in asked.items():
+        reply = got.reply(rid)
+        assert reply.ok, (name, kind, reply.error)
+        assert strictly_plain(reply.result) == [], (name, kind)
+        if kind == "trace":
+            trace = trace_from_dict(reply.result)
+            assert trace.error is None and len(trace.top_calls()) == 2, name
+        else:
+            assert reply.result["status"] in ("pass", "warning"), (name, reply.result)
+    kept = trace_from_dict(got.reply(asked["KeptShape", "trace"]).result)
+    add_build = next(e for e in kept.of_type("build") if e.cls == "Add")
+    assert [shape[-1] for shape in add_build.data["shapes"]["input_shape"]] == [5, 5]
+    widths = next(n for n in kept.structure["nodes"] if n.get("class") == "Widths")
+    assert widths["config"]["widths"] == [2, 3]
+    assert client.status == "ready"
+
+
+WINDOW_PROCESS = """
+import json, sys, threading
+from blockstudio.engine.client import EngineClient
+
+replies, done = [], threading.Event()
+def on_reply(reply):
+    replies.append(reply)
+    if len(replies) == len(ask):
+        done.set()
+
+client = EngineClient(on_reply)
+client.start()
+path = sys.argv[1]
+ask = []
+for name in %r:
+    base = {"layer": {"class_name": name, "path": path}, "input_shape": [None, 5]}
+    ask.append(client.submit("user_trace", base))
+    ask.append(client.submit("user_check", {**base, "scenario": "build"}))
+done.wait(240)
+client.shutdown()
+print(json.dumps({
+    "ok": [r.ok for r in replies],
+    "errors": [r.error for r in replies if not r.ok],
+    "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("keras", "tensorflow")),
+}))
+"""
+
+
+def test_the_window_process_never_imports_keras_or_tensorflow(tmp_path):
+    """A fresh process drives the engine as the window does: replies of the user's classes
+    arrive, and neither Keras nor TensorFlow was ever imported there to read them."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.engine.odd_layers import write_odd_layers
+
+    path = write_odd_layers(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", WINDOW_PROCESS % (ODD_CLASSES,), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["ok"] == [True] * 2 * len(ODD_CLASSES), seen["errors"]
+    assert seen["loaded"] == []
