@@ -10,6 +10,7 @@ This module imports no Keras: code generation is text work and must stay fast in
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
@@ -259,9 +260,10 @@ class _Generator(ForwardWriter):
         """The walk of call()'s shapes from the input shape to the outputs' (a block used as a
         node, or in a Sequential, is asked for its output shape by the layer around it)."""
         out = self.unpack(I2, shapes=True)
-        if any(self.plan.is_operator(n) and self.plan.needs_shape(n) for n in self.plan.order):
+        lines = walk.lines(I2)
+        if any(re.search(r"\bin_channels\b", line) for line in lines):  # an operator's if
             out.append(f"{I2}in_channels = {self.first_input(shapes=True)}[-1]")
-        out += walk.lines(I2)
+        out += lines
         names = [shape_var(self.plan.var[s]) for s in self.plan.output_srcs]
         refs = RefRenderer(attr=True)
         outs = self.doc.output_nodes

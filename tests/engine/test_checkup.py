@@ -128,3 +128,88 @@ def test_eager_build_makes_every_weight_a_call_makes(catalog, doc):
             return [(w.path.split("/", 1)[1], tuple(w.shape)) for w in layer.weights]
 
         assert rel(built) == rel(called), style
+
+
+CITIZEN = ["dtype_policy", "output_shape", "used_twice", "channels"]
+TEMPLATE_SHAPES = {
+    "unet-res-block": "(None, 8, 8, 4)",
+    "unet-basic-block": "(None, 8, 8, 4)",
+    "unet-up-block": "(None, 4, 4, 8), (None, 8, 8, 4)",
+    "unet-out-block": "(None, 8, 8, 4)",
+    "unet-level-block": "(None, 8, 8, 4)",
+    "dynunet": "(None, 16, 16, 1)",
+}
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATE_SHAPES))
+def test_every_template_passes_a_keras_reviewers_scenarios_in_every_style(catalog, template):
+    from blockstudio.core.library import BlockLibrary
+    from blockstudio.core.shapes import parse_input_shape
+    from blockstudio.core.templates import load_template
+
+    blocks = catalog.with_library(BlockLibrary())
+    doc = load_template(template, blocks)
+    doc.set_block_field("input_shape", parse_input_shape(TEMPLATE_SHAPES[template]))
+    results = run_checkup(doc, blocks, ("build", "init", "functional"), "eager", None, CITIZEN)
+    assert {(r.scenario, r.style): r.reason for r in results if r.status != "pass"} == {}
+    by = {(r.scenario, r.style): r.reason for r in results}
+    assert "sub-layers and the output follow mixed_bfloat16" in by["dtype_policy", "build"]
+    if template == "dynunet":  # it declares in_channels, as MONAI does: checked in every style
+        assert "in_channels=4 on 1 channels is refused" in by["channels", "functional"]
+
+
+POLICY_PITFALL = '''
+import keras
+
+
+class Forgetful(keras.layers.Layer):
+    """Makes its sub-layers without the block's dtype policy, as most hand-written layers do."""
+
+    def __init__(self, filters=8, in_channels=None, **kwargs):
+        super().__init__(**kwargs)
+        self.in_channels = in_channels
+        self.conv = keras.layers.Conv2D(filters, 3, padding="same")
+        self.norm = keras.layers.LayerNormalization(dtype=self.dtype_policy)
+        self.act = keras.layers.ReLU()
+
+    def call(self, x):
+        return self.act(self.norm(self.conv(x)))
+'''
+
+
+def test_a_user_layer_that_drops_the_policy_is_flagged_with_its_sub_layers(tmp_path):
+    from blockstudio.engine.user_layer import LayerSpec, check_layer
+
+    path = tmp_path / "mine.py"
+    path.write_text(POLICY_PITFALL)
+    results = check_layer(LayerSpec("Forgetful", str(path)), (None, 8, 8, 3), CITIZEN)
+    by = {r.scenario: r for r in results}
+    dtype = by["dtype_policy"]
+    assert dtype.status == "fail"
+    assert "2 of 3 sub-layers ignore dtype=mixed_bfloat16 (float32): conv" in dtype.reason
+    assert "act" in dtype.reason and "norm" not in dtype.reason.split(":")[1]
+    # no compute_output_shape: Keras's own NotImplementedError, in its words
+    shape = by["output_shape"]
+    assert shape.status == "fail" and "NotImplementedError" in shape.reason
+    assert "does not have a `compute_output_shape` method implemented" in shape.message
+    assert by["used_twice"].status == "pass"  # a class's instances are named by Keras
+    # in_channels taken but never checked: a block made for 6 channels runs on 3
+    channels = by["channels"]
+    assert channels.status == "fail"
+    assert "in_channels=6 on 3 channels: no error" in channels.reason
+
+
+def test_a_functional_block_with_fixed_layer_names_cannot_be_used_twice():
+    from blockstudio.engine.checkup import Subject, check_subject
+
+    def block(inputs):
+        return keras.layers.Dense(4, name="dense")(inputs)
+
+    def model():
+        inputs = keras.Input((3,))
+        return keras.Model(inputs, block(inputs))
+
+    subject = Subject(lambda **kw: model(), (None, 3), "functional", "eager", apply=block)
+    result = check_subject(subject, "used_twice")
+    assert result.status == "fail"
+    assert 'two in one model: The name "dense" is used 2 times in the model' in result.reason
