@@ -231,6 +231,9 @@ def train(s: Subject, rec: Recorder) -> Result:
     history = model.fit(s.x, target, batch_size=len(s.x), epochs=1, verbose=0)
     after = [np.array(w) for w in model.trainable_weights]
     paths = [w.path for w in model.trainable_weights]
+    if len(after) != len(before):  # made inside fit(): the optimizer never saw them built
+        reason = f"fit() made {len(after) - len(before)} weights the built model did not have"
+        return "fail", f"{reason} ({len(before)} before the step)", "", len(after)
     # with plain SGD a weight changes exactly when its gradient is non-zero
     stuck = [p for p, a, b in zip(paths, before, after, strict=True) if np.array_equal(a, b)]
     broken = [p for p, b in zip(paths, after, strict=True) if not np.all(np.isfinite(b))]

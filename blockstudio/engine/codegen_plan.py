@@ -159,9 +159,12 @@ def _name_variables(plan: Plan, input_ids: list[str]) -> None:
             chain_of[node.id] = len(chains)
             chains.append([node])
             plan.chain_head.add(node.id)
-    taken = _taken(plan.doc) - {"x"}
     # the chain that reaches the Output is the main path, ``x`` (the first one if none does)
     main = next((i for i, ch in enumerate(chains) if ch[-1].id == plan.output_src), 0)
+    chains, main = _split_unnamed(chains, main)
+    chain_of = {n.id: i for i, chain in enumerate(chains) for n in chain}
+    plan.chain_head |= {chain[0].id for chain in chains}
+    taken = _taken(plan.doc) - {"x"}
     names: list[str] = []
     for i, chain in enumerate(chains):
         base = "x" if i == main else _chain_name(chain)
@@ -176,6 +179,34 @@ def _name_variables(plan: Plan, input_ids: list[str]) -> None:
             plan.var[nid] = plan.doc.nodes[nid].name
     for node in plan.order:
         plan.var[node.id] = names[chain_of[node.id]]
+
+
+def _split_unnamed(chains: list[list[Node]], main: int) -> tuple[list[list[Node]], int]:
+    """A side chain whose nodes share no name prefix would be named after one of them and hold
+    the others' outputs (``upsamples_0_out = self.bottleneck(...)``): each unconditional node
+    of it starts a variable of its own. Conditional nodes stay: absent, they pass the value on.
+    """
+    out: list[list[Node]] = []
+    new_main = 0
+    for i, chain in enumerate(chains):
+        if i == main:
+            new_main = len(out)
+        if i == main or len(chain) == 1 or _prefix(chain):
+            out.append(chain)
+            continue
+        out.append([chain[0]])
+        for node in chain[1:]:
+            if node.condition is None:
+                out.append([node])
+            else:
+                out[-1].append(node)
+    return out, new_main
+
+
+def _prefix(chain: list[Node]) -> str:
+    """The name prefix the nodes of a chain share (``res`` for res_conv, res_norm), or ""."""
+    prefix = os.path.commonprefix([n.name for n in chain]).rstrip("_0123456789")
+    return prefix if len(prefix) >= 2 and prefix.isidentifier() else ""
 
 
 def layer_lists(plan: Plan, created: list[Node]) -> dict[str, tuple[str, int]]:
@@ -221,8 +252,8 @@ def _chain_name(chain: list[Node]) -> str:
     """What the chain's tensor holds: the common prefix of its nodes (``res`` for res_conv,
     res_norm), else the output of its one node (``b_conv_out``): never the node's own name,
     which in functional code is the layer."""
-    prefix = os.path.commonprefix([n.name for n in chain]).rstrip("_0123456789")
-    if len(chain) > 1 and len(prefix) >= 2 and prefix.isidentifier():
+    prefix = _prefix(chain)
+    if len(chain) > 1 and prefix:
         return prefix
     return f"{chain[-1].name}_out"
 
