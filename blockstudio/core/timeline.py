@@ -5,6 +5,7 @@ Pure data so it is tested without Qt and laid out once per trace, whatever its s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from blockstudio.core.trace import Trace, TraceEvent
@@ -68,13 +69,44 @@ def _lanes(trace: Trace) -> tuple[list[Lane], dict[str, int]]:
     return order, {lane.layer: i for i, lane in enumerate(order)}
 
 
+def shared_lanes(*traces: Trace) -> list[Lane]:
+    """One lane order for several runs (compared side by side): the first run's lanes, then
+    each layer only a later run has, right after the lane before it in that run."""
+    order: list[Lane] = []
+    for trace in traces:
+        at = {lane.layer: i for i, lane in enumerate(order)}
+        after = -1
+        for lane in _lanes(trace)[0]:
+            if lane.layer not in at:
+                order.insert(after + 1, Lane(lane.layer, lane.depth))
+                at = {ln.layer: i for i, ln in enumerate(order)}
+            after = at[lane.layer]
+    return order
+
+
+def _ordered(lanes: list[Lane], order: list[Lane]) -> tuple[list[Lane], dict[str, int]]:
+    """``lanes`` in ``order``, with an empty lane for a layer this run lacks (so the same
+    layer is on the same row beside another run); a layer ``order`` lacks goes last."""
+    own = {lane.layer: lane for lane in lanes}
+    out = [own.get(lane.layer, lane) for lane in order]
+    named = {lane.layer for lane in order}
+    out += [lane for lane in lanes if lane.layer not in named]
+    return out, {lane.layer: i for i, lane in enumerate(out)}
+
+
 def layout_trace(
-    trace: Trace, order_mode: bool = False, folded: set[str] | frozenset[str] = frozenset()
+    trace: Trace,
+    order_mode: bool = False,
+    folded: set[str] | frozenset[str] = frozenset(),
+    lane_order: list[Lane] | None = None,
 ) -> TimelineLayout:
     """Place the events; in order mode each event gets one equal step (spans cover their
     nested events), since many builds take microseconds. The layers inside a ``folded`` block
-    are drawn on the block's own lane."""
+    are drawn on the block's own lane. ``lane_order`` (see :func:`shared_lanes`) puts the
+    lanes in that order, empty where this run lacks a layer."""
     lanes, index = _lanes(trace)
+    if lane_order:
+        lanes, index = _ordered(lanes, lane_order)
     blocks = nested_blocks(trace)
     if blocks:
         lanes, index = _fold(lanes, blocks, set(folded) & blocks)
@@ -101,6 +133,20 @@ def layout_trace(
     end = max((x + w for x, w in zip(out.x, out.width, strict=True)), default=0.0)
     out.cumulative.append((end, total))
     return out
+
+
+def step_points(cumulative: list[tuple[float, int]]) -> tuple[list[float], list[int]]:
+    """The parameter count as a step function: it jumps at each weight and stays flat between
+    weights (each point after the first is doubled: once at the old count, once at the new)."""
+    xs: list[float] = []
+    ys: list[int] = []
+    for x, y in cumulative:
+        if ys:
+            xs.append(x)
+            ys.append(ys[-1])
+        xs.append(x)
+        ys.append(y)
+    return xs, ys
 
 
 def _fold(
@@ -134,50 +180,63 @@ def _last_descendant(trace: Trace) -> dict[int, int]:
     return last
 
 
-def build_states(trace: Trace, upto: int) -> tuple[dict[str, str], dict[str, int]]:
+def build_states(
+    trace: Trace, upto: int, node_of: Callable[[TraceEvent], str | None] | None = None
+) -> tuple[dict[str, str], dict[str, int]]:
     """For replay: each node's state after the first ``upto`` events ("building" / "built")
-    and how many weights it has so far, by node id (events of the block itself are left out)."""
+    and how many weights it has so far, by node id (events of the block itself are left out).
+    ``node_of`` says which node an event belongs to (default: its ``node``)."""
+    node_of = node_of or (lambda e: e.node)
     state: dict[str, str] = {}
     weights: dict[str, int] = {}
     open_builds: list[TraceEvent] = []
     for e in trace.events[:upto]:
         while open_builds and e.ts >= open_builds[-1].end:
-            done = open_builds.pop()
-            if done.node:
-                state[done.node] = "built"
+            done = node_of(open_builds.pop())
+            if done:
+                state[done] = "built"
+        node = node_of(e)
         if e.type == "build":
-            if e.node:
-                state[e.node] = "building"
+            if node:
+                state[node] = "building"
             open_builds.append(e)
-        elif e.type == "weight" and e.node:
-            weights[e.node] = weights.get(e.node, 0) + 1
+        elif e.type == "weight" and node:
+            weights[node] = weights.get(node, 0) + 1
     return state, weights
 
 
 def compare_runs(a: Trace, b: Trace) -> list[str]:
     """Plain-language differences between two runs of (versions of) a block."""
     lines: list[str] = []
+    where = {"__init__": "__init__", "build": "build()", "call": "call()"}
 
     def born(trace: Trace) -> dict[str, str]:
-        return {e.layer: e.data.get("created_in", "") for e in trace.of_type("construct")}
+        return {
+            e.layer: where.get(e.data.get("created_in", ""), "at top level")
+            for e in trace.of_type("construct")
+        }
+
+    def made(place: str) -> str:
+        return place if place == "at top level" else f"in {place}"
 
     ba, bb = born(a), born(b)
     for layer in sorted(set(ba) | set(bb)):
         if layer not in bb:
-            lines.append(f"{layer} exists only in {a.label} (created in {ba[layer]})")
+            lines.append(f"{layer} exists only with {a.label} (made {made(ba[layer])})")
         elif layer not in ba:
-            lines.append(f"{layer} exists only in {b.label} (created in {bb[layer]})")
+            lines.append(f"{layer} exists only with {b.label} (made {made(bb[layer])})")
         elif ba[layer] != bb[layer]:
             lines.append(
-                f"{layer}: created in {ba[layer]} in {a.label}, in {bb[layer]} in {b.label}"
+                f"{layer} is made {made(ba[layer])} with {a.label}, "
+                f"{made(bb[layer])} with {b.label}"
             )
     wa = {w.path.split("/", 1)[-1]: w for w in a.weights}
     wb = {w.path.split("/", 1)[-1]: w for w in b.weights}
     for path in sorted(set(wa) ^ set(wb)):
         side = a.label if path in wa else b.label
-        lines.append(f"weight {path} only in {side}")
+        lines.append(f"weight {path} exists only with {side}")
     lines.append(
-        f"weights: {len(a.weights)} vs {len(b.weights)}; parameters: "
-        f"{a.total_params:,} vs {b.total_params:,}"
+        f"weights: {len(a.weights)} with {a.label}, {len(b.weights)} with {b.label}; "
+        f"parameters: {a.total_params:,} vs {b.total_params:,}"
     )
     return lines

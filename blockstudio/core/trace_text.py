@@ -22,6 +22,14 @@ def duration_text(us: float | None) -> str:
     return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs"
 
 
+def call_note(e: TraceEvent) -> str:
+    """What a call did about builds; a call Keras refused is "failed", whatever it built."""
+    built = e.data.get("built", 0)
+    if e.data.get("failed"):
+        return f"failed after building {built} layer(s)" if built else "failed"
+    return f"built {built} layer(s)" if built else "no build: already built"
+
+
 def event_line(e: TraceEvent) -> str:
     """One line describing ``e`` (also used for tooltips in the studio)."""
     d = e.data
@@ -42,13 +50,11 @@ def event_line(e: TraceEvent) -> str:
             f"{d.get('initializer')} {train}  {d.get('params', 0):,} params"
         )
     if e.type == "call":
-        out = shape_text(d.get("output_shape")) if "output_shape" in d else "failed"
+        out = shape_text(d.get("output_shape")) if "output_shape" in d else "no output"
         sym = " symbolic" if d.get("symbolic") else ""
-        built = d.get("built", 0)
-        note = f"built {built} layer(s)" if built else "no build: already built"
         return (
             f"call #{d.get('index')} {e.layer}{sym} {shape_text(d.get('input_shape'))} → "
-            f"{out}  {duration_text(e.dur)}  {note}"
+            f"{out}  {duration_text(e.dur)}  {call_note(e)}"
         )
     if e.type == "error":
         return f"ERROR in {e.layer} ({d.get('phase')}): {d.get('exception')}: {d.get('message')}"

@@ -145,7 +145,10 @@ def layer_classes(module: types.ModuleType) -> list[LayerClass]:
             line = inspect.getsourcelines(obj)[1]
         except (OSError, TypeError):
             line = 0
-        found.append(LayerClass(name, line, inspect.getdoc(obj) or "", init_params(obj)))
+        # the class's own docstring: inspect.getdoc would give Keras's Layer docstring instead
+        doc = obj.__dict__.get("__doc__")
+        doc = inspect.cleandoc(doc) if isinstance(doc, str) else ""
+        found.append(LayerClass(name, line, doc, init_params(obj)))
     return sorted(found, key=lambda c: c.line)
 
 

@@ -59,7 +59,14 @@ class RunUI(QObject):
             "F6",
             "One more call with the same shape: nothing is built",
         )
-        self.shape_action = act(run_menu, "Call with &Shape…", self.call_with_shape, "F7")
+        self.shape_action = act(
+            run_menu,
+            "Call with &Shape…",
+            self.call_with_shape,
+            "F7",
+            "One more call with another shape: a built layer keeps its weights, so Keras may "
+            "refuse it",
+        )
         self.cancel_action = act(run_menu, "&Cancel Run", self.controller.cancel, "Ctrl+.")
         self.reset_action = act(run_menu, "Rese&t", self.reset)
         act(
@@ -151,7 +158,9 @@ class RunUI(QObject):
         except ShapeError as exc:
             self.w.statusBar().showMessage(f"Call with shape: {exc}", 8000)
             return False
-        self.controller.run(calls=2, call_shape=shape)
+        # one more call on the run on show (F5 then F7: three calls, the last with this shape);
+        # the engine makes the calls with the input shape first, then the shaped one
+        self.controller.run(calls=self.controller.calls, call_shape=shape)
         return True
 
     def reset(self) -> None:
@@ -213,8 +222,8 @@ class RunUI(QObject):
     def compare_styles(self) -> None:
         doc = document_to_json(self.w.model.doc)
         self.controller.compare(
-            {"style": "build", "doc_json": doc, "label": "compare: build style"},
-            {"style": "init", "doc_json": doc, "label": "compare: init style"},
+            {"style": "build", "doc_json": doc, "label": "build style"},
+            {"style": "init", "doc_json": doc, "label": "init style"},
         )
 
     def compare_weights(self) -> None:
@@ -226,9 +235,9 @@ class RunUI(QObject):
                 "style": style,
                 "doc_json": doc,
                 "weights": "eager",
-                "label": "compare: eager weights",
+                "label": "eager weights",
             },
-            {"style": style, "doc_json": doc, "weights": "lazy", "label": "compare: lazy weights"},
+            {"style": style, "doc_json": doc, "weights": "lazy", "label": "lazy weights"},
         )
 
     def compare_channels(self) -> None:
@@ -243,12 +252,12 @@ class RunUI(QObject):
             {
                 "style": "build",
                 "doc_json": document_to_json(equal),
-                "label": f"compare: in_channels {out} = out_channels",
+                "label": f"in_channels {out} = out_channels",
             },
             {
                 "style": "build",
                 "doc_json": document_to_json(different),
-                "label": f"compare: in_channels {other} ≠ out_channels {out}",
+                "label": f"in_channels {other} ≠ out_channels {out}",
             },
         )
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -27,7 +28,7 @@ from blockstudio.core.runs import (
     ShownChanged,
     SubjectChanged,
 )
-from blockstudio.core.timeline import compare_runs
+from blockstudio.core.timeline import compare_runs, shared_lanes
 from blockstudio.core.trace import Trace, trace_to_chrome, trace_to_json
 from blockstudio.ui.structure_view import StructureView
 from blockstudio.ui.timeline_view import TimelineView
@@ -222,15 +223,24 @@ class RunPanel(QWidget):
 
 
 class CompareView(QWidget):
-    """Two runs side by side on linked axes, with their differences spelled out."""
+    """Two runs side by side on linked axes, each layer on the same row in both, with their
+    differences spelled out. Esc or Ctrl+W closes it."""
 
     def __init__(self, a: Trace, b: Trace, parent=None) -> None:
         super().__init__(parent, Qt.Window)
         self.setWindowTitle(f"Compare: {a.label} vs {b.label}")
         self.left, self.right = TimelineView(), TimelineView()
-        self.left.set_trace(a)
-        self.right.set_trace(b)
+        lanes = shared_lanes(a, b)
+        for view, trace in ((self.left, a), (self.right, b)):
+            view.lane_order = lanes
+            view.set_trace(trace)
         self.right.plot.setXLink(self.left.plot)
+        # scrolling one scrolls the other's lanes (pyqtgraph's setYLink squeezes inverted
+        # views: it maps ranges through their screen geometry)
+        for one, other in ((self.left, self.right), (self.right, self.left)):
+            one.plot.getViewBox().sigYRangeChanged.connect(
+                lambda _box, rng, other=other: self._follow(other, rng)
+            )
         self.summary = QPlainTextEdit("\n".join(compare_runs(a, b)), readOnly=True)
         self.summary.setMaximumHeight(140)
         titles = QHBoxLayout()
@@ -243,4 +253,12 @@ class CompareView(QWidget):
         layout.addLayout(titles)
         layout.addLayout(pair, 1)
         layout.addWidget(self.summary)
+        for keys in ("Esc", "Ctrl+W"):
+            QShortcut(QKeySequence(keys), self, self.close)
         self.resize(1300, 700)
+
+    @staticmethod
+    def _follow(view: TimelineView, rng) -> None:
+        box = view.plot.getViewBox()
+        if [round(v, 6) for v in box.viewRange()[1]] != [round(v, 6) for v in rng]:
+            box.setYRange(*rng, padding=0)

@@ -9,11 +9,18 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from blockstudio.core.timeline import TimelineLayout, layout_trace, nested_blocks
+from blockstudio.core.timeline import (
+    Lane,
+    TimelineLayout,
+    layout_trace,
+    nested_blocks,
+    step_points,
+)
 from blockstudio.core.trace import Trace
-from blockstudio.core.trace_text import event_line
+from blockstudio.core.trace_text import call_note, event_line
 
 SPAN_STYLE = {"call": ("#3d7dd8", 0.8), "build": ("#f2a93b", 0.55), "construct": ("#5f6368", 0.3)}
 MARK_STYLE = {
@@ -23,6 +30,7 @@ MARK_STYLE = {
     "construct_other": ("t", "#9aa0a6", 9),
     "error": ("x", "#f28b82", 14),
 }
+NOTE_COLOR = {"failed": "#ffd7d3", "no build": "#e8f0fe", "built": "#e8f0fe"}
 
 
 class TimelineView(QWidget):
@@ -79,18 +87,27 @@ class TimelineView(QWidget):
         self.trace: Trace | None = None
         self.layout_: TimelineLayout | None = None
         self.items: dict[str, pg.GraphicsObject] = {}
+        # lanes shared with another run beside it (core.timeline.shared_lanes): each layer on
+        # the same row in both, an empty row where this run lacks one
+        self.lane_order: list[Lane] | None = None
+        # what each call of the block did, written on its span: (event index, text, item)
+        self.notes: list[tuple[int, str, pg.TextItem]] = []
+        self._note_room: list[float | None] = []  # where the next call starts (None: last)
         self._lane_x: dict[int, tuple[list[float], list[int]]] = {}
         self.order_box.toggled.connect(lambda _: self.set_trace(self.trace))
         self.fold_box.clicked.connect(self._fold_all)
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._click)
+        self.plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._fit_notes())
         self.plot.setLabel("bottom", "time", units="ms")
 
     # -- drawing ----------------------------------------------------------------------------
     def set_trace(self, trace: Trace | None) -> None:
         for item in self.items.values():
             self.plot.removeItem(item)
-        self.items = {}
+        for _i, _text, item in self.notes:
+            self.plot.removeItem(item)
+        self.items, self.notes = {}, []
         self.params_plot.clear()
         self.trace = trace
         if trace is None or not trace.events:
@@ -103,7 +120,7 @@ class TimelineView(QWidget):
             self._blocks, self.folded = blocks, set(blocks)
         self.fold_box.setVisible(bool(blocks))
         self.fold_box.setChecked(bool(blocks) and self.folded == blocks)
-        lay = self.layout_ = layout_trace(trace, order, self.folded)
+        lay = self.layout_ = layout_trace(trace, order, self.folded, self.lane_order)
         self.plot.setLabel("bottom", "event" if order else "time", units=None if order else "ms")
         x, w, lane = np.array(lay.x), np.array(lay.width), np.array(lay.lane, dtype=float)
         types = np.array([e.type for e in trace.events])
@@ -158,11 +175,13 @@ class TimelineView(QWidget):
             if i % every == 0
         ]
         self.plot.getAxis("left").setTicks([ticks, []])
-        cx = [p[0] for p in lay.cumulative]
-        cy = [p[1] for p in lay.cumulative]
-        self.params_plot.plot(cx, cy, stepMode=None, pen=pg.mkPen("#34b36b", width=2))
+        # the count jumps at each weight and stays flat between them
+        cx, cy = step_points(lay.cumulative)
+        self.params_plot.plot(cx, cy, pen=pg.mkPen("#34b36b", width=2))
+        self._add_notes()
         self._fit_lanes()
-        self.plot.setXRange(0, max(cx[-1], 1e-3), padding=0.02)
+        # room on the right for the last call's note ("failed" on a call Keras refused)
+        self.plot.setXRange(0, max(cx[-1], 1e-3) * 1.1, padding=0.02)
         self._lane_x = {}
         for i, ln in enumerate(lay.lane):
             xs, ids = self._lane_x.setdefault(ln, ([], []))
@@ -173,6 +192,42 @@ class TimelineView(QWidget):
             f"{len(trace.events)} events · {calls} call(s) · "
             f"{len(trace.weights)} weights · {trace.total_params:,} params"
         )
+
+    def _add_notes(self) -> None:
+        """Say on each call of the block what it built ("no build: already built", "failed"):
+        the answer to "is build() called on every call?" should not need a hover."""
+        lay = self.layout_
+        for i, e in enumerate(self.trace.events):
+            if e.type != "call" or not e.data.get("top"):
+                continue
+            text = call_note(e)
+            color = next(c for key, c in NOTE_COLOR.items() if text.startswith(key))
+            item = pg.TextItem("", color=color, anchor=(0, 0.5), fill=pg.mkBrush(0, 0, 0, 90))
+            item.setPos(lay.x[i], lay.lane[i])
+            self.plot.addItem(item, ignoreBounds=True)
+            self.notes.append((i, text, item))
+        # a note may run past a short span up to the next call (the lane is empty there)
+        starts = [lay.x[i] for i, _text, _item in self.notes]
+        self._note_room = [*starts[1:], None]
+        self._fit_notes()
+
+    def _fit_notes(self) -> None:
+        """Each note as long as there is room on screen before the next call: the whole note,
+        its first words, or nothing (never text running over the next call)."""
+        if not self.notes or self.layout_ is None:
+            return
+        view = self.plot.getViewBox()
+        (x0, x1), width_px = view.viewRange()[0], view.width()
+        per_unit = width_px / (x1 - x0) if x1 > x0 and width_px > 0 else 0.0
+        metrics = QFontMetrics(self.notes[0][2].textItem.font())
+        for (i, text, item), until in zip(self.notes, self._note_room, strict=True):
+            x = self.layout_.x[i]
+            end = max(x + self.layout_.width[i], until if until is not None else x1)
+            room = (min(end, x1) - x) * per_unit - 8  # the text item's own margins
+            fits = next((t for t in _shorter(text) if metrics.horizontalAdvance(t) <= room), "")
+            if item.toPlainText() != fits:
+                item.setText(fits)
+            item.setVisible(bool(fits))
 
     def _fit_lanes(self) -> None:
         """Show as many lanes as are readable (about 16 px each) from the top; drag the plot
@@ -186,6 +241,7 @@ class TimelineView(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_lanes()
+        self._fit_notes()
 
     def event_at(self, x: float, y: float) -> int | None:
         """The event under (x, lane y): a marker near x, else the innermost span covering x."""
@@ -198,6 +254,8 @@ class TimelineView(QWidget):
         lay = self.layout_
         view_w = self.plot.getViewBox().viewRange()[0]
         tolerance = (view_w[1] - view_w[0]) / 150
+        # a span's first pixel is on it, wherever the pixel grid cuts its start
+        pixel = 2 * (view_w[1] - view_w[0]) / max(1.0, self.plot.getViewBox().width())
         best, best_dist = None, None
         hi = bisect.bisect_right(xs, x + tolerance)
         for j in range(hi - 1, -1, -1):
@@ -207,7 +265,7 @@ class TimelineView(QWidget):
                 dist = abs(start - x)
                 if dist <= tolerance and (best_dist is None or dist < best_dist):
                     best, best_dist = i, dist
-            elif start <= x <= start + width and best is None:
+            elif start - pixel <= x <= start + width and best is None:
                 best, best_dist = i, tolerance
             if start + max(width, 0) < x - 10 * tolerance and j < hi - 50:
                 break
@@ -275,6 +333,15 @@ class TimelineView(QWidget):
             return
         self.playhead.setPos(self.layout_.x[min(event_index, len(self.layout_.x) - 1)])
         self.playhead.setVisible(True)
+
+
+def _shorter(note: str) -> list[str]:
+    """A call's note, then shorter forms of it: "no build: already built", "no build"."""
+    out = [note]
+    for cut in (":", " after"):
+        if cut in note:
+            out.append(note.split(cut)[0])
+    return out
 
 
 def _fold_mark(lane) -> str:

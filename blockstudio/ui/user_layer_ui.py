@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
-    QWidget,
 )
 
 from blockstudio.core.params import parse_literal
@@ -42,49 +41,56 @@ class LayerDialog(QDialog):
         self.pick = QComboBox()
         for c in classes:
             self.pick.addItem(c["name"], c)
-        self.doc = QLabel(wordWrap=True)
+        self.doc = QLabel(wordWrap=True)  # the class's own docstring, or where it is
         self.doc.setStyleSheet("color: #9aa0a6;")
-        self.form = QFormLayout()
-        self.fields: dict[str, QLineEdit] = {}
         self.shape = QLineEdit(format_shape(shape))
         self.shape.setToolTip("The input shape, batch first: (None, 32, 32, 3) or 32x32x3")
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Run")
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
-        top = QFormLayout()
-        top.addRow("Class", self.pick)
+        # one form, so every label lines up: class, its doc, its arguments, the input shape
+        self.form = QFormLayout()
+        self.form.addRow("Class", self.pick)
+        self.form.addRow(self.doc)
+        self.form.addRow("Input shape", self.shape)
+        self.fields: dict[str, QLineEdit] = {}
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.doc)
-        self.args_box = QWidget()
-        self.args_box.setLayout(self.form)
-        layout.addWidget(self.args_box)
-        shape_row = QFormLayout()
-        shape_row.addRow("Input shape", self.shape)
-        layout.addLayout(shape_row)
+        layout.addLayout(self.form)
         layout.addWidget(self.error)
+        layout.addStretch(1)  # a taller dialog grows below the fields, not between them
         layout.addWidget(buttons)
         self.pick.currentIndexChanged.connect(self._show_class)
         self._show_class()
-        self.resize(520, 360)
+        self.resize(520, self.sizeHint().height())
 
     def _show_class(self) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
+        while self.form.rowCount() > 3:  # the rows between the doc and the input shape
+            self.form.removeRow(2)
         self.fields = {}
         c = self.pick.currentData()
-        self.doc.setText(c["doc"].split("\n\n")[0] if c["doc"] else f"line {c['line']}")
+        doc = c["doc"].split("\n\n")[0] if c["doc"] else "no docstring"
+        self.doc.setText(f"{doc}  (line {c['line']})" if c["line"] else doc)
+        row = 2
         if not c["params"]:
-            self.form.addRow(QLabel("(no constructor arguments)"))
+            self.form.insertRow(row, "", QLabel("(no constructor arguments)"))
         for p in c["params"]:
             line = QLineEdit(p["default"] if p["default"] is not None else "")
             line.setPlaceholderText("required" if p["default"] is None else "")
             self.fields[p["name"]] = line
-            self.form.addRow(p["name"] + ("" if p["default"] is not None else " *"), line)
-        self.error.setText("")
+            self.form.insertRow(row, p["name"] + ("" if p["default"] is not None else " *"), line)
+            row += 1
+        self._say("")
+        # no empty band after a shorter class: fit once the new rows are shown (Qt shows a
+        # widget added to a visible dialog from the event loop)
+        QTimer.singleShot(0, self, self._fit_height)
+
+    def _fit_height(self) -> None:
+        self.layout().activate()
+        self.resize(self.width(), self.sizeHint().height())
 
     def values(self) -> tuple[str, tuple, tuple]:
         """(class name, constructor arguments, input shape), or ValueError saying what is wrong."""
@@ -109,9 +115,13 @@ class LayerDialog(QDialog):
         try:
             self.result_value = self.values()
         except ValueError as exc:
-            self.error.setText(str(exc))
+            self._say(str(exc))
             return
         self.accept()
+
+    def _say(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
 
 
 class PasteDialog(QDialog):

@@ -47,7 +47,7 @@ def test_compare_channels_shows_res_conv_only_when_they_differ(make_window, qtbo
     qtbot.waitUntil(lambda: len(window.runs.pairs) == 1, timeout=90000)
     view = window.run_ui.compare_windows[-1]
     assert (
-        "res_conv exists only in compare: in_channels 32 ≠ out_channels 64 (created in build)"
+        "res_conv exists only with in_channels 32 ≠ out_channels 64 (made in build())"
         in view.summary.toPlainText()
     )
     view.close()
@@ -60,7 +60,7 @@ def test_compare_styles_shows_where_each_sub_layer_is_made(make_window, qtbot):
     qtbot.waitUntil(lambda: len(window.runs.pairs) == 1, timeout=90000)
     view = window.run_ui.compare_windows[-1]
     assert (
-        "res_conv: created in build in compare: build style, in __init__ in compare: init"
+        "res_conv is made in build() with build style, in __init__ with init style"
         in view.summary.toPlainText()
     )
     view.close()
