@@ -1,4 +1,4 @@
-"""The checkup's eleven scenarios as one plain Keras script: no tracer, no Block Studio.
+"""The checkup's fifteen scenarios as one plain Keras script: no tracer, no Block Studio.
 
 bench_checkup.py runs this in a fresh process beside `blockstudio check` to measure what the
 checkup's harness (fresh sessions, tracing, warning capture) costs. Usage:
@@ -44,8 +44,8 @@ def check(path: str, name: str, shape_text: str, init_style: bool) -> None:
     shape = ast.literal_eval(shape_text)
     kwargs = {"in_channels": shape[-1]} if init_style else {}
 
-    def make():
-        return getattr(module, name)(**kwargs)
+    def make(**more):
+        return getattr(module, name)(**{**kwargs, **more})
 
     x = np.random.default_rng(0).normal(size=(2, *shape[1:])).astype("float32")
     tmp = Path(tempfile.mkdtemp())
@@ -124,6 +124,33 @@ def check(path: str, name: str, shape_text: str, init_style: bool) -> None:
     eager = m(x)
     m.compile(jit_compile=True)
     np.testing.assert_allclose(m.predict(x, verbose=0), eager, atol=1e-4)
+    # 12 dtype policy
+    keras.backend.clear_session()
+    b = make(dtype="mixed_bfloat16")
+    assert b(x).dtype == "bfloat16"
+    assert {s.dtype_policy.name for s in b._flatten_layers(include_self=False)} == {
+        "mixed_bfloat16"
+    }
+    # 13 compute_output_shape
+    keras.backend.clear_session()
+    b = make()
+    said = b.compute_output_shape((None, *shape[1:]))
+    assert tuple(said)[1:] == tuple(b(x).shape)[1:]
+    # 14 used twice
+    keras.backend.clear_session()
+    inp = keras.Input(shape[1:])
+    keras.Model(inp, [make()(inp), make()(inp)])
+    b = make()
+    one, two = keras.Input(shape[1:]), keras.Input(shape[1:])
+    m = keras.Model([one, two], [b(one), b(two)])
+    m.predict([x, x], verbose=0)
+    # 15 declared channels
+    if init_style:
+        keras.backend.clear_session()
+        try:
+            make(in_channels=shape[-1] + 3)(x)
+        except ValueError:
+            pass
 
 
 if __name__ == "__main__":
