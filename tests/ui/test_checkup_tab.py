@@ -23,9 +23,11 @@ def test_check_style_fills_the_matrix_and_a_click_shows_the_trace(make_window, q
     assert panel.table.item(0, 0).text() == "queued…"
     qtbot.waitUntil(lambda: not panel._pending, timeout=180000)
     statuses = [panel.table.item(r, 0).data(Qt.UserRole) for r in range(len(SCENARIOS))]
-    assert statuses.count("pass") == 9  # build style: the .keras file loads without a warning
+    # lazy build style: build() and a symbolic call leave no weights (Keras asks the block's
+    # compute_output_shape instead of running call()), so summary, weights, .keras and fit fail
+    assert statuses.count("pass") == 9
     assert statuses[1] == "warning" and statuses[7] == "fail"
-    assert "9 passed, 1 warned, 1 failed" in panel.summary.text()
+    assert "9 passed, 2 warned, 4 failed" in panel.summary.text()
     assert not panel.progress.isVisible()
 
     # click "set/load weights": Keras's message below, the scenario's trace on the timeline
