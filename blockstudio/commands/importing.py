@@ -12,8 +12,8 @@ from blockstudio.commands.user import UserTimeout, run_user, user_target
 
 def cmd_import(args: argparse.Namespace) -> int:
     from blockstudio.core.catalog import load_catalog
-    from blockstudio.core.import_structure import ImportError_, document_from_trace
     from blockstudio.core.project import save_document
+    from blockstudio.engine.import_verify import import_verdict
     from blockstudio.engine.user_layer import trace_layer
 
     args.template, args.set = None, []
@@ -34,11 +34,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         where = f"{e['where']}: " if e.get("where") else ""
         print(f"blockstudio import: {where}{e['exception']}: {e['message']}", file=sys.stderr)
         return EXIT_FAILED
-    try:
-        doc = document_from_trace(trace, load_catalog())
-    except ImportError_ as exc:
-        print(f"blockstudio import: {layer.label}: {exc}", file=sys.stderr)
+    # honest: written only when the block validates, exports in every style and rebuilds to
+    # the original's weights; else every reason, and nothing written
+    doc, reasons = import_verdict(trace, load_catalog())
+    if reasons:
+        print(
+            f"blockstudio import: {layer.label}: not imported, {len(reasons)} reason(s); "
+            f"nothing written to {out}",
+            file=sys.stderr,
+        )
+        for reason in reasons:
+            print(f"  {reason}", file=sys.stderr)
         return EXIT_FAILED
     save_document(doc, out)
-    print(f"{layer.label}: {len(doc.layer_nodes())} layer call(s) → {out}")
+    weights = len(trace.weights)
+    print(
+        f"{layer.label}: {len(doc.layer_nodes())} node(s), {weights} weight(s), "
+        f"{trace.total_params} parameters, rebuilt the same in every style → {out}"
+    )
     return EXIT_OK

@@ -174,6 +174,11 @@ def _params(src: dict[str, Any], catalog: Catalog) -> list[BlockParam]:
         doc = p["doc"]
         if doc == f"{type_}{' or None' if optional else ''}.":
             doc = ""  # what the code says of an argument without a description
+        if p.get("required"):  # the source gives no default: the run's value is the example
+            doc = (f"{doc} " if doc else "") + (
+                f"Required in the source (no default); {value_from_json(p['default'])!r} is "
+                "the example's value."
+            )
         when_none = src["when_none"].get(p["name"])
         choices = src.get("choices", {}).get(p["name"])
         if choices is not None:

@@ -53,13 +53,18 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
         why = (structure or {}).get("problem") or "the run recorded no structure"
         raise ImportError_([why])
     structure = _generic(structure)
+    lost = lost_weights(trace)
     src = structure.get("source") or {"problem": "no source was read"}
     why = src.get("problem", "")
     if not why:
         try:
-            return document_from_source(src, replace(trace, structure=structure), catalog), ""
+            doc = document_from_source(src, replace(trace, structure=structure), catalog)
         except SourceMismatch as exc:
             why = str(exc)
+        else:
+            if lost:
+                raise ImportError_(lost, doc)
+            return doc, ""
     created_in = {e.layer: e.data.get("created_in") for e in trace.of_type("construct")}
     problems: list[str] = []
     nodes: list[Node] = []
@@ -75,11 +80,18 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
             continue
         spec = catalog.get(n["class"])
         if spec is None or n["class"] in ("Input", "Output"):
-            what = "keras.ops." + snake_case(n["class"]) if n["kind"] == "op" else n["class"]
+            what = _what(n)
             where = f" at {n['where']}" if n.get("where") else ""
-            problems.append(
-                f"{n['layer']} (call {n['call'] + 1}{where}): {what} has no catalog kind"
-            )
+            if n.get("not_from_input"):
+                problems.append(
+                    f"{where.removeprefix(' at ') or n['layer']}: a tensor not computed from "
+                    f"the input ({what}, e.g. ops.arange or a shape read from a tensor) feeds "
+                    "the block: no kind holds it"
+                )
+            else:
+                problems.append(
+                    f"{n['layer']} (call {n['call'] + 1}{where}): {what} has no catalog kind"
+                )
             nid = f"n{i}"
             ids[n["id"]] = nid
             nodes.append(Node(nid, what, _name(n, taken, catalog.reserved_names)))
@@ -102,9 +114,40 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
     edges = [Edge(ids[a], ids[b], port) for a, b, port in structure["edges"]]
     said = f"Imported from a run of {trace.label}. Its source was not followed: {why}."
     doc = laid_out(Document(trace.block, trace.input_shape, (), said, nodes, edges))
-    if problems:
-        raise ImportError_(problems, doc)
+    if problems or lost:
+        raise ImportError_(problems + lost, doc)
     return doc, why
+
+
+def _what(n: dict[str, Any]) -> str:
+    if n["kind"] != "op" or n["class"].startswith("tf."):
+        return n["class"]
+    return "keras.ops." + snake_case(n["class"])
+
+
+def lost_weights(trace: Trace) -> list[str]:
+    """The run's weights that no call of the structure owns (read without Keras): a weight the
+    block makes itself (``self.add_weight``) or a layer the structure never saw called on the
+    input. An import without them would lose state, so it is refused with each one named."""
+    structure = trace.structure or {}
+    owners = {n["layer"] for n in structure.get("nodes", ()) if n.get("kind") == "layer"}
+    owners |= {n["layer"] for n in structure.get("nodes", ()) if n.get("kind") == "weight"}
+    out = []
+    for w in trace.weights:
+        parts = w.path.split("/")
+        if parts[0] not in owners or len(parts) < 2:  # a functional block's have no prefix
+            parts = parts[1:]
+        owner = parts[0] if len(parts) > 1 else ""
+        if owner in owners or (len(parts) == 1 and parts[0] in owners):
+            continue
+        size = "x".join(str(d) for d in w.shape) or "scalar"
+        what = (
+            f"the block's own weight {parts[-1]} (self.add_weight)"
+            if len(parts) == 1
+            else f"{owner}'s weight {parts[-1]}, a layer not called on the input's way"
+        )
+        out.append(f"{what} ({size}, {w.params} parameters) would be lost")
+    return out
 
 
 def _generic(structure: dict[str, Any]) -> dict[str, Any]:

@@ -17,8 +17,20 @@ class Unreadable(Exception):
     """A statement the reader cannot follow, and its line."""
 
     def __init__(self, node: ast.AST, why: str) -> None:
-        super().__init__(f"{why}: {ast.unparse(node)[:80]}")
+        super().__init__(f"{why}: {whole_words(ast.unparse(node))}")
         self.line = getattr(node, "lineno", 0)
+
+
+def whole_words(text: str, limit: int = 80) -> str:
+    """``text``'s first line, cut only between words (``...`` marks a cut), never mid-token."""
+    lines = text.strip().splitlines() or [""]
+    first = lines[0].rstrip(":")
+    if len(first) <= limit and len(lines) == 1:
+        return first
+    if len(first) > limit:
+        cut = first[:limit].rsplit(" ", 1)[0]
+        first = cut if " " in first[:limit] else first.split(" ", 1)[0]
+    return f"{first} ..."
 
 
 def target_name(node: ast.expr) -> str | None:

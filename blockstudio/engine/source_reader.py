@@ -42,9 +42,12 @@ USE_ARGUMENTS = ("name", "dtype")  # a functional block's arguments that are not
 KERAS_LAYERS = ("keras.layers", "layers")
 
 
-def read_block(source: str, name: str, filename: str = "") -> dict[str, Any]:
+def read_block(
+    source: str, name: str, filename: str = "", init: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The block ``name`` (a class or a function) of ``source`` (from ``filename``) as plain
-    data, or ``{"problem": "file:line: what"}``."""
+    data, or ``{"problem": "file:line: what"}``. ``init``: the values the run was given, the
+    example values of the arguments the source gives no default."""
     where = f"{filename}:" if filename else "line "
     try:
         tree = ast.parse(source)
@@ -60,7 +63,7 @@ def read_block(source: str, name: str, filename: str = "") -> dict[str, Any]:
     try:
         while todo:  # the block, then each class of the file it uses as a layer, once
             current = todo.pop()
-            got = _Reader(tops[current], lines, classes).read()
+            got = _Reader(tops[current], lines, classes, init if current == name else {}).read()
             if current == name:
                 read = got
             else:
@@ -87,9 +90,14 @@ def _class_name(function: str, module_doc: str) -> str:
 
 class _Reader(FlowReader):
     def __init__(
-        self, found: ast.ClassDef | ast.FunctionDef, lines: list[str], classes: set[str]
+        self,
+        found: ast.ClassDef | ast.FunctionDef,
+        lines: list[str],
+        classes: set[str],
+        init: dict[str, Any] | None = None,
     ) -> None:
         self.found = found
+        self.init = init or {}  # the run's values: examples for arguments without a default
         self.lines = lines
         self.classes = classes  # the file's classes: a layer may be one of them
         self.lists: dict[str, list[dict[str, Any]]] = {}  # outputs = [x], then appended
@@ -151,8 +159,16 @@ class _Reader(FlowReader):
         for arg, default in zip(named, defaults, strict=True):
             if self.functional and arg.arg in USE_ARGUMENTS and is_none(default):
                 continue  # name=None, dtype=None: how the block is used, not what it is
-            if default is None:
-                raise Unreadable(fn, f"argument {arg.arg} has no default")
+            if default is None:  # required: the run's value is the example's
+                if arg.arg not in self.init:
+                    raise Unreadable(fn, f"argument {arg.arg} has no default and no value")
+                value = plain_literal(
+                    ast.parse(repr(self.init[arg.arg]), mode="eval").body,
+                    f"argument {arg.arg}'s value is not a plain literal",
+                )
+                self.params.append({"name": arg.arg, "default": value, "required": True})
+                self.names.add(arg.arg)
+                continue
             value = plain_literal(default, "a default that is not a plain literal")
             self.params.append({"name": arg.arg, "default": value})
             self.names.add(arg.arg)

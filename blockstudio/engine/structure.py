@@ -30,8 +30,11 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
     attrs = {id(v): k for k, v in vars(block).items() if isinstance(v, keras.layers.Layer)}
     given = symbolic_inputs(input_shape, batch=True)
     xs = given if isinstance(given, list) else [given]
-    with _where_calls_are_made(filename):
-        out = block.call(given)
+    try:
+        with _where_calls_are_made(filename):
+            out = block.call(given)
+    except Exception as exc:  # what only Keras's functional call accepts (tf.image, shapes)
+        return functional_calls(block, input_shape, filename, exc)
     outputs = list(out) if isinstance(out, list | tuple) else [out]
     ids = ["input"] + [f"input_{i + 1}" for i in range(1, len(xs))]
     nodes: dict[str, dict[str, Any]] = {
@@ -47,14 +50,35 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
     }
     edges: list[list[Any]] = []
     order: list[str] = []
+    constants: dict[int, str] = {}
+    consumer_where: list[str] = [""]  # the line of the call being walked (a constant's user)
+
+    def _constant(tensor: Any) -> str:
+        node_id = constants.get(id(tensor))
+        if node_id is None:
+            node_id = constants[id(tensor)] = f"constant#{len(constants)}"
+            nodes[node_id] = {
+                "id": node_id,
+                "layer": node_id.replace("#", "_"),
+                "class": "Constant",
+                "kind": "op",
+                "call": 0,
+                "shape": list(getattr(tensor, "shape", ()) or ()),
+                "attr": "",
+                "where": consumer_where[0],
+                "config": {},
+                "not_from_input": True,
+            }
+            order.append(node_id)
+        return node_id
 
     def producer(tensor: Any) -> str:
         for nid, x in zip(ids, xs, strict=True):
             if tensor is x:
                 return nid
         history = getattr(tensor, "_keras_history", None)
-        if history is None:
-            return "input"
+        if history is None:  # made without the input (ops.arange, a constant): not the input
+            return _constant(tensor)
         op, node_index, _ = history
         inbound = op._inbound_nodes[node_index]
         if type(op).__name__ in IDENTITY_OPS and inbound.input_tensors:
@@ -75,6 +99,7 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
             "config": _plain(_changed_config(op) if is_layer else vars(op)),
         }
         for port, t in enumerate(inbound.input_tensors):
+            consumer_where[0] = nodes[node_id]["where"]
             edges.append([producer(t), node_id, port])
         order.append(node_id)
         return node_id
@@ -117,9 +142,17 @@ def _where_calls_are_made(filename: str) -> Iterator[None]:
 
 def _changed_config(layer: Any) -> dict[str, Any]:
     """The layer's config without what a layer made with only its required arguments has too
-    (Keras spells defaults out: ``data_format="channels_last"``, ``activation="linear"``)."""
+    (Keras spells defaults out: ``data_format="channels_last"``, ``activation="linear"``).
+
+    The arguments are those the layer was *constructed* with, as Keras's ``Operation.__new__``
+    recorded them when it was made (``_auto_config``), not what ``build()`` turned them into:
+    ``LayerNormalization()`` keeps ``axis=-1`` (built: ``[-1]``), ``MultiHeadAttention`` keeps
+    ``attention_axes=None`` (built: ``(1,)``)."""
     import inspect
 
+    made = _as_constructed(layer)
+    if made is not None:
+        return made
     config = layer.get_config()
     try:
         params = inspect.signature(type(layer).__init__).parameters.values()
@@ -136,6 +169,46 @@ def _changed_config(layer: Any) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k in required or base.get(k) != v}
 
 
+def _as_constructed(layer: Any) -> dict[str, Any] | None:
+    """The arguments ``layer`` was made with that differ from a layer made with only its
+    required ones, both as Keras recorded them at construction; a scalar Keras spells out per
+    axis (``kernel_size=3`` → ``(3, 3)``) in the form its config gives. None when Keras kept no
+    record (an argument that is an object, not a literal)."""
+    given = getattr(getattr(layer, "_auto_config", None), "config", None)
+    if not isinstance(given, dict):
+        return None
+    import inspect
+
+    try:
+        params = inspect.signature(type(layer).__init__).parameters.values()
+        required = [
+            p.name
+            for p in params
+            if p.default is inspect.Parameter.empty
+            and p.name != "self"
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        base_layer = type(layer)(**{k: given[k] for k in required})
+        base = getattr(getattr(base_layer, "_auto_config", None), "config", None) or {}
+        config = layer.get_config()
+    except Exception:
+        return None
+    out = {}
+    for key, value in given.items():
+        if key in required or base.get(key, value) != value or key not in base:
+            spelled = config.get(key)
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and isinstance(spelled, list | tuple)
+                and spelled
+                and all(v == value for v in spelled)
+            ):
+                value = spelled  # kernel_size=3 is Conv2D's (3, 3) from its construction on
+            out[key] = value
+    return out
+
+
 def _plain(config: dict[str, Any]) -> dict[str, Any]:
     """The JSON-plain part of a config: numbers, strings, booleans, None and tuples of them."""
 
@@ -149,3 +222,13 @@ def _plain(config: dict[str, Any]) -> dict[str, Any]:
         for k, v in config.items()
         if not k.startswith("_") and k not in ("name", "trainable", "dtype") and plain(v)
     }
+
+
+def functional_calls(block: Any, input_shape: tuple, filename: str, why: Exception) -> dict:
+    """The block called on a ``keras.Input``, as Keras's functional API calls it (``call()`` on
+    the backend's symbolic tensors, where ``tf.image.extract_patches`` or
+    ``ops.broadcast_to(x, ops.shape(y))`` work): each sub-layer call, and each computation
+    between them that is no layer's, listed with its file:line (no kind can hold those)."""
+    from blockstudio.engine.functional_calls import record_functional
+
+    return record_functional(block, input_shape, filename, why)

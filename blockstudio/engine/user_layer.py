@@ -268,7 +268,12 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
         try:
             trace.structure = call_graph(block, tuple(input_shape), spec.filename)
         except Exception as exc:  # a call() Keras cannot trace symbolically: say so, keep the run
-            trace.structure = {"nodes": [], "edges": [], "problem": _describe(exc)}
+            at = user_location(exc, spec.filename)
+            trace.structure = {
+                "nodes": [],
+                "edges": [],
+                "problem": f"{at + ': ' if at else ''}{_describe(exc)}",
+            }
         trace.structure["source"] = read_source(spec)
     return trace
 
@@ -281,7 +286,7 @@ def read_source(spec: LayerSpec) -> dict[str, Any]:
         text = spec.source if spec.source is not None else Path(spec.path).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return {"problem": f"cannot read the source again: {exc}"}
-    return read_block(text, spec.class_name, _short(spec.filename))
+    return read_block(text, spec.class_name, _short(spec.filename), spec.init)
 
 
 def check_layer(

@@ -1,0 +1,154 @@
+"""A block's structure as Keras's functional API sees it: the block called on ``keras.Input``.
+
+Keras runs ``call()`` on the backend's own symbolic tensors there (a TensorFlow graph), so code
+that a ``KerasTensor`` refuses (``tf.image.extract_patches``, ``tf.math.multiply``,
+``ops.broadcast_to(x, ops.shape(y))``) runs. Each sub-layer call the block makes is recorded as
+it happens; what lies between them is read from the graph, and each computation that is no
+layer's is a node of its own class (``tf.ExtractImagePatches``) with the line of the user's file
+that made it, so the import names it, never drops it.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from blockstudio.engine.tracer import symbolic_inputs
+
+SKIP_OPS = ("Identity", "Placeholder")  # the graph's own steps, no computation of the block
+
+
+def record_functional(block: Any, input_shape: tuple, filename: str, why: Exception) -> dict:
+    from blockstudio.engine.structure import _changed_config, _plain
+
+    Layer = keras.layers.Layer
+    original = Layer.__dict__["__call__"]
+    calls: list[dict[str, Any]] = []
+    depth = [0]
+
+    @functools.wraps(original)
+    def hooked(layer: Any, *args: Any, **kwargs: Any) -> Any:
+        depth[0] += 1
+        try:
+            out = original(layer, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+        if depth[0] == 1 and layer is not block:  # a call the block's own call() makes
+            ins = [a for a in (*args, *kwargs.values()) if hasattr(a, "shape")]
+            outs = list(out) if isinstance(out, list | tuple) else [out]
+            calls.append({"layer": layer, "inputs": ins, "outputs": outs, "where": _where(filename)})
+        return out
+
+    placeholders: list[Any] = []
+    original_call = type(block).call
+
+    def spy(self: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        placeholders.extend(inputs if isinstance(inputs, list | tuple) else [inputs])
+        return original_call(self, inputs, *args, **kwargs)
+
+    Layer.__call__ = hooked
+    block.call = spy.__get__(block)
+    try:
+        result = block(symbolic_inputs(input_shape, batch=True))
+    except Exception as exc:
+        where = _where_of(exc, filename)
+        said = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+        return {"nodes": [], "edges": [], "problem": f"{where}{said}"}
+    finally:
+        Layer.__call__ = original
+        del block.call
+    attrs = {id(v): k for k, v in vars(block).items() if isinstance(v, Layer)}
+    made: dict[int, tuple[str, int]] = {}  # id(tensor) → (node id, output index)
+    counts: dict[str, int] = {}
+    nodes: list[dict[str, Any]] = []
+    for i, x in enumerate(placeholders):
+        nid = "input" if i == 0 else f"input_{i + 1}"
+        made[id(x)] = (nid, 0)
+        nodes.append(
+            {"id": nid, "layer": nid, "class": "Input", "kind": "input", "index": i,
+             "shape": list(x.shape)}
+        )
+    edges: list[list[Any]] = []
+    op_nodes: dict[str, str] = {}
+
+    def source(t: Any) -> str:
+        if id(t) in made:
+            return made[id(t)][0]
+        op = getattr(t, "op", None)
+        if op is None:
+            return "input"
+        while op.type in SKIP_OPS and op.inputs:
+            t = op.inputs[0]
+            if id(t) in made:
+                return made[id(t)][0]
+            op = t.op
+        if op.name in op_nodes:
+            return op_nodes[op.name]
+        nid = op_nodes[op.name] = f"tf_{op.type}#{len(op_nodes)}"
+        node = {
+            "id": nid, "layer": nid.replace("#", "_"), "class": f"tf.{op.type}", "kind": "op",
+            "call": 0, "shape": _shape(t), "attr": "", "where": _op_where(op, filename),
+            "config": {},
+        }
+        if not op.inputs:
+            node["not_from_input"] = True
+        for port, x in enumerate(op.inputs):
+            if x.dtype.name != "resource":
+                edges.append([source(x), nid, port])
+        nodes.append(node)
+        return nid
+
+    for c in calls:
+        layer = c["layer"]
+        k = counts.get(layer.name, 0)
+        counts[layer.name] = k + 1
+        nid = f"{layer.name}#{k}"
+        config = _changed_config(layer)
+        inputs = [source(t) for t in c["inputs"]]
+        nodes.append(
+            {"id": nid, "layer": layer.name, "class": type(layer).__name__, "kind": "layer",
+             "call": k, "shape": _shape(c["outputs"][0]), "attr": attrs.get(id(layer), ""),
+             "where": c["where"], "config": _plain(config)}
+        )
+        edges += [[s, nid, port] for port, s in enumerate(inputs)]
+        for j, t in enumerate(c["outputs"]):
+            made[id(t)] = (nid, j)
+    outputs = list(result) if isinstance(result, list | tuple) else [result]
+    last = [source(t) for t in getattr(block, "_blockstudio_outputs", outputs)]
+    nodes.append({"id": "output", "layer": "output", "class": "Output", "kind": "output",
+                  "shape": list(outputs[0].shape)})
+    edges += [[src, "output", i] for i, src in enumerate(last)]
+    said = f"{_where_of(why, filename)}{type(why).__name__} on a KerasTensor"
+    return {"nodes": nodes, "edges": edges, "functional": said}
+
+
+def _shape(t: Any) -> list[Any]:
+    try:
+        return list(t.shape)
+    except (TypeError, ValueError):
+        return []
+
+
+def _where(filename: str) -> str:
+    import traceback
+
+    lines = [f for f in traceback.extract_stack() if f.filename == filename]
+    return f"{Path(filename).name}:{lines[-1].lineno}" if lines else ""
+
+
+def _op_where(op: Any, filename: str) -> str:
+    try:
+        frames = [f for f in op.traceback if f.filename == filename]
+    except Exception:
+        return ""
+    return f"{Path(filename).name}:{frames[-1].lineno}" if frames else ""
+
+
+def _where_of(exc: BaseException, filename: str) -> str:
+    from blockstudio.engine.user_layer import user_location
+
+    where = user_location(exc, filename) if filename else ""
+    return f"{where}: " if where else ""

@@ -1,0 +1,106 @@
+"""Is an imported block what the user's class is? Checked before an import claims success.
+
+An import may only say it worked when the block it gives validates, exports in every style, and
+rebuilds to the original's weights: the same count, and each weight with the same path relative
+to the block (the original's auto-named layers named after the nodes they became), shape and
+dtype. Every reason it is not is said, so nothing is lost without a word.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from blockstudio.core.catalog import Catalog
+from blockstudio.core.document import Document
+from blockstudio.core.trace import Trace
+
+STYLES = ("build", "init", "functional")
+
+
+def verify_import(doc: Document, catalog: Catalog, original: Trace) -> list[str]:
+    """Each reason ``doc`` is not ``original``'s block ([] when it is, in every style)."""
+    from blockstudio.core.validate import validate
+    from blockstudio.engine.codegen import CodegenError, generate_code
+    from blockstudio.engine.tracer import RunSpec, run_trace
+
+    names = {n.id: n.name for n in doc.nodes.values()}
+    reasons = [
+        f"{names.get(p.node_id, 'block') if p.node_id else 'block'}"
+        f"{'.' + p.param if p.param else ''}: {p.message}"
+        for p in validate(doc, catalog)
+        if p.severity == "error"
+    ]
+    if reasons:
+        return reasons
+    for style in STYLES:
+        try:
+            generate_code(doc, catalog, style)
+        except (CodegenError, ValueError) as exc:
+            reasons.append(f"export in {style} style: {exc}")
+    if reasons:
+        return reasons
+    want = _weights(original, _renames(original, doc), prefix=True)
+    for style in STYLES:
+        again = run_trace(doc, catalog, RunSpec(style=style, calls=1))
+        if again.error is not None:
+            e = again.error
+            reasons.append(f"rebuilt in {style} style: {e.get('exception')}: {e.get('message')}")
+            continue
+        got = _weights(again, {}, prefix=style != "functional")
+        if got != want:
+            reasons += _differences(want, got, style)
+    return reasons
+
+
+def _renames(original: Trace, doc: Document) -> dict[str, str]:
+    """The original's layer names → the node names they became (``dense_3`` → ``ffn``)."""
+    names = {n.name for n in doc.nodes.values()}
+    out = {}
+    for n in (original.structure or {}).get("nodes", ()):
+        if n.get("kind") not in ("layer", "weight"):
+            continue
+        layer, attr = n["layer"], n.get("attr") or ""
+        out[layer] = layer if layer in names or not attr else attr
+    return out
+
+
+def _weights(trace: Trace, renames: dict[str, str], prefix: bool) -> Counter:
+    out: Counter = Counter()
+    for w in trace.weights:
+        parts = w.path.split("/")
+        if prefix and not (parts[0] in renames and len(parts) > 1):
+            parts = parts[1:]  # the block's own name (a functional block's weights have none)
+        if parts and parts[0] in renames:
+            parts[0] = renames[parts[0]]
+        out[("/".join(parts), tuple(w.shape), str(w.dtype))] += 1
+    return out
+
+
+def _differences(want: Counter, got: Counter, style: str) -> list[str]:
+    def said(items: Counter) -> str:
+        return ", ".join(f"{p} {'x'.join(map(str, s)) or 'scalar'} {d}" for p, s, d in items)
+
+    lost, extra = want - got, got - want
+    out = []
+    if sum(want.values()) != sum(got.values()):
+        out.append(
+            f"rebuilt in {style} style: {sum(got.values())} weights, the original has "
+            f"{sum(want.values())}"
+        )
+    if lost:
+        out.append(f"rebuilt in {style} style: the original's {said(lost)} missing")
+    if extra:
+        out.append(f"rebuilt in {style} style: {said(extra)} not in the original")
+    return out
+
+
+def import_verdict(trace: Trace, catalog: Catalog) -> tuple[Any, list[str]]:
+    """The imported document and every reason it falls short ([] when it is the original)."""
+    from blockstudio.core.import_structure import ImportError_, import_trace
+
+    try:
+        doc, _why = import_trace(trace, catalog)
+    except ImportError_ as exc:
+        return exc.partial, list(exc.problems)
+    return doc, verify_import(doc, catalog, trace)
