@@ -31,6 +31,7 @@ class ImportError_(ValueError):
     """
 
     def __init__(self, problems: list[str], partial: Document | None = None) -> None:
+        problems = list(dict.fromkeys(problems))  # one line for a reason said twice
         super().__init__(f"{len(problems)} call(s) cannot be imported: " + "; ".join(problems))
         self.problems = problems
         self.partial = partial
@@ -82,7 +83,14 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
         if spec is None or n["class"] in ("Input", "Output"):
             what = _what(n)
             where = f" at {n['where']}" if n.get("where") else ""
-            if n.get("not_from_input"):
+            if n["kind"] == "weight":
+                size = "x".join(str(d) for d in n["config"].get("shape", ())) or "scalar"
+                problems.append(
+                    f"{where.removeprefix(' at ') or n['layer']}: the block's own weight "
+                    f"{n.get('attr') or n['layer']} (self.add_weight, {size}) feeds an op; "
+                    "no node kind holds a weight of the block's own yet"
+                )
+            elif n.get("not_from_input"):
                 problems.append(
                     f"{where.removeprefix(' at ') or n['layer']}: a tensor not computed from "
                     f"the input ({what}, e.g. ops.arange or a shape read from a tensor) feeds "
@@ -131,6 +139,7 @@ def lost_weights(trace: Trace) -> list[str]:
     input. An import without them would lose state, so it is refused with each one named."""
     structure = trace.structure or {}
     owners = {n["layer"] for n in structure.get("nodes", ()) if n.get("kind") == "layer"}
+    owners |= {n["layer"].split("/")[0] for n in structure.get("nodes", ()) if "/" in n["layer"]}
     owners |= {n["layer"] for n in structure.get("nodes", ()) if n.get("kind") == "weight"}
     out = []
     for w in trace.weights:
@@ -201,8 +210,8 @@ def _generic(structure: dict[str, Any]) -> dict[str, Any]:
     for n in nodes.values():
         config = n.get("config", {})
         feeds = [e[0] for e in edges if e[1] == n["id"]]
-        channels = shape_of[feeds[0]][-1] if feeds else None
-        if n["class"] == "GroupNormalization" and config.get("groups") == channels:
+        channels = shape_of[feeds[0]][-1] if feeds and shape_of[feeds[0]] else None
+        if n["class"] == "GroupNormalization" and config.get("groups") in (channels, -1):
             n["class"] = "Normalization"
             n["config"] = {"norm": "instance", "epsilon": config.get("epsilon", 1e-3)}
     order = [n["id"] for n in structure["nodes"] if n["id"] in nodes]

@@ -36,30 +36,34 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
             out = original(layer, *args, **kwargs)
         finally:
             depth[0] -= 1
-        if depth[0] == 1 and layer is not block:  # a call the block's own call() makes
+        if depth[0] == 0 and layer is not block:  # a call the block's own call() makes
             ins = [a for a in (*args, *kwargs.values()) if hasattr(a, "shape")]
             outs = list(out) if isinstance(out, list | tuple) else [out]
             calls.append({"layer": layer, "inputs": ins, "outputs": outs, "where": _where(filename)})
         return out
 
-    placeholders: list[Any] = []
-    original_call = type(block).call
+    from keras.src import backend
 
-    def spy(self: Any, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+    placeholders: list[Any] = []
+    result: list[Any] = []
+
+    def spy(inputs: Any) -> Any:
         placeholders.extend(inputs if isinstance(inputs, list | tuple) else [inputs])
-        return original_call(self, inputs, *args, **kwargs)
+        result.append(block.call(inputs))
+        return result[-1]
 
     Layer.__call__ = hooked
-    block.call = spy.__get__(block)
     try:
-        result = block(symbolic_inputs(input_shape, batch=True))
+        # what Layer.__call__ does on a keras.Input (compute_output_spec), even for a block
+        # that answers compute_output_shape itself
+        backend.compute_output_spec(spy, symbolic_inputs(input_shape, batch=True))
     except Exception as exc:
         where = _where_of(exc, filename)
         said = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
         return {"nodes": [], "edges": [], "problem": f"{where}{said}"}
     finally:
         Layer.__call__ = original
-        del block.call
+    result = result[-1]
     attrs = {id(v): k for k, v in vars(block).items() if isinstance(v, Layer)}
     made: dict[int, tuple[str, int]] = {}  # id(tensor) → (node id, output index)
     counts: dict[str, int] = {}
@@ -96,7 +100,7 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
         if not op.inputs:
             node["not_from_input"] = True
         for port, x in enumerate(op.inputs):
-            if x.dtype.name != "resource":
+            if x.dtype.name != "resource" and x.op.type != "Const":  # not an op's argument
                 edges.append([source(x), nid, port])
         nodes.append(node)
         return nid
@@ -117,12 +121,14 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
         for j, t in enumerate(c["outputs"]):
             made[id(t)] = (nid, j)
     outputs = list(result) if isinstance(result, list | tuple) else [result]
-    last = [source(t) for t in getattr(block, "_blockstudio_outputs", outputs)]
+    last = [source(t) for t in outputs]
     nodes.append({"id": "output", "layer": "output", "class": "Output", "kind": "output",
                   "shape": list(outputs[0].shape)})
     edges += [[src, "output", i] for i, src in enumerate(last)]
     said = f"{_where_of(why, filename)}{type(why).__name__} on a KerasTensor"
-    return {"nodes": nodes, "edges": edges, "functional": said}
+    from blockstudio.engine.structure import _chains
+
+    return _chains({"nodes": nodes, "edges": edges, "functional": said}, block)
 
 
 def _shape(t: Any) -> list[Any]:

@@ -69,9 +69,12 @@ def _weights(trace: Trace, renames: dict[str, str], prefix: bool) -> Counter:
     out: Counter = Counter()
     for w in trace.weights:
         parts = w.path.split("/")
-        if prefix and not (parts[0] in renames and len(parts) > 1):
+        first = {r.split("/")[0] for r in renames}
+        if prefix and not (parts[0] in first and len(parts) > 1):
             parts = parts[1:]  # the block's own name (a functional block's weights have none)
-        if parts and parts[0] in renames:
+        if len(parts) > 2 and "/".join(parts[:2]) in renames:  # a Sequential's layer
+            parts = [renames["/".join(parts[:2])], *parts[2:]]
+        elif parts and parts[0] in renames:
             parts[0] = renames[parts[0]]
         out[("/".join(parts), tuple(w.shape), str(w.dtype))] += 1
     return out

@@ -69,8 +69,37 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
                 "config": {},
                 "not_from_input": True,
             }
+            if isinstance(tensor, keras.Variable):  # self.gamma: a weight of the block's own
+                nodes[node_id].update(
+                    kind="weight",
+                    layer=tensor.path.split("/")[-1],
+                    **{"class": "Weight"},
+                    attr=attrs_of_weights.get(id(tensor), ""),
+                    config={"shape": list(tensor.shape), "trainable": bool(tensor.trainable)},
+                )
+                del nodes[node_id]["not_from_input"]
             order.append(node_id)
         return node_id
+
+    attrs_of_weights = {
+        id(v): k for k, v in vars(block).items() if isinstance(v, keras.Variable)
+    }
+
+    def _more_inputs(inbound: Any) -> list[Any]:
+        """The arguments of a call that are tensors yet no KerasTensor (Keras's graph leaves
+        them out): ``ops.arange(...)`` results, ``self.gamma``."""
+        from keras import tree
+
+        try:
+            flat = tree.flatten((inbound.arguments.args, inbound.arguments.kwargs))
+        except Exception:
+            return []
+        return [
+            x
+            for x in flat
+            if not isinstance(x, keras.KerasTensor)
+            and (isinstance(x, keras.Variable) or hasattr(x, "shape") and hasattr(x, "dtype"))
+        ]
 
     def producer(tensor: Any) -> str:
         for nid, x in zip(ids, xs, strict=True):
@@ -98,7 +127,7 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
             "where": getattr(inbound, "_blockstudio_where", ""),
             "config": _plain(_changed_config(op) if is_layer else vars(op)),
         }
-        for port, t in enumerate(inbound.input_tensors):
+        for port, t in enumerate([*inbound.input_tensors, *_more_inputs(inbound)]):
             consumer_where[0] = nodes[node_id]["where"]
             edges.append([producer(t), node_id, port])
         order.append(node_id)
@@ -114,7 +143,54 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
     }
     edges += [[src, "output", i] for i, src in enumerate(last)]
     ordered = [*(nodes[i] for i in ids), *(nodes[n] for n in order), nodes["output"]]
-    return {"nodes": ordered, "edges": edges}
+    return _chains({"nodes": ordered, "edges": edges}, block)
+
+
+def _chains(structure: dict[str, Any], block: Any) -> dict[str, Any]:
+    """Each call of a ``keras.Sequential`` the block keeps (``self.ffn``) as the chain of its
+    layers' calls, named ``ffn_dense``, ``ffn_dense_1``...; each knows its path in the
+    original (``sequential/dense``), so the import compares their weights."""
+    seqs = {
+        v.name: (k, v) for k, v in vars(block).items() if isinstance(v, keras.Sequential)
+    }
+    nodes, edges = [], [list(e) for e in structure["edges"]]
+    for n in structure["nodes"]:
+        if n.get("kind") != "layer" or n["layer"] not in seqs:
+            nodes.append(n)
+            continue
+        attr, seq = seqs[n["layer"]]
+        inner = [la for la in seq.layers if not isinstance(la, keras.layers.InputLayer)]
+        if not inner:
+            nodes.append(n)
+            continue
+        chain = []
+        for la in inner:
+            chain.append(
+                {
+                    **n,
+                    "id": f"{n['layer']}/{la.name}#{n['call']}",
+                    "layer": f"{n['layer']}/{la.name}",
+                    "class": type(la).__name__,
+                    "attr": f"{attr}_{la.name}",
+                    "config": _plain(_changed_config(la)),
+                    "shape": list(la.output.shape) if _has_output(la) else n["shape"],
+                }
+            )
+        nodes += chain
+        edges = [
+            [chain[-1]["id"] if a == n["id"] else a, chain[0]["id"] if b == n["id"] else b, p]
+            for a, b, p in edges
+        ]
+        edges += [[x["id"], y["id"], 0] for x, y in zip(chain, chain[1:])]
+    return {**structure, "nodes": nodes, "edges": edges}
+
+
+def _has_output(layer: Any) -> bool:
+    try:
+        layer.output  # noqa: B018 - raises when the layer has no single symbolic output
+    except (AttributeError, ValueError):
+        return False
+    return True
 
 
 @contextmanager
@@ -205,6 +281,8 @@ def _as_constructed(layer: Any) -> dict[str, Any] | None:
                 and all(v == value for v in spelled)
             ):
                 value = spelled  # kernel_size=3 is Conv2D's (3, 3) from its construction on
+            elif isinstance(value, str) and isinstance(spelled, str) and value.lower() == spelled:
+                value = spelled  # padding="VALID" is Keras's "valid" from its construction on
             out[key] = value
     return out
 
