@@ -47,7 +47,7 @@ def basic_block() -> Document:
         Node("conv2", "Convolution", "conv2", conv(1), position=(1000, 0)),
         Node("drop2", "Dropout", "drop2", dict(DROP), condition=HAS_DROPOUT, position=(1200, 0)),
         Node("norm2", "Normalization", "norm2", dict(norm), position=(1400, 0)),
-        Node("lrelu_out", "LeakyReLU", "lrelu_out", shares="lrelu", position=(1600, 0)),
+        Node("lrelu_out", "LeakyReLU", "lrelu_2", shares="lrelu", position=(1600, 0)),
         Node("output", "Output", "output", position=(1800, 0)),
     ]
     return _chain(doc, nodes)
@@ -83,9 +83,10 @@ def up_block() -> Document:
     params[at:at] = [
         BlockParam(
             "upsample_kernel_size",
-            "int",
+            "ints",
             2,
-            doc="Kernel size and stride of the transposed convolution (the upsampling factor).",
+            doc="Kernel size and stride of the transposed convolution (the upsampling factor): "
+            "an int, or one per spatial axis.",
         )
     ]
     params.append(

@@ -6,6 +6,9 @@ from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
 from blockstudio.core.project import document_to_json
 
 R = ParamRef
+# MONAI projects when any axis strides (np.any(stride != 1)); a stride given as all ones per
+# axis, (1, 1, 1), is != 1 here and projects where MONAI does not (kept: the condition reads as
+# the seed's and MONAI's scalar test)
 PROJECTION = "in_channels != out_channels or stride != 1"
 
 
@@ -20,8 +23,18 @@ def unet_params() -> list[BlockParam]:
             doc="Number of spatial dimensions: 1, 2 or 3.",
         ),
         BlockParam("out_channels", "int", 64, doc="Number of output channels."),
-        BlockParam("kernel_size", "int", 3, doc="Convolution kernel size."),
-        BlockParam("stride", "int", 1, doc="Stride of the first convolution."),
+        BlockParam(
+            "kernel_size",
+            "ints",
+            3,
+            doc="Convolution kernel size: an int, or one per spatial axis, e.g. (1, 3, 3).",
+        ),
+        BlockParam(
+            "stride",
+            "ints",
+            1,
+            doc="Stride of the first convolution: an int, or one per spatial axis, e.g. (1, 2, 2).",
+        ),
         BlockParam(
             "norm_name",
             "str",
@@ -111,7 +124,7 @@ def build() -> Document:
             position=(1000, 150),
         ),
         Node("add", "Add", "add", position=(1600, 75)),
-        Node("lrelu_out", "LeakyReLU", "lrelu_out", shares="lrelu", position=(1800, 75)),
+        Node("lrelu_out", "LeakyReLU", "lrelu_2", shares="lrelu", position=(1800, 75)),
         Node("output", "Output", "output", position=(2000, 75)),
     ]
     for n in nodes:

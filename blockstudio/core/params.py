@@ -67,9 +67,12 @@ def check_value(spec: ParamSpec, value: Any) -> str | None:
             return f"{spec.name} must be one of {opts}, not {value!r}."
         return None
     if t == "ints":
-        items = value if isinstance(value, tuple) else (value,)
+        items = _flat_ints(value)
         if not items or not all(_is_int(v) for v in items):
-            return f"{spec.name} must be a whole number or a tuple of them, not {value!r}."
+            return (
+                f"{spec.name} must be a whole number or a tuple of them (an entry may be one "
+                f"per spatial axis: ((1, 3, 3), 3)), not {value!r}."
+            )
         for v in items:
             msg = _check_range(spec, v)
             if msg:
@@ -80,6 +83,21 @@ def check_value(spec: ParamSpec, value: Any) -> str | None:
             return f"{spec.name} must be a plain literal."
         return None if _is_finite(value) else f"{spec.name} must not contain inf or nan."
     return f"{spec.name} has an unknown type {t!r}."
+
+
+def _flat_ints(value: Any) -> tuple[Any, ...]:
+    """The numbers of an ``ints`` value: an int, a tuple of them, or a tuple whose entries are
+    ints or tuples of ints (a list parameter of per-axis values, MONAI's per-level kernel
+    sizes); an empty or deeper entry gives None, which no check accepts."""
+    if not isinstance(value, tuple):
+        return (value,)
+    out: list[Any] = []
+    for v in value:
+        if isinstance(v, tuple):
+            out += list(v) if v and not any(isinstance(w, tuple) for w in v) else [None]
+        else:
+            out.append(v)
+    return tuple(out)
 
 
 def _is_literal(value: Any) -> bool:

@@ -23,6 +23,7 @@ from blockstudio.core.document import (
     ParamRef,
 )
 from blockstudio.core.library import PATH_MARK, BlockError, is_block_kind, kind_label
+from blockstudio.core.monai_checks import dynunet_problem
 from blockstudio.core.names import RESERVED, is_identifier, name_problem
 from blockstudio.core.params import (
     block_env,
@@ -37,6 +38,7 @@ from blockstudio.core.params import (
 )
 from blockstudio.core.problems import Problem
 from blockstudio.core.shapes import input_shapes
+from blockstudio.core.validate_axes import axes_problem
 from blockstudio.core.validate_graph import (
     check_edges,
     check_graph,
@@ -59,6 +61,9 @@ def validate(doc: Document, catalog: Catalog) -> list[Problem]:
     problems += check_edges(doc, catalog)
     problems += check_graph(doc)
     problems += _check_blocks(doc, catalog, env)
+    msg = dynunet_problem(doc, env)
+    if msg:  # what MONAI's DynUNet refuses, in its words (or a depth this block does not build)
+        problems.append(Problem("bad_param", msg, param="params.strides"))
     return problems
 
 
@@ -285,6 +290,7 @@ def _check_node(
                 continue  # an absent node never sees this value (e.g. dropout=None)
             value = resolve(value, env)
         msg = check_value(pspec, value)
+        msg = msg or axes_problem(doc, spec, key, node.params[key], value, env)
         if msg:
             add("bad_param", msg, key)
     if node.shares is not None and node.params:

@@ -5,22 +5,43 @@ The helpers that build a generic kind's layer live with the kind, in ``generic.G
 
 from __future__ import annotations
 
+from blockstudio.core.monai_checks import CHECK_SOURCE
+
 HELPERS: dict[str, str] = {
     "pad": '''def _symmetric_pad(x, kernel_size, stride):
     """Zero-pad spatial axes by (kernel_size - stride + 1) // 2 per side, like MONAI.
 
-    Keras's padding="same" pads unevenly at stride 2, which gives different numbers.
+    kernel_size and stride are ints or one per spatial axis. Keras's padding="same" pads
+    unevenly at stride 2, which gives different numbers.
     """
-    pad = (kernel_size - stride + 1) // 2
-    if pad == 0:
+    pads = _paddings(kernel_size, stride, len(x.shape) - 2)
+    if not any(pads):
         return x
-    spatial = len(x.shape) - 2
-    return keras.ops.pad(x, [(0, 0)] + [(pad, pad)] * spatial + [(0, 0)])''',
+    return keras.ops.pad(x, [(0, 0)] + [(p, p) for p in pads] + [(0, 0)])''',
     "padded_shape": '''def _padded_shape(shape, kernel_size, stride):
-    """The shape _symmetric_pad gives: each spatial size grows by 2 * padding."""
-    pad = (kernel_size - stride + 1) // 2
-    sizes = [None if size is None else size + 2 * pad for size in shape[1:-1]]
+    """The shape _symmetric_pad gives: each spatial size grows by 2 * its padding."""
+    pads = _paddings(kernel_size, stride, len(shape) - 2)
+    sizes = [
+        None if n is None else n + 2 * p for n, p in zip(shape[1:-1], pads, strict=True)
+    ]
     return (shape[0], *sizes, shape[-1])''',
+    "paddings": '''def _paddings(kernel_size, stride, spatial):
+    """MONAI's padding, (k - s + 1) // 2, for each of ``spatial`` axes."""
+    kernel_size = _per_axis(kernel_size, spatial, "kernel_size")
+    stride = _per_axis(stride, spatial, "stride")
+    return [(k - s + 1) // 2 for k, s in zip(kernel_size, stride, strict=True)]
+
+
+def _per_axis(value, spatial, name):
+    """``value`` once per spatial axis: an int for all, or a tuple with one per axis."""
+    if isinstance(value, int):
+        return (value,) * spatial
+    if len(value) != spatial:
+        raise ValueError(
+            f"{name} {tuple(value)} has {len(value)} entries; give one per "
+            f"spatial axis ({spatial}) or one int for all."
+        )
+    return tuple(value)''',
     "prefix": '''def _layer_prefix(name, block):
     """The prefix of a functional block's layer names: ``name_``.
 
@@ -31,4 +52,5 @@ HELPERS: dict[str, str] = {
         uses = keras.backend.get_uid(block) - 1
         name = f"{block}_{uses}" if uses else ""
     return f"{name}_" if name else ""''',
+    "dynunet": CHECK_SOURCE.rstrip(),
 }

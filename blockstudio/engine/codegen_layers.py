@@ -9,6 +9,7 @@ from blockstudio.engine.codegen_plan import Plan, RefRenderer
 from blockstudio.engine.generic import (
     GENERICS,
     keras_layer_for,
+    no_padding,
     symmetric_padding,
     uses_spatial_dims,
 )
@@ -44,7 +45,7 @@ class LayerWriter:
             return None
         k, s = params["kernel_size"], params["strides"]
         if not isinstance(k, ParamRef) and not isinstance(s, ParamRef):
-            if symmetric_padding(k, s) == 0:
+            if no_padding(symmetric_padding(k, s)):
                 return None
         self.helpers.add("pad")
         return [refs.value(k), refs.value(s)]

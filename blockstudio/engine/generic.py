@@ -119,8 +119,8 @@ GENERIC_SPECS: list[dict[str, Any]] = [
         "curated": True,
         "params": [
             {"name": "filters", "type": "int", "default": 32, "min": 1},
-            {"name": "kernel_size", "type": "int", "default": 3, "min": 1},
-            {"name": "strides", "type": "int", "default": 1, "min": 1},
+            {"name": "kernel_size", "type": "ints", "default": 3, "min": 1},
+            {"name": "strides", "type": "ints", "default": 1, "min": 1},
             {
                 "name": "padding",
                 "type": "choice",
@@ -141,8 +141,8 @@ GENERIC_SPECS: list[dict[str, Any]] = [
         "curated": True,
         "params": [
             {"name": "filters", "type": "int", "default": 32, "min": 1},
-            {"name": "kernel_size", "type": "int", "default": 2, "min": 1},
-            {"name": "strides", "type": "int", "default": 2, "min": 1},
+            {"name": "kernel_size", "type": "ints", "default": 2, "min": 1},
+            {"name": "strides", "type": "ints", "default": 2, "min": 1},
             {"name": "padding", "type": "choice", "default": "valid", "choices": ["valid", "same"]},
             {"name": "use_bias", "type": "bool", "default": False},
         ],
@@ -191,7 +191,7 @@ GENERIC_SPECS: list[dict[str, Any]] = [
         "size (MONAI's interpolate to a whole multiple).",
         "generic": True,
         "curated": True,
-        "params": [{"name": "size", "type": "int", "default": 2, "min": 1}],
+        "params": [{"name": "size", "type": "ints", "default": 2, "min": 1}],
     },
     {
         "kind": "Dropout",
@@ -280,9 +280,29 @@ KERAS_CLASSES = {
 }
 
 
-def symmetric_padding(kernel_size: int, stride: int) -> int:
-    """MONAI's ``get_padding``: (k - s + 1) // 2 zeros on each side of every spatial axis."""
-    return (kernel_size - stride + 1) // 2
+def symmetric_padding(kernel_size: Any, stride: Any) -> int | tuple[int, ...]:
+    """MONAI's ``get_padding``: (k - s + 1) // 2 zeros on each side of every spatial axis;
+    per axis (a tuple) when the kernel size or the stride is one per axis."""
+    if isinstance(kernel_size, int) and isinstance(stride, int):
+        return (kernel_size - stride + 1) // 2
+    n = len(kernel_size) if isinstance(kernel_size, tuple | list) else len(stride)
+    ks, ss = per_axis(kernel_size, n), per_axis(stride, n)
+    return tuple((k - s + 1) // 2 for k, s in zip(ks, ss, strict=True))
+
+
+def per_axis(value: Any, n: int) -> tuple[Any, ...]:
+    """``value`` once per spatial axis: a tuple as it is, an int ``n`` times."""
+    return tuple(value) if isinstance(value, tuple | list) else (value,) * n
+
+
+def no_padding(pad: int | tuple[int, ...]) -> bool:
+    """Whether a symmetric padding pads nothing."""
+    return not any(per_axis(pad, 1))
+
+
+def negative_padding(pad: int | tuple[int, ...]) -> bool:
+    """Whether a symmetric padding is negative somewhere (MONAI refuses it)."""
+    return any(p < 0 for p in per_axis(pad, 1))
 
 
 def keras_layer_for(kind: str, params: dict[str, Any], spatial_dims: int) -> tuple[str, dict]:

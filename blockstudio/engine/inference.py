@@ -34,6 +34,8 @@ from blockstudio.core.validate import block_env
 from blockstudio.engine.generic import (
     GENERIC_KINDS,
     keras_layer_for,
+    negative_padding,
+    per_axis,
     symmetric_padding,
     trusts_output_shape,
     uses_spatial_dims,
@@ -268,7 +270,7 @@ class ShapeInference:
         if spec.generic:
             if spec.kind == "Convolution" and params["padding"] == "symmetric":
                 pad = symmetric_padding(params["kernel_size"], params["strides"])
-                if pad < 0:
+                if negative_padding(pad):
                     return (
                         f"kernel_size {params['kernel_size']} with stride {params['strides']} "
                         "gives negative symmetric padding; use a larger kernel or smaller "
@@ -375,6 +377,11 @@ def _count_params(
         global_state.set_global_attribute("uninitialized_variables", pending)
 
 
-def padded_shape(shape: Shape, pad: int) -> Shape:
-    """``shape`` after zero-padding every spatial axis by ``pad`` on each side."""
-    return (shape[0], *[None if d is None else d + 2 * pad for d in shape[1:-1]], shape[-1])
+def padded_shape(shape: Shape, pad: int | tuple[int, ...]) -> Shape:
+    """``shape`` after zero-padding every spatial axis by ``pad`` on each side (one per axis
+    when a tuple)."""
+    pads = per_axis(pad, len(shape) - 2)
+    if len(pads) != len(shape) - 2:
+        return shape  # a kernel of the wrong length: Keras's call says so, and validation
+    sizes = [None if d is None else d + 2 * p for d, p in zip(shape[1:-1], pads, strict=True)]
+    return (shape[0], *sizes, shape[-1])

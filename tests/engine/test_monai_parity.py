@@ -15,12 +15,23 @@ from tests.engine.helpers import build_block
 EPS = 1e-5
 
 
+def per_axis(value, d):
+    """An int for every axis, or one per axis (MONAI takes both)."""
+    return tuple(value) if isinstance(value, tuple | list) else (value,) * d
+
+
+def monai_pad(kernel, stride, d):
+    """MONAI's get_padding, (k - s + 1) // 2, per axis."""
+    return tuple((k - s + 1) // 2 for k, s in zip(per_axis(kernel, d), per_axis(stride, d), strict=True))
+
+
 def conv_nd(x, w, stride, pad):
-    """PyTorch ConvNd: x (N, C, *S), w (O, C, *K), symmetric zero padding, no bias."""
+    """PyTorch ConvNd: x (N, C, *S), w (O, C, *K), symmetric zero padding, no bias; the stride
+    and the padding are ints or one per axis."""
     d = x.ndim - 2
-    x = np.pad(x, [(0, 0), (0, 0)] + [(pad, pad)] * d)
+    x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in per_axis(pad, d)])
     win = sliding_window_view(x, w.shape[2:], axis=tuple(range(2, 2 + d)))
-    win = win[(slice(None), slice(None)) + (slice(None, None, stride),) * d]
+    win = win[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in per_axis(stride, d))]
     out = np.tensordot(win, w, axes=([1, *range(2 + d, 2 + 2 * d)], [1, *range(2, 2 + d)]))
     return np.moveaxis(out, -1, 1)
 

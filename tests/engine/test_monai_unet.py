@@ -14,7 +14,7 @@ import pytest
 from blockstudio.core.library import BlockLibrary
 from blockstudio.core.templates import load_template
 from tests.engine.helpers import build_block
-from tests.engine.test_monai_parity import conv_nd, lrelu, monai_norm
+from tests.engine.test_monai_parity import conv_nd, lrelu, monai_norm, monai_pad, per_axis
 from tools.make_dynunet import levels
 
 
@@ -38,23 +38,23 @@ def conv_transpose_nd(x, w):
 
 def res_block(x, sd, pre, kernel, stride, norm):
     """UnetResBlock: the conv3/norm3 projection when the channels or the stride change."""
-    cout = sd[f"{pre}.conv1.conv.weight"].shape[0]
-    pad = (kernel - stride + 1) // 2
-    out = conv_nd(x, sd[f"{pre}.conv1.conv.weight"], stride, pad)
+    cout, d = sd[f"{pre}.conv1.conv.weight"].shape[0], x.ndim - 2
+    out = conv_nd(x, sd[f"{pre}.conv1.conv.weight"], stride, monai_pad(kernel, stride, d))
     out = lrelu(monai_norm(out, sd, f"{pre}.norm1", norm))
-    out = conv_nd(out, sd[f"{pre}.conv2.conv.weight"], 1, (kernel - 1 + 1) // 2)
+    out = conv_nd(out, sd[f"{pre}.conv2.conv.weight"], 1, monai_pad(kernel, 1, d))
     out = monai_norm(out, sd, f"{pre}.norm2", norm)
     residual = x
-    if x.shape[1] != cout or stride != 1:
-        residual = conv_nd(x, sd[f"{pre}.conv3.conv.weight"], stride, (1 - stride + 1) // 2)
+    if x.shape[1] != cout or any(s != 1 for s in per_axis(stride, d)):
+        residual = conv_nd(x, sd[f"{pre}.conv3.conv.weight"], stride, monai_pad(1, stride, d))
         residual = monai_norm(residual, sd, f"{pre}.norm3", norm)
     return lrelu(out + residual)
 
 
 def basic_block(x, sd, pre, kernel, stride, norm):
-    out = conv_nd(x, sd[f"{pre}.conv1.conv.weight"], stride, (kernel - stride + 1) // 2)
+    d = x.ndim - 2
+    out = conv_nd(x, sd[f"{pre}.conv1.conv.weight"], stride, monai_pad(kernel, stride, d))
     out = lrelu(monai_norm(out, sd, f"{pre}.norm1", norm))
-    out = conv_nd(out, sd[f"{pre}.conv2.conv.weight"], 1, (kernel - 1 + 1) // 2)
+    out = conv_nd(out, sd[f"{pre}.conv2.conv.weight"], 1, monai_pad(kernel, 1, d))
     return lrelu(monai_norm(out, sd, f"{pre}.norm2", norm))
 
 
@@ -113,20 +113,21 @@ def _conv_params(sd, rng, key, shape):
 
 
 def res_params(sd, rng, pre, dims, cin, cout, kernel, stride, norm, res=True):
-    _conv_params(sd, rng, f"{pre}.conv1.conv.weight", (cout, cin, *[kernel] * dims))
-    _conv_params(sd, rng, f"{pre}.conv2.conv.weight", (cout, cout, *[kernel] * dims))
+    _conv_params(sd, rng, f"{pre}.conv1.conv.weight", (cout, cin, *per_axis(kernel, dims)))
+    _conv_params(sd, rng, f"{pre}.conv2.conv.weight", (cout, cout, *per_axis(kernel, dims)))
     _norm_params(sd, rng, f"{pre}.norm1", cout, norm)
     _norm_params(sd, rng, f"{pre}.norm2", cout, norm)
-    if res and (cin != cout or stride != 1):
+    if res and (cin != cout or any(s != 1 for s in per_axis(stride, dims))):
         _conv_params(sd, rng, f"{pre}.conv3.conv.weight", (cout, cin, *[1] * dims))
         _norm_params(sd, rng, f"{pre}.norm3", cout, norm)
 
 
 def up_params(sd, rng, pre, dims, cin, cout, kernel, up, norm):
-    _conv_params(sd, rng, f"{pre}.transp_conv.conv.weight", (cin, cout, *[up] * dims))
+    _conv_params(sd, rng, f"{pre}.transp_conv.conv.weight", (cin, cout, *per_axis(up, dims)))
     conv = f"{pre}.conv_block"
-    _conv_params(sd, rng, f"{conv}.conv1.conv.weight", (cout, 2 * cout, *[kernel] * dims))
-    _conv_params(sd, rng, f"{conv}.conv2.conv.weight", (cout, cout, *[kernel] * dims))
+    k = per_axis(kernel, dims)
+    _conv_params(sd, rng, f"{conv}.conv1.conv.weight", (cout, 2 * cout, *k))
+    _conv_params(sd, rng, f"{conv}.conv2.conv.weight", (cout, cout, *k))
     _norm_params(sd, rng, f"{conv}.norm1", cout, norm)
     _norm_params(sd, rng, f"{conv}.norm2", cout, norm)
 
@@ -268,12 +269,20 @@ DYN_CASES = [
 @pytest.mark.parametrize("style", ["build", "init", "functional"])
 def test_dynunet_matches_monai(blocks, dims, size, strides, norm, k0, style):
     n = len(strides)
-    doc = levels(n, dims, size=size, in_channels=3)
-    cin, cout = 3, 2
     kernel_size = (k0, *[3] * (n - 1))
+    seed = n * 100 + dims * 10 + size
+    dynunet_parity(blocks, style, (size,) * dims, kernel_size, strides, norm, seed)
+
+
+def dynunet_parity(blocks, style, size, kernel_size, strides, norm, seed):
+    """The exported DynUNet with these values, on an input of spatial ``size``, against MONAI's
+    arithmetic with the same weights (loaded by path); the largest difference."""
+    n, dims = len(strides), len(size)
+    doc = levels(n, dims, size=size[0], in_channels=3)
+    cin, cout = 3, 2
     filters = tuple(4 * (i + 1) for i in range(n))  # small widths: the arithmetic is the point
-    rng = np.random.default_rng(n * 100 + dims * 10 + size)
-    x = rng.normal(size=(2, cin, *[size] * dims)).astype("float32")
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(2, cin, *size)).astype("float32")
     sd = dynunet_state(rng, dims, cin, cout, kernel_size, strides, filters, norm)
     expected = dynunet(x, sd, kernel_size, strides, norm)
     values = {
@@ -285,10 +294,11 @@ def test_dynunet_matches_monai(blocks, dims, size, strides, norm, k0, style):
         "filters": filters,
         "norm_name": norm,
     }
-    block, _ = build_block(doc, blocks, style, values, input_shape=(None, *[size] * dims, cin))
+    block, _ = build_block(doc, blocks, style, values, input_shape=(None, *size, cin))
     load_monai_state(block, sd)
-    got = np.asarray(block(channels_last(x), training=False))
-    np.testing.assert_allclose(np.moveaxis(got, -1, 1), expected, atol=1e-4, rtol=1e-4)
+    got = np.moveaxis(np.asarray(block(channels_last(x), training=False)), -1, 1)
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-4)
+    return float(np.abs(got - expected).max())
 
 
 @pytest.mark.parametrize("style", ["build", "init", "functional"])
