@@ -22,7 +22,9 @@ def per_axis(value, d):
 
 def monai_pad(kernel, stride, d):
     """MONAI's get_padding, (k - s + 1) // 2, per axis."""
-    return tuple((k - s + 1) // 2 for k, s in zip(per_axis(kernel, d), per_axis(stride, d), strict=True))
+    return tuple(
+        (k - s + 1) // 2 for k, s in zip(per_axis(kernel, d), per_axis(stride, d), strict=True)
+    )
 
 
 def conv_nd(x, w, stride, pad):
