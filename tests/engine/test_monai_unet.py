@@ -250,17 +250,18 @@ def dynunet_state(rng, dims, cin, cout, kernel_size, strides, filters, norm, res
     return {k: v.astype("float32") for k, v in sd.items()}
 
 
-# (dims, size, strides, norm, first kernel): 2-5 levels, 1-3D, odd and even sizes. As in MONAI,
+# (dims, size, strides, norm, first kernel): 3-5 levels (MONAI refuses fewer), 1-3D, odd and
+# even sizes. As in MONAI,
 # each size must be divisible by the strides below it, or the skip and the upsampled tensor
 # differ; and MONAI refuses stride 3 in a residual block (its 1x1 projection would need negative
 # padding). So the odd sizes run at stride 1.
 DYN_CASES = [
-    (1, 9, (1, 1), "instance", 3),
+    (1, 9, (1, 1, 1), "instance", 3),
     (1, 16, (1, 2, 2), "batch", 3),
     (2, 16, (1, 2, 2, 2), "instance", 3),
     (2, 15, (1, 1, 1), "batch", 1),
     (2, 32, (1, 2, 2, 2, 2), "instance", 3),
-    (3, 7, (1, 1), "batch", 3),
+    (3, 7, (1, 1, 1), "batch", 3),
     (3, 8, (1, 2, 2), "instance", 3),
 ]
 
