@@ -170,8 +170,8 @@ def _params(src: dict[str, Any], catalog: Catalog) -> list[BlockParam]:
                 continue  # init style's: the input's channels, which the input shape gives
             default = None  # a declared in_channels (MONAI's), which init style fills in
         optional = default is None
-        type_ = _type(p["name"], default, src, catalog)
         doc = p["doc"]
+        type_ = _type(p["name"], default, src, catalog, doc)
         if doc == f"{type_}{' or None' if optional else ''}.":
             doc = ""  # what the code says of an argument without a description
         if p.get("required"):  # the source gives no default: the run's value is the example
@@ -187,25 +187,46 @@ def _params(src: dict[str, Any], catalog: Catalog) -> list[BlockParam]:
     return out
 
 
-def _type(name: str, default: Any, src: dict[str, Any], catalog: Catalog) -> str:
+def _type(name: str, default: Any, src: dict[str, Any], catalog: Catalog, doc: str = "") -> str:
+    """The type of argument ``name``: ``ints`` for a tuple of whole numbers (or, one per level,
+    of whole numbers and tuples of them); else the type its default has. A whole number is
+    ``ints`` when the code says so (its docstring line is ``ints.``, what the export writes for
+    an argument it has no description of) or when the argument is a layer argument of that type
+    (a Convolution's kernel_size, strides): a kernel size may be one per spatial axis. With no
+    default, the type of the first layer argument that follows it."""
     if isinstance(default, tuple):
-        if all(type(v) is int for v in default):
+        if all(type(v) is int or _whole_numbers(v) for v in default):
             return "ints"
         raise SourceMismatch(f"argument {name}: a tuple of other than whole numbers")
     if default is not None:
         if type(default) not in _TYPES:
             raise SourceMismatch(f"argument {name}: a default of type {type(default).__name__}")
+        if type(default) is int and (doc == "ints." or "ints" in _followed_as(name, src, catalog)):
+            return "ints"
         return _TYPES[type(default)]
-    for layer in src["layers"]:  # None: the type of the first layer argument that follows it
+    followed = _followed_as(name, src, catalog)
+    return followed[0] if followed else "int"
+
+
+def _whole_numbers(value: Any) -> bool:
+    return isinstance(value, tuple) and all(type(v) is int for v in value)
+
+
+def _followed_as(name: str, src: dict[str, Any], catalog: Catalog) -> list[str]:
+    """The types of the layer arguments that follow argument ``name``, in source order; a
+    ``filters[0]`` (a list, one entry per level) is ``ints``."""
+    types = []
+    for layer in src["layers"]:
         spec = catalog.get(layer["kind"])
         for key, value in layer["params"].items():
             if isinstance(value, dict) and value.get("$param") == name:
                 if value.get("$index") is not None:
-                    return "ints"  # filters[0]: a list, one entry per level
+                    types.append("ints")
+                    continue
                 pspec = spec.param(key) if spec else None
                 if pspec is not None and pspec.type in ("int", "float", "str", "bool", "ints"):
-                    return pspec.type
-    return "int"
+                    types.append(pspec.type)
+    return types
 
 
 def _graph(src: dict[str, Any], names: set[str], catalog: Catalog) -> tuple[list[Node], list[Edge]]:

@@ -278,6 +278,33 @@ ROUND_TRIPS = [
 def test_a_template_goes_export_import_export_unchanged(
     catalog, tmp_path, template, style, weights
 ):
+    _round_trip(catalog, tmp_path, template, style, weights)
+
+
+# per-axis defaults: an int or a tuple per spatial axis, and for DynUNet one such per level
+PER_AXIS = {
+    "unet-res-block": ((None, 4, 8, 8, 3), {"kernel_size": (1, 3, 3), "stride": (1, 2, 2)}),
+    "dynunet": (
+        (None, 8, 32, 32, 1),
+        {
+            "kernel_size": ((1, 3, 3), (1, 3, 3), 3, 3, 3),
+            "strides": (1, (1, 2, 2), 2, 2, 2),
+            "upsample_kernel_size": ((1, 2, 2), 2, 2, 2),
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("template", PER_AXIS)
+@pytest.mark.parametrize("style", ["build", "functional"])
+def test_per_axis_defaults_go_export_import_export_unchanged(catalog, tmp_path, template, style):
+    shape, defaults = PER_AXIS[template]
+    _round_trip(catalog, tmp_path, template, style, "eager", shape, {"spatial_dims": 3, **defaults})
+
+
+def _round_trip(catalog, tmp_path, template, style, weights, shape=None, defaults=()):
+    import dataclasses
+
     from blockstudio.core.import_source import content
     from blockstudio.core.import_structure import document_from_trace
     from blockstudio.core.library import BlockLibrary
@@ -287,6 +314,10 @@ def test_a_template_goes_export_import_export_unchanged(
 
     blocks = catalog.with_library(BlockLibrary())
     original = load_template(template, blocks)
+    if shape is not None:
+        original.set_block_field("input_shape", shape)
+    for name, value in dict(defaults).items():
+        original.replace_block_param(name, dataclasses.replace(original.param(name), default=value))
     code = generate_code(original, blocks, style, weights)
     path = tmp_path / "exported.py"
     path.write_text(code)
@@ -300,6 +331,40 @@ def test_a_template_goes_export_import_export_unchanged(
     # the same document but for where its cards sit, and the same code to the character
     assert content(doc) == content(original) and doc.input_shape == original.input_shape
     assert generate_code(doc, blocks, style, weights) == code
+
+
+def test_an_int_argument_is_ints_when_its_docstring_or_its_layer_says_so(catalog):
+    from blockstudio.core.import_structure import document_from_trace
+
+    source = textwrap.dedent(
+        """
+        import keras
+
+        class Strided(keras.layers.Layer):
+            \"\"\"Per-axis arguments.
+
+            Args:
+                size: ints.
+                kernel: Kernel size.
+                units: Units.
+            \"\"\"
+
+            def __init__(self, size=1, kernel=3, units=4, **kwargs):
+                super().__init__(**kwargs)
+                self.size = size
+                self.conv = keras.layers.Conv2D(units, kernel, padding="same", name="conv")
+
+            def call(self, x):
+                return self.conv(x)
+        """
+    )
+    ran = trace_layer(LayerSpec("Strided", source=source), (None, 8, 8, 3))
+    doc = document_from_trace(ran, catalog)
+    assert [(p.name, p.type) for p in doc.params] == [
+        ("size", "ints"),  # the docstring says it
+        ("kernel", "ints"),  # Conv2D's kernel_size is an int or one per axis
+        ("units", "int"),
+    ]
 
 
 def test_what_the_source_does_not_say_comes_from_the_run_and_says_why(catalog, tmp_path):
