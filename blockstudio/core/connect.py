@@ -33,10 +33,17 @@ def edge_problems(doc: Document, catalog: Catalog, edge: Edge) -> list[Problem]:
     return out
 
 
+def occupant(doc: Document, dst: str, port: int) -> Edge | None:
+    """The edge into input ``port`` of ``dst``, if one is there."""
+    return next((e for e in doc.edges if e.dst == dst and e.port == port), None)
+
+
 def connection_problem(
-    doc: Document, catalog: Catalog, src: str, dst: str, port: int
+    doc: Document, catalog: Catalog, src: str, dst: str, port: int, replace: bool = False
 ) -> str | None:
-    """None if ``src`` → ``dst``:``port`` is a valid new edge, else the reason in words."""
+    """None if ``src`` → ``dst``:``port`` is a valid new edge, else the reason in words. With
+    ``replace`` an edge already on that port is no reason: the new edge takes its place (as
+    in node editors: a drop on a connected input rewires it)."""
     if src not in doc.nodes or dst not in doc.nodes:
         return "That node no longer exists."
     s, d = doc.nodes[src], doc.nodes[dst]
@@ -45,10 +52,13 @@ def connection_problem(
     problems = edge_problems(doc, catalog, Edge(src, dst, port))
     if problems:
         return problems[0].message
+    old = occupant(doc, dst, port)
+    if old is not None and old.src == src:
+        return f"{s.name} already feeds input {port} of {d.name}."
+    if old is not None and not replace:
+        return f"Input {port} of {d.name} is already connected to {doc.nodes[old.src].name}."
     for e in doc.edges:
-        if e.dst == dst and e.port == port:
-            return f"Input {port} of {d.name} is already connected to {doc.nodes[e.src].name}."
-        if e.src == src and e.dst == dst:
+        if e.src == src and e.dst == dst and e != old:
             return f"{s.name} already feeds {d.name}."
     if src in reachable_from(doc, dst):
         return f"Connecting {s.name} → {d.name} would make a cycle."

@@ -8,6 +8,7 @@ view from outside.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -57,6 +58,27 @@ class UserLayer:
         return {"layer": {**layer, "init": dict(self.init)}, "input_shape": list(self.input_shape)}
 
 
+@dataclass(frozen=True)
+class RunOrigin:
+    """What a run ran on: which project (a number that changes on New / Open), where in it (the
+    names of the block nodes opened from the project down to the level that ran), and the
+    document's revision when the run was asked for (edits after it make the result stale)."""
+
+    project: int
+    path: tuple[str, ...] = ()
+    revision: int = 0
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the user looks: the project, the level (as in :class:`RunOrigin`) and how a node
+    name of that level's document becomes its node id (None: no such node)."""
+
+    project: int
+    path: tuple[str, ...]
+    node_id: Callable[[str], str | None]
+
+
 # -- events ------------------------------------------------------------------------------------
 class SettingsChanged(Event):
     field: str  # "style" or "weights"
@@ -82,6 +104,10 @@ class SubjectChanged(Event):
     """Runs now go to the user's own class, or (subject None) back to the drawn block."""
 
 
+class ScopeChanged(Event):
+    """The user looks at another level or project: errors and weights map anew."""
+
+
 class RunFailed(Event):
     """A run could not happen (the user's code does not import, a time limit, a crash)."""
 
@@ -89,7 +115,14 @@ class RunFailed(Event):
 
 
 RunEvent = (
-    SettingsChanged | RunAdded | ShownChanged | ReplayMoved | PairAdded | SubjectChanged | RunFailed
+    SettingsChanged
+    | RunAdded
+    | ShownChanged
+    | ReplayMoved
+    | PairAdded
+    | SubjectChanged
+    | RunFailed
+    | ScopeChanged
 )
 
 
@@ -106,6 +139,8 @@ class RunModel(Observable[RunEvent]):
         self._pairs: list[tuple[Trace, Trace]] = []
         self._subject: UserLayer | None = None
         self._failure = ""
+        self._origins: dict[int, RunOrigin] = {}  # id(trace) → what it ran on
+        self._scope: Scope | None = None  # None: every node id is taken as it is
 
     # -- what runs --------------------------------------------------------------------------
     @property
@@ -145,14 +180,19 @@ class RunModel(Observable[RunEvent]):
     def runs(self) -> tuple[Trace, ...]:
         return tuple(self._runs)
 
-    def add_run(self, trace: Trace, show: bool = True) -> int:
-        """Keep ``trace`` as a run of this session (labelled ``run N · style`` if unlabelled)."""
+    def add_run(self, trace: Trace, show: bool = True, origin: RunOrigin | None = None) -> int:
+        """Keep ``trace`` as a run of this session (labelled ``run N · style`` if unlabelled),
+        made on ``origin`` (None: on whatever is shown, as in the CLI and tests)."""
         if not trace.label:
             trace.label = f"run {len(self._runs) + 1} · {trace.style}"
         self._runs.append(trace)
+        if origin is not None:
+            self._origins[id(trace)] = origin
         self._failure = ""
         index = len(self._runs) - 1
         self._emit(RunAdded(index))
+        if origin is not None and self._scope is not None:
+            show = show and origin.project == self._scope.project  # a reply after New / Open
         if show:
             self.show(trace)
         return index
@@ -170,6 +210,38 @@ class RunModel(Observable[RunEvent]):
 
     def reset(self) -> None:
         self.show(None)
+
+    # -- where the user looks -----------------------------------------------------------------
+    def origin(self, trace: Trace | None) -> RunOrigin | None:
+        return self._origins.get(id(trace)) if trace is not None else None
+
+    def set_scope(self, scope: Scope | None) -> None:
+        """The level on show; a run of another project is taken off show."""
+        old, self._scope = self._scope, scope
+        origin = self.origin(self._shown)
+        if scope is not None and origin is not None and origin.project != scope.project:
+            self.show(None)
+        if old != scope:
+            self._emit(ScopeChanged())
+
+    def node_in_scope(self, trace: Trace, node: str | None, layer: str) -> str | None:
+        """The node of the level on show that an event of ``trace`` belongs to: ``node`` when
+        the run ran on this level; else by ``layer``'s path from the run's root (``down1/conv1``
+        is ``conv1`` inside ``down1``, and ``down1`` itself one level up); None elsewhere."""
+        origin, scope = self.origin(trace), self._scope
+        if origin is None or scope is None:
+            return node
+        if origin.project != scope.project:
+            return None
+        if origin.path == scope.path:
+            return node
+        if not layer:
+            return None
+        full = (*origin.path, *layer.split("/"))
+        depth = len(scope.path)
+        if full[:depth] != scope.path or len(full) <= depth:
+            return None
+        return scope.node_id(full[depth])
 
     # -- replay -----------------------------------------------------------------------------
     @property
@@ -190,10 +262,13 @@ class RunModel(Observable[RunEvent]):
 
     def node_states(self) -> tuple[dict[str, str], dict[str, int]]:
         """Each node's state at the replay position ("building"/"built") and its weights so far,
-        by node id; empty when no replay is going on."""
-        if self._shown is None or not self._replaying:
+        by node id of the level on show; empty when no replay is going on."""
+        trace = self._shown
+        if trace is None or not self._replaying:
             return {}, {}
-        return build_states(self._shown, self._position)
+        return build_states(
+            trace, self._position, lambda e: self.node_in_scope(trace, e.node, e.layer)
+        )
 
     @property
     def shown_run(self) -> Trace | None:
@@ -203,19 +278,24 @@ class RunModel(Observable[RunEvent]):
         return trace if trace is not None and any(r is trace for r in self._runs) else None
 
     def errors(self) -> dict[str, str]:
-        """Keras's error of the run on show, by node id."""
+        """Keras's error of the run on show, by node id of the level on show."""
         trace = self.shown_run
         if trace is None or not trace.error:
             return {}
-        nid = trace.error.get("node")
-        return {nid: f"Keras: {trace.error['message']}"} if nid else {}
+        error = trace.error
+        nid = self.node_in_scope(trace, error.get("node"), error.get("layer") or "")
+        return {nid: f"Keras: {error['message']}"} if nid else {}
 
     def weight_events(self, node_id: str) -> list[TraceEvent]:
         """The ``add_weight`` events of ``node_id``'s layer in the run on show."""
         trace = self.shown_run
         if trace is None:
             return []
-        return [e for e in trace.events if e.type == "weight" and e.node == node_id]
+        return [
+            e
+            for e in trace.events
+            if e.type == "weight" and self.node_in_scope(trace, e.node, e.layer) == node_id
+        ]
 
     # -- comparisons ------------------------------------------------------------------------
     @property

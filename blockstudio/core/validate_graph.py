@@ -101,7 +101,9 @@ def check_graph(doc: Document) -> list[Problem]:
         if node.kind in (INPUT_KIND, OUTPUT_KIND):
             continue
         if node.id not in forward:
-            out.append(Problem("unreached", f"{node.name} is not fed from an Input.", node.id))
+            # a node with no input at all is told so by check_inputs: one cause, one problem
+            if any(e.dst == node.id for e in doc.edges):
+                out.append(Problem("unreached", f"{node.name} is not fed from an Input.", node.id))
         elif node.id not in backward:
             out.append(
                 Problem(

@@ -82,7 +82,9 @@ class BlockNavigator(QObject):
                 f"{kind_label(node.kind)} is a template shipped with Block Studio and opens "
                 "read-only; Make an Editable Copy (above the canvas) to change it for this node."
             )
-        model.enter(inner, node.kind, read_only, self._context(node))
+        model.enter(
+            inner, node.kind, read_only, self._context(node), (*model.where, node.name)
+        )
         self._after_move()
         return True
 
@@ -105,7 +107,8 @@ class BlockNavigator(QObject):
         levels = min(levels, len(self.levels))
         target = self.levels[-levels]
         del self.levels[-levels:]
-        self.w.model.enter(target.doc, target.kind, target.read_only, target.context)
+        where = tuple(level.node for level in self.levels)
+        self.w.model.enter(target.doc, target.kind, target.read_only, target.context, where)
         self._after_move()
         self.w.scene.select_node(self._node_id(target.doc, target.node))
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsScene
 
 from blockstudio.core import commands as c
-from blockstudio.core.connect import connection_problem
+from blockstudio.core.connect import connection_problem, occupant
 from blockstudio.core.document import Edge, Node
-from blockstudio.core.runs import ReplayMoved, RunEvent, RunModel, ShownChanged
-from blockstudio.ui.canvas_items import FAR, OVERVIEW, EdgeItem, NodeItem, PortItem
-from blockstudio.ui.doc_model import DocumentModel
+from blockstudio.core.runs import ReplayMoved, RunEvent, RunModel, ScopeChanged, ShownChanged
+from blockstudio.ui.canvas_items import (
+    FAR,
+    NODE_H,
+    NODE_W,
+    OVERVIEW,
+    EdgeItem,
+    NodeItem,
+    PortItem,
+)
+from blockstudio.ui.doc_model import DocumentModel, run_note
 from blockstudio.ui.gestures import ConnectGesture, Gesture, MoveGesture, RubberBandGesture
 
 
@@ -34,7 +42,9 @@ class BlockScene(QGraphicsScene):
         model.sigChanged.connect(self._forget_overview)
         self.setBackgroundBrush(QColor("#1b1c1f"))
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
-        model.sigReset.connect(self.rebuild)
+        model.sigAboutToReset.connect(self.clearSelection)  # no selection of the old ids
+        model.sigReset.connect(self._reset)
+        model.sigRefused.connect(lambda _why: self._later.start())  # cards back where they were
         model.sigNodeAdded.connect(self._add_node)
         model.sigNodeRemoved.connect(self._remove_node)
         model.sigNodeChanged.connect(self._node_changed)
@@ -44,7 +54,43 @@ class BlockScene(QGraphicsScene):
         model.sigChanged.connect(self.refresh_problems)
         self._unsubscribe = runs.subscribe(self._on_run_event)
         self.destroyed.connect(lambda *_: self._unsubscribe())
+        # a reset or refusal that arrives inside one of this scene's own event handlers (a
+        # double-click that opens a block, a refused move) waits until the handler is done:
+        # deleting the item under the mouse there would crash Qt
+        self._handling = 0
+        self._stale = False
+        self._later = QTimer(self, singleShot=True, interval=0)
+        self._later.timeout.connect(self._settle)
         self.rebuild()
+
+    def _reset(self) -> None:
+        if self._handling:
+            self._stale = True
+            self._later.start()
+        else:
+            self.rebuild()
+
+    def _settle(self) -> None:
+        """Deferred work: a pending rebuild, else put every card where the document says."""
+        if self._handling:
+            self._later.start()
+            return
+        if self._stale:
+            self._stale = False
+            self.rebuild()
+            return
+        for nid, item in self.nodes.items():
+            node = self.model.doc.nodes.get(nid)
+            if node is not None:
+                item.update_from(node)
+                self.node_moved(item)
+
+    def event(self, event) -> bool:
+        self._handling += 1
+        try:
+            return super().event(event)
+        finally:
+            self._handling -= 1
 
     # -- mirroring --------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -61,9 +107,9 @@ class BlockScene(QGraphicsScene):
         self._show_run_states()
 
     def _on_run_event(self, event: RunEvent) -> None:
-        if isinstance(event, ShownChanged | ReplayMoved):
+        if isinstance(event, ShownChanged | ReplayMoved | ScopeChanged):
             self._show_run_states()
-            if isinstance(event, ShownChanged):
+            if not isinstance(event, ReplayMoved):
                 self.refresh_problems()  # Keras's error of the run, on its node
 
     def _show_run_states(self) -> None:
@@ -178,7 +224,8 @@ class BlockScene(QGraphicsScene):
     def _problem_text(self, nid: str, run_errors: dict[str, str]) -> str:
         problems = [p.message for p in self.model.problems_of(nid) if p.severity == "error"]
         if nid in run_errors:
-            problems.append(run_errors[nid])
+            note = run_note(self.model, self.runs, nid)
+            problems.append(f"{run_errors[nid]} ({note})" if note else run_errors[nid])
         return "; ".join(problems)
 
     def _params_text(self, node: Node) -> str:
@@ -245,18 +292,30 @@ class BlockScene(QGraphicsScene):
     def mouseDoubleClickEvent(self, event) -> None:
         for item in self.items(event.scenePos()):
             if isinstance(item, NodeItem):
-                self.sigNodeActivated.emit(item.node_id)
+                # after this handler: opening a block replaces every item, this one included
+                nid = item.node_id
+                QTimer.singleShot(0, self, lambda n=nid: self.sigNodeActivated.emit(n))
                 return
         super().mouseDoubleClickEvent(event)
 
     def connect_ports(self, src: str, dst: str, port: int) -> bool:
-        """Connect if allowed; otherwise say why in the status bar."""
+        """Connect if allowed, in place of an edge already on that input (one undo step);
+        otherwise say why in the status bar."""
         doc = self.model.doc
-        reason = connection_problem(doc, self.model.catalog, src, dst, port)
+        reason = connection_problem(doc, self.model.catalog, src, dst, port, replace=True)
         if reason is not None:
             self.sigStatus.emit(f"Cannot connect: {reason}")
             return False
-        self.model.push(c.Connect(doc, Edge(src, dst, port)))
+        connect = c.Connect(doc, Edge(src, dst, port))
+        old = occupant(doc, dst, port)
+        if old is None:
+            self.model.push(connect)
+            return True
+        names = doc.nodes[src].name, doc.nodes[dst].name, doc.nodes[old.src].name
+        self.model.begin_macro(f"Connect {names[0]} → {names[1]} (instead of {names[2]})")
+        self.model.push(c.Disconnect(doc, old))
+        self.model.push(connect)
+        self.model.end_macro()
         return True
 
     def set_detail(self, scale: float) -> None:
@@ -298,6 +357,25 @@ class BlockScene(QGraphicsScene):
         painter.setPen(QPen(QColor("#3d7dd8"), 0))
         painter.setBrush(QColor("#2b2d31"))
         painter.drawPath(cards)
+
+    def free_spot(self, centre: QPointF) -> QPointF:
+        """The point nearest ``centre`` (on a grid around it) where a new card's rectangle
+        overlaps no card: the centre of that rectangle."""
+        cards = [item.sceneBoundingRect() for item in self.nodes.values()]
+        step_x, step_y = NODE_W + 30, NODE_H + 30
+        spots = [(0, 0)] + [
+            (dx, dy)
+            for ring in range(1, 8)
+            for dx in range(-ring, ring + 1)
+            for dy in range(-ring, ring + 1)
+            if max(abs(dx), abs(dy)) == ring
+        ]
+        for dx, dy in sorted(spots, key=lambda d: (abs(d[0]) + abs(d[1]), d[1], d[0])):
+            spot = QPointF(centre.x() + dx * step_x, centre.y() + dy * step_y)
+            rect = QRectF(spot.x() - NODE_W / 2, spot.y() - NODE_H / 2, NODE_W, NODE_H)
+            if not any(rect.adjusted(-10, -10, 10, 10).intersects(card) for card in cards):
+                return spot
+        return centre
 
     def selected_node_ids(self) -> list[str]:
         return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]

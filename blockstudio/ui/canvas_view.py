@@ -48,6 +48,10 @@ class CanvasView(QGraphicsView):
     def fit_all(self) -> None:
         rect = self.scene().itemsBoundingRect().adjusted(-40, -40, 40, 40)
         if rect.isValid():
+            # the scroll range around this document: the scene's own rectangle only grows (it
+            # still holds the last document's extent) and is updated late, so centring a new,
+            # smaller document could stop short and cut its first card off
+            self.setSceneRect(rect.adjusted(-4000, -4000, 4000, 4000))
             self.fitInView(rect, Qt.KeepAspectRatio)
             if self.transform().m11() > 1.2:  # a small graph should not be blown up
                 self.resetTransform()

@@ -28,6 +28,7 @@ from blockstudio.core.document import Document
 from blockstudio.core.library import FILE_PREFIX, blocks_payload, file_kind
 from blockstudio.core.problems import Problem
 from blockstudio.core.project import document_to_json
+from blockstudio.core.runs import RunModel, RunOrigin, Scope
 from blockstudio.core.validate import validate
 
 
@@ -51,6 +52,7 @@ class _QtCommand(QUndoCommand):
 class DocumentModel(QObject):
     """Holds the document and what is known about it (problems, shapes)."""
 
+    sigAboutToReset = Signal()  # another document is about to be shown: drop what refers to it
     sigReset = Signal()
     sigNodeAdded = Signal(str)
     sigNodeRemoved = Signal(str)
@@ -61,7 +63,7 @@ class DocumentModel(QObject):
     sigBlockParamChanged = Signal(str)  # a block parameter was added, edited or removed
     sigChanged = Signal()  # anything changed (debounced consumers listen here)
     sigAnalysis = Signal()  # problems / shapes updated
-    sigRefused = Signal(str)  # an edit that was not made, and why
+    sigRefused = Signal(str)  # an edit that was not made, and why (views put their values back)
 
     def __init__(self, catalog: Catalog, doc: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,7 +83,11 @@ class DocumentModel(QObject):
         self.edited_kinds: set[str] = set()  # block files with edits to save
         # an open block is inferred where its node sits: that node's input shape and values
         self.context: tuple[tuple, dict[str, Any]] | None = None
+        self.where: tuple[str, ...] = ()  # the block nodes opened down to ``doc``
         self.revision = 0
+        self.generation = 0  # +1 each time another project is shown (New, Open, recover)
+        # (document, node id) → the revision of that node's last change: runs older are stale
+        self._node_revisions: dict[tuple[int, str], int] = {}
         self._unsubscribe = doc.subscribe(self._on_event)
         self._infer_timer = QTimer(self, singleShot=True, interval=40)
         self._infer_timer.timeout.connect(self._request_inference)
@@ -94,8 +100,9 @@ class DocumentModel(QObject):
     # -- editing ----------------------------------------------------------------------------
     def push(self, command: Command) -> None:
         if self.read_only:
+            # no reset: this may run inside the handler of the very widget being edited; the
+            # views put their values back on their own time (cards, fields)
             self.sigRefused.emit(self.read_only)
-            self.sigReset.emit()  # a refused move puts the cards back
             return
         self.undo_stack.push(_QtCommand(self, command))
 
@@ -118,12 +125,16 @@ class DocumentModel(QObject):
         kind: str | None,
         read_only: str = "",
         context: tuple[tuple, dict[str, Any]] | None = None,
+        where: tuple[str, ...] = (),
     ) -> None:
         """Show ``doc`` (a block inside the project, or the project again when ``kind`` is
         None); one undo history for the whole project. ``context`` is the input shape and
-        parameter values of the node it was opened from, which its shapes are inferred for."""
+        parameter values of the node it was opened from, which its shapes are inferred for;
+        ``where`` the names of the block nodes opened from the project down to it."""
+        self.sigAboutToReset.emit()
         self._unsubscribe()
         self.doc, self.kind, self.read_only, self.context = doc, kind, read_only, context
+        self.where = where
         self._unsubscribe = doc.subscribe(self._on_event)
         self.shapes, self.present, self.absent_reason = {}, {}, {}
         self.param_counts, self.shape_problems = {}, []
@@ -151,8 +162,12 @@ class DocumentModel(QObject):
     ) -> None:
         """Replace the whole document (open, new, recover); clears undo history. A document
         shown ``read_only`` (what could be imported of a run) says why."""
+        self.sigAboutToReset.emit()
         self._unsubscribe()
         self.doc = self.root_doc = doc
+        self.where = ()
+        self.generation += 1
+        self._node_revisions = {}
         self.kind, self.read_only, self.context = None, read_only, None
         self.edited_kinds = set()
         self.path = path
@@ -183,6 +198,20 @@ class DocumentModel(QObject):
                 library.base = base
                 library.forget()  # file blocks are relative to the project's folder
 
+    def origin(self) -> RunOrigin:
+        """What a run asked for now runs on: this project, this level, this revision."""
+        return RunOrigin(self.generation, self.where, self.revision)
+
+    def scope(self) -> Scope:
+        """Where the user looks, for the run model."""
+        doc = self.doc
+
+        def node_id(name: str) -> str | None:
+            node = doc.node_by_name(name)
+            return node.id if node is not None else None
+
+        return Scope(self.generation, self.where, node_id)
+
     def payload(self, **extra: Any) -> dict[str, Any]:
         """A request to the engine about this document, with the blocks it uses."""
         return {
@@ -199,7 +228,29 @@ class DocumentModel(QObject):
         return document_to_json(self.doc)
 
     # -- events -----------------------------------------------------------------------------
+    def changed_since(self, node_id: str, revision: int) -> bool:
+        """Whether the node (of the document on show) was edited after ``revision``: its
+        params, name, inputs, or the block's input shape and parameters."""
+        doc = id(self.doc)
+        last = max(
+            self._node_revisions.get((doc, node_id), 0), self._node_revisions.get((doc, ""), 0)
+        )
+        return last > revision
+
+    def _note_revision(self, event: DocEvent) -> None:
+        match event:
+            case NodeChanged(field="position"):
+                return
+            case NodeAdded(node_id=nid) | NodeRemoved(node_id=nid) | NodeChanged(node_id=nid):
+                touched = nid
+            case EdgeAdded(edge=edge) | EdgeRemoved(edge=edge):
+                touched = edge.dst  # what feeds a layer is part of what it does
+            case _:
+                touched = ""  # the block's input shape or parameters: every node
+        self._node_revisions[(id(self.doc), touched)] = self.revision + 1
+
     def _on_event(self, event: DocEvent) -> None:
+        self._note_revision(event)
         match event:
             case NodeAdded(node_id=nid):
                 self.sigNodeAdded.emit(nid)
@@ -276,3 +327,13 @@ class DocumentModel(QObject):
     def request_inference_now(self) -> None:
         self._infer_timer.stop()
         self._request_inference()
+
+
+def run_note(model: DocumentModel, runs: RunModel, node_id: str) -> str:
+    """``"run 3 · build, before your last edit"`` when the run on show is older than the node's
+    last edit (its result is no longer what the node does), else ``""``."""
+    trace = runs.shown_run
+    origin = runs.origin(trace)
+    if trace is None or origin is None or not model.changed_since(node_id, origin.revision):
+        return ""
+    return f"{trace.label}, before your last edit"

@@ -48,7 +48,7 @@ class ConnectGesture(Gesture):
         for item in scene.nodes.values():
             for target in item.inputs:
                 problem = connection_problem(
-                    model.doc, model.catalog, src, item.node_id, target.index
+                    model.doc, model.catalog, src, item.node_id, target.index, replace=True
                 )
                 target.highlight = "valid" if problem is None else None
                 target.update()

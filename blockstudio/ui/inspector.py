@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QFormLayout,
     QLabel,
@@ -22,12 +24,13 @@ from blockstudio.core.conditions import ConditionError, check_names
 from blockstudio.core.document import ParamRef
 from blockstudio.core.library import kind_title
 from blockstudio.core.names import name_problem
-from blockstudio.core.runs import RunEvent, RunModel, ShownChanged
+from blockstudio.core.params import resolve
+from blockstudio.core.runs import RunEvent, RunModel, ScopeChanged, ShownChanged
 from blockstudio.core.shapes import (
     format_shape,
 )
 from blockstudio.core.validate import block_env
-from blockstudio.ui.doc_model import DocumentModel
+from blockstudio.ui.doc_model import DocumentModel, run_note
 from blockstudio.ui.inspector_block import BlockPage
 from blockstudio.ui.param_editor import ParamEditor
 
@@ -44,24 +47,50 @@ class Inspector(BlockPage, QScrollArea):
         self.model, self.runs = model, runs
         self.node_id: str | None = None
         self.setWidgetResizable(True)
+        self._holder = QWidget()
+        holder_layout = QVBoxLayout(self._holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        self.setWidget(self._holder)
         self.setMinimumWidth(300)
         self.editors: dict[str, Any] = {}
         self.error = QLabel()
-        model.sigReset.connect(lambda: self.show_node(None))
-        model.sigNodeRemoved.connect(lambda nid: nid == self.node_id and self.show_node(None))
-        # the document's own events say what changed; one rebuild per batch of them
+        self._notice = ""  # said on the next page (why an edit was refused)
+        self._force = False  # the next refresh rebuilds even under a text cursor
+        self._waiting = False  # a refresh waits for the text cursor to leave the page
+        QApplication.instance().focusChanged.connect(self._focus_moved)  # ends with self
+        # The document's own events say what changed; the page is rebuilt once per batch of
+        # them, never inside the signal: it may fire in the event handler of one of the page's
+        # own widgets (a refused rename fires while the user clicks a spin box below it), and
+        # deleting that widget there crashes Qt.
         self._stale = QTimer(self, singleShot=True, interval=0)
         self._stale.timeout.connect(self._refresh)
+        model.sigReset.connect(self._reset)
+        model.sigRefused.connect(self._refused)
+        model.undo_stack.indexChanged.connect(self._edited)
+        model.sigNodeRemoved.connect(lambda nid: nid == self.node_id and self._reset())
         model.sigNodeChanged.connect(self._node_changed)
         model.sigBlockChanged.connect(lambda _field: self._stale.start())
         model.sigBlockParamChanged.connect(lambda _name: self._stale.start())
-        model.sigAnalysis.connect(self._refresh)  # shapes arrive from the engine later
+        model.sigAnalysis.connect(self._stale.start)  # shapes arrive from the engine later
         self._unsubscribe = runs.subscribe(self._on_run_event)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self.show_node(None)
 
+    def _reset(self) -> None:
+        self.node_id = None
+        self._force = True
+        self._stale.start()
+
+    def _edited(self, _index: int) -> None:
+        self._notice = ""  # an edit went through: a refusal before it is old news
+
+    def _refused(self, why: str) -> None:
+        """An edit was refused (a read-only block): say why and put the fields back."""
+        self._notice, self._force = why, True
+        self._stale.start()
+
     def _on_run_event(self, event: RunEvent) -> None:
-        if isinstance(event, ShownChanged) and self.node_id is not None:
+        if isinstance(event, ShownChanged | ScopeChanged) and self.node_id is not None:
             self._stale.start()
 
     def _node_changed(self, nid: str, field: str) -> None:
@@ -70,12 +99,34 @@ class Inspector(BlockPage, QScrollArea):
             self._stale.start()
 
     def _refresh(self, *_: Any) -> None:
+        force, self._force = self._force, False
         focus = self.focusWidget()
-        if focus is not None and isinstance(focus, QLineEdit | QPlainTextEdit) and focus.hasFocus():
-            return  # do not pull the text out from under the user's cursor
-        self.show_node(self.node_id if self.node_id in self.model.doc.nodes else None)
+        if not force and isinstance(focus, QLineEdit | QPlainTextEdit) and focus.hasFocus():
+            # do not pull the text out from under the user's cursor: once the field is left
+            self._waiting = True
+            return
+        self._waiting = False
+        self.show_node(self.node_id)
+
+    def _focus_moved(self, _old: Any, new: Any) -> None:
+        if self._waiting and not (
+            isinstance(new, QLineEdit | QPlainTextEdit) and self.isAncestorOf(new)
+        ):
+            self._stale.start()
 
     def show_node(self, node_id: str | None) -> None:
+        """The page of ``node_id`` (the block's page for None or a node no longer there). The
+        old page goes later (never under a widget's own handler); the editor that had the
+        keyboard focus has it again on the new page, and the scroll position stays."""
+        if node_id is not None and node_id not in self.model.doc.nodes:
+            node_id = None
+        focus = QApplication.focusWidget()
+        inside = focus is not None and (focus is self or self.isAncestorOf(focus))
+        keep = self._focused_editor() if node_id == self.node_id else None
+        keep_notice = node_id == self.node_id and bool(self._notice)
+        if not keep_notice:
+            self._notice = ""
+        scroll = self.verticalScrollBar().value()
         self.node_id = node_id
         self.editors = {}
         page = QWidget()
@@ -88,7 +139,37 @@ class Inspector(BlockPage, QScrollArea):
             self._node_page(layout, node_id)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        self.setWidget(page)
+        # one holder for the pages, swapped inside it: the new page is shown (and takes the
+        # focus) first, then the old one is hidden and goes later (QScrollArea.setWidget would
+        # delete it now, under a handler of its own, and takeWidget would make it a window)
+        layout = self._holder.layout()
+        olds = [layout.takeAt(0).widget() for _ in range(layout.count())]
+        layout.addWidget(page)
+        page.show()
+        if self.window() is not self:  # in the studio's window (not while it is being made)
+            _tab_in_order(page)
+        if keep_notice:
+            self._say(self._notice)  # until the next edit or another node
+        target = self.editors.get(keep) if keep else None
+        if target is not None:
+            target = getattr(target, "editor", target)  # a ParamEditor: its value field
+            target.setFocus(Qt.OtherFocusReason)
+        elif inside:
+            self.setFocus(Qt.OtherFocusReason)  # the keyboard stays in the inspector
+        for old in olds:
+            old.hide()
+            old.deleteLater()
+        self.verticalScrollBar().setValue(scroll)
+
+    def _focused_editor(self) -> str | None:
+        """The key in ``editors`` of the editor holding the keyboard focus, if any."""
+        focus = QApplication.focusWidget()
+        if focus is None:
+            return None
+        for key, editor in self.editors.items():
+            if isinstance(editor, QWidget) and (editor is focus or editor.isAncestorOf(focus)):
+                return key
+        return None
 
     def _say(self, message: str) -> None:
         self.error.setText(message)
@@ -133,7 +214,10 @@ class Inspector(BlockPage, QScrollArea):
         form.addRow("Output", QLabel(format_shape(shape) if shape else "unknown"))
         run = self._run_text(nid)
         if run:
-            self.run_label = QLabel(run, wordWrap=True)
+            note = run_note(model, self.runs, nid)
+            self.run_label = QLabel(f"{note}: {run}" if note else run, wordWrap=True)
+            if note:  # what the node did before the edit, not what it does now
+                self.run_label.setStyleSheet("color: #80868b; font-style: italic;")
             self.run_label.setToolTip(f"From {self.runs.shown_run.label}")
             form.addRow("Last run", self.run_label)
         owner = node
@@ -158,7 +242,12 @@ class Inspector(BlockPage, QScrollArea):
         env = block_env(model.doc)  # the lists' lengths, once for every editor
         for pspec in spec.params:
             value = owner.params.get(pspec.name, pspec.default)
-            editor = ParamEditor(pspec, value, link_choices(model.doc, pspec, env))
+            shown = (
+                resolve(value, env)
+                if not isinstance(value, ParamRef) or value.param in env
+                else None
+            )
+            editor = ParamEditor(pspec, value, link_choices(model.doc, pspec, env), shown)
             editor.setEnabled(not shared)
             editor.sigCommit.connect(self._set_param)
             editor.sigError.connect(lambda _n, msg: self._say(msg))
@@ -228,6 +317,21 @@ class Inspector(BlockPage, QScrollArea):
         self.model.push(c.SetParam(self.model.doc, self.node_id, name, value))
 
     # -- block ------------------------------------------------------------------------------
+
+
+def _tab_in_order(page: QWidget) -> None:
+    """Tab goes through the page's fields top to bottom (a page put together from parts and
+    then placed in the window otherwise leaves its fields out of the window's tab chain)."""
+    fields = [
+        w
+        for w in page.findChildren(QWidget)
+        if w.focusPolicy() & Qt.TabFocus
+        and w.focusProxy() is None
+        and not isinstance(w.parent(), QAbstractSpinBox | QComboBox)
+        and w.window() is page.window()  # not a combo's popup
+    ]
+    for first, second in zip(fields, fields[1:], strict=False):
+        QWidget.setTabOrder(first, second)
 
 
 def link_choices(doc, pspec, env: dict) -> list[ParamRef]:

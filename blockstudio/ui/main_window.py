@@ -38,6 +38,7 @@ from blockstudio.ui.clipboard import NODES_MIME, copy_payload, paste_commands
 from blockstudio.ui.doc_model import DocumentModel
 from blockstudio.ui.engine_bridge import STATUS_TEXT, EngineBridge
 from blockstudio.ui.file_actions import FileActions
+from blockstudio.ui.focus import UndoKeys
 from blockstudio.ui.inspector import Inspector
 from blockstudio.ui.palette import Palette
 from blockstudio.ui.panels import CodePanel, ProblemsPanel
@@ -76,7 +77,7 @@ class MainWindow(FileActions, QMainWindow):
         for kind in catalog.library.uses(doc):  # the block files this project uses
             self.palette.add_block(kind)
         self.inspector = Inspector(self.model, self.runs)
-        self.problems = ProblemsPanel(self.model)
+        self.problems = ProblemsPanel(self.model, self.runs)
         self.code = CodePanel(self.model, self.runs)
         self._build_layout()
         from blockstudio.ui.block_nav import BlockNavigator
@@ -93,6 +94,15 @@ class MainWindow(FileActions, QMainWindow):
         self.model.sigChanged.connect(self._schedule_autosave)
         self.model.undo_stack.cleanChanged.connect(self._update_title)
         self.model.sigReset.connect(self._update_title)
+        # runs belong to the project and level they ran on: views map them to what is on show
+        self.model.sigReset.connect(lambda: self.runs.set_scope(self.model.scope()))
+        self.runs.set_scope(self.model.scope())
+        # after an undo or redo the keyboard stays in the window (its editor may be gone)
+        self._focus_check = QTimer(self, singleShot=True, interval=0)
+        self._focus_check.timeout.connect(self._keep_focus)
+        self.model.undo_stack.indexChanged.connect(self._undo_moved)
+        self._undo_keys = UndoKeys(self.model.undo_stack, self)
+        QApplication.instance().installEventFilter(self._undo_keys)
         self._update_title()
         self._restore_settings()
         self._offer_recovery()
@@ -243,8 +253,8 @@ class MainWindow(FileActions, QMainWindow):
     # -- editing ----------------------------------------------------------------------------
     def add_kind(self, kind: str, pos: QPointF | None) -> str:
         doc = self.model.doc
-        if pos is None:
-            pos = self.view.mapToScene(self.view.viewport().rect().center())
+        if pos is None:  # from the palette: in view, where no card is
+            pos = self.scene.free_spot(self.view.mapToScene(self.view.viewport().rect().center()))
         nid = doc.new_id()
         name = doc.unique_name(default_node_name(kind))
         node = Node(nid, kind, name, position=(pos.x() - 89, pos.y() - 35))
@@ -330,8 +340,16 @@ class MainWindow(FileActions, QMainWindow):
         if item is not None:
             self.view.centerOn(item)
 
+    def _undo_moved(self, _index: int) -> None:
+        self._focus_check.start()
+
+    def _keep_focus(self) -> None:
+        """The canvas takes the keyboard when the widget that had it went away."""
+        if self.isActiveWindow() and QApplication.focusWidget() is None:
+            self.view.setFocus(Qt.OtherFocusReason)
+
     def _selection_changed(self) -> None:
-        ids = self.scene.selected_node_ids()
+        ids = [nid for nid in self.scene.selected_node_ids() if nid in self.model.doc.nodes]
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
         self.run_ui.selection_changed(ids)
 
@@ -379,6 +397,7 @@ class MainWindow(FileActions, QMainWindow):
         s.setValue("state", self.saveState())
         s.sync()
         storage.clear_recovery()
+        QApplication.instance().removeEventFilter(self._undo_keys)
         self.engine.shutdown()
         event.accept()
 

@@ -18,28 +18,44 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from blockstudio.core.runs import STYLES, WEIGHTS, RunEvent, RunModel, SettingsChanged
+from blockstudio.core.runs import (
+    STYLES,
+    WEIGHTS,
+    RunEvent,
+    RunModel,
+    ScopeChanged,
+    SettingsChanged,
+    ShownChanged,
+)
 from blockstudio.engine.codegen import CodegenError, generate_code
-from blockstudio.ui.doc_model import DocumentModel
+from blockstudio.ui.doc_model import DocumentModel, run_note
 
 
 class ProblemsPanel(QListWidget):
-    """Every validation and shape problem; clicking one selects its node."""
+    """Every validation and shape problem, and Keras's error of the run on show; clicking one
+    selects its node."""
 
     sigSelectNode = Signal(str)
 
-    def __init__(self, model: DocumentModel, parent=None) -> None:
+    def __init__(self, model: DocumentModel, runs: RunModel, parent=None) -> None:
         super().__init__(parent)
-        self.model = model
+        self.model, self.runs = model, runs
         model.sigChanged.connect(self.refresh)
         model.sigAnalysis.connect(self.refresh)
+        self._unsubscribe = runs.subscribe(self._on_run_event)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
         self.itemClicked.connect(self._clicked)
         self.refresh()
+
+    def _on_run_event(self, event: RunEvent) -> None:
+        if isinstance(event, ShownChanged | ScopeChanged):
+            self.refresh()
 
     def refresh(self) -> None:
         self.clear()
         problems = self.model.all_problems()
-        if not problems:
+        run_errors = self.runs.errors()
+        if not problems and not run_errors:
             item = QListWidgetItem(
                 "No problems: every node is valid and Keras accepts every shape."
             )
@@ -50,11 +66,19 @@ class ProblemsPanel(QListWidget):
             node = self.model.doc.nodes.get(p.node_id or "")
             where = node.name if node else (p.param or "block")
             mark = "⚠" if p.severity == "warning" else "✖"
-            item = QListWidgetItem(f"{mark}  {where}: {p.message}")
-            item.setForeground(QColor("#fdd663" if p.severity == "warning" else "#f28b82"))
-            item.setData(Qt.UserRole, p.node_id)
-            item.setToolTip(p.message)
-            self.addItem(item)
+            self._add(f"{mark}  {where}: {p.message}", p.node_id, p.severity == "warning")
+        run = self.runs.shown_run
+        for nid, message in run_errors.items():
+            node = self.model.doc.nodes.get(nid)
+            note = run_note(self.model, self.runs, nid) or (run.label if run else "the run")
+            self._add(f"✖  {node.name if node else nid}: {message} ({note})", nid, False)
+
+    def _add(self, text: str, node_id: str | None, warning: bool) -> None:
+        item = QListWidgetItem(text)
+        item.setForeground(QColor("#fdd663" if warning else "#f28b82"))
+        item.setData(Qt.UserRole, node_id)
+        item.setToolTip(text)
+        self.addItem(item)
 
     def _clicked(self, item: QListWidgetItem) -> None:
         nid = item.data(Qt.UserRole)

@@ -37,9 +37,19 @@ class ParamEditor(QWidget):
     sigCommit = Signal(str, object)
     sigError = Signal(str, str)
 
-    def __init__(self, spec: ParamSpec, value: Any, links: list[ParamRef], parent=None) -> None:
+    def __init__(
+        self,
+        spec: ParamSpec,
+        value: Any,
+        links: list[ParamRef],
+        resolved: Any = None,
+        parent=None,
+    ) -> None:
+        """``resolved`` is what a linked ``value`` (a :class:`ParamRef`) stands for now: shown
+        read-only while linked, and kept as the value when the link is removed."""
         super().__init__(parent)
         self.spec = spec
+        self.resolved = resolved if isinstance(value, ParamRef) else value
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.editor = self._make_editor(value)
@@ -53,8 +63,8 @@ class ParamEditor(QWidget):
         # as wide as a short name: a long list of entries must not widen the inspector
         self.link.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.link.setMinimumContentsLength(8)
+        layout.addWidget(self.link)  # first: a combo shown without a parent is a window
         self.link.setVisible(bool(links) and spec.linkable)
-        layout.addWidget(self.link)
         if isinstance(value, ParamRef):
             if self.link.findText(str(value)) < 0:
                 self.link.addItem(str(value), value)  # an entry past the list's end: refused
@@ -64,7 +74,15 @@ class ParamEditor(QWidget):
 
     def _make_editor(self, value: Any) -> QWidget:
         spec = self.spec
-        shown = spec.default if isinstance(value, ParamRef) else value
+        shown = self.resolved
+        if shown is None and spec.required and spec.type not in ("bool", "choice"):
+            # no value yet: an empty field that says so, never a made-up number
+            line = QLineEdit()
+            line.setPlaceholderText("needs a value")
+            line.setToolTip(f"{spec.name} has no default: give it a value")
+            line.editingFinished.connect(lambda: self._commit_text(line))
+            line.textEdited.connect(lambda text: self._check_text(line, text))
+            return line
         if spec.type == "bool":
             box = QCheckBox()
             box.setChecked(bool(shown))
@@ -131,7 +149,9 @@ class ParamEditor(QWidget):
     def _link_changed(self, text: str) -> None:
         if text == LINK_NONE:
             self.editor.setEnabled(True)
-            self.sigCommit.emit(self.spec.name, self.spec.default)
+            # the value the link gave, not a stale one: unlinking changes nothing but the link
+            value = self.resolved if self.resolved is not None else self.spec.default
+            self.sigCommit.emit(self.spec.name, value)
         else:
             self.editor.setEnabled(False)
             self.sigCommit.emit(self.spec.name, self.link.currentData())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from blockstudio.core.project import document_to_json
-from blockstudio.core.runs import RunModel
+from blockstudio.core.runs import RunModel, RunOrigin
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import trace_from_dict
 
@@ -23,6 +23,7 @@ class RunController(QObject):
         self.call_shape: Shape | None = None
         # request → label and, for a comparison, (comparison, slot 0 or 1)
         self._pending: dict[int, tuple[str, tuple[int, int] | None]] = {}
+        self._origins: dict[int, RunOrigin] = {}  # request → the document it ran on
         self._pairs: dict[int, list] = {}  # comparison → its two slots, filled as replies come
         self._next_pair = 0
         engine.sigReply.connect(self._reply)
@@ -44,7 +45,8 @@ class RunController(QObject):
     ) -> int:
         """Trace the document (or ``doc_json``), or the user's own class when that is the run
         model's subject; style and weights default to the settings."""
-        self.calls, self.call_shape = calls, call_shape
+        if pair is None:  # the calls of the run on show, which F6 and F7 add to
+            self.calls, self.call_shape = calls, call_shape
         settings = self.runs.settings
         subject = self.runs.subject
         if subject is not None and doc_json is None:
@@ -55,6 +57,7 @@ class RunController(QObject):
             }
             rid = self.engine.submit("user_trace", payload, timeout=settings.timeout)
             self._pending[rid] = (label or subject.label, pair)
+            self._origins[rid] = self.model.origin()
             self.sigBusy.emit(True)
             self.sigMessage.emit(f"Running your class {subject.label}…")
             return rid
@@ -75,6 +78,7 @@ class RunController(QObject):
         }
         rid = self.engine.submit("trace", payload, timeout=300)
         self._pending[rid] = (label, pair)
+        self._origins[rid] = self.model.origin()
         self.sigBusy.emit(True)
         self.sigMessage.emit(
             "Running…"
@@ -101,6 +105,7 @@ class RunController(QObject):
         if reply.kind not in ("trace", "user_trace") or reply.id not in self._pending:
             return
         label, pair = self._pending.pop(reply.id)
+        origin = self._origins.pop(reply.id, None)
         self.sigBusy.emit(bool(self._pending))
         if not reply.ok:
             if pair is not None:
@@ -111,7 +116,7 @@ class RunController(QObject):
             return
         trace = trace_from_dict(reply.result)
         trace.label = label
-        self.runs.add_run(trace, show=pair is None)
+        self.runs.add_run(trace, show=pair is None, origin=origin)
         if trace.error:
             where = f"{trace.error['where']}: " if trace.error.get("where") else ""
             self.sigMessage.emit(
