@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
 
 from blockstudio.core.project import document_to_json
 from blockstudio.ui.file_actions import empty_document
-from blockstudio.ui.param_editor import LINK_NONE
 from tests.ui.helpers import double_click, drag, view_point
 
 OUT_BLOCK = "template:unet-out-block"
@@ -44,9 +43,11 @@ def _click(qtbot, widget) -> None:
 def _tab_to(qtbot, target) -> None:
     """Press Tab until ``target`` has the keyboard focus."""
     for _ in range(40):
-        if QApplication.focusWidget() is target:
+        focus = QApplication.focusWidget()
+        assert focus is not None, "nothing has the keyboard focus"
+        if focus is target:
             return
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        qtbot.keyClick(focus, Qt.Key_Tab)
     raise AssertionError(f"Tab never reached {target}")
 
 
@@ -206,3 +207,48 @@ def test_ctrl_z_in_a_text_field_undoes_the_document_when_the_field_has_nothing(m
     qtbot.keyClicks(name, "x")
     qtbot.keyClick(name, Qt.Key_Z, Qt.ControlModifier)
     assert nid in window.model.doc.nodes and name.text() == was
+
+
+# 4, 5 ---------------------------------------------------------------------------------------
+def test_a_run_error_is_a_problem_goes_stale_on_edit_and_leaves_with_new(make_window, qtbot):
+    from PySide6.QtWidgets import QInputDialog
+
+    from tests.ui.helpers import run_and_wait, wait_for_engine
+    from tests.ui.test_real_hands_runs import when_modal
+
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    run_and_wait(qtbot, window, lambda: qtbot.keyClick(window, Qt.Key_F5))
+    when_modal(qtbot, QInputDialog, lambda dialog: qtbot.keyClick(dialog, Qt.Key_Return))
+    trace = run_and_wait(qtbot, window, lambda: qtbot.keyClick(window, Qt.Key_F7))
+    assert trace.error["layer"] == "conv1"
+    # offscreen, a closed dialog gives the activation back to no one (a window manager would)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    problems = window.problems
+    rows = [problems.item(i) for i in range(problems.count())]
+    keras = [r for r in rows if "Keras" in r.text()]
+    assert len(keras) == 1 and keras[0].text().startswith("✖  conv1: Keras:")
+    assert trace.label in keras[0].text()  # which run
+    qtbot.mouseClick(
+        problems.viewport(), Qt.LeftButton, pos=problems.visualItemRect(keras[0]).center()
+    )
+    assert window.scene.selected_node_ids() == ["conv1"]
+    # an edit of conv1: its result is from before it
+    qtbot.waitUntil(lambda: window.inspector.node_id == "conv1", timeout=2000)
+    life = window.inspector.editors["lifecycle"]
+    _click(qtbot, window.inspector.editors["name"])
+    _tab_to(qtbot, life)
+    qtbot.keyClick(life, Qt.Key_Down if life.currentIndex() == 0 else Qt.Key_Up)
+    qtbot.waitUntil(
+        lambda: "before your last edit" in window.inspector.run_label.text(), timeout=3000
+    )
+    assert "before your last edit" in window.scene.nodes["conv1"].problem_text
+    # File → New (discarding the edit): the old run is gone from every view
+    _answer_prompt(qtbot, QMessageBox.Discard)
+    qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: set(window.model.doc.nodes) == {"input", "output"}, timeout=3000)
+    assert window.runs.shown is None
+    texts = [problems.item(i).text() for i in range(problems.count())]
+    assert not any("Keras:" in t for t in texts)
+    assert not any(item.problem_text for item in window.scene.nodes.values())

@@ -1,5 +1,7 @@
 """The studio driven like a user: mouse, keyboard and real widgets (offscreen)."""
 
+import re
+
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -97,7 +99,9 @@ def test_edit_param_updates_edge_shape_and_code(make_window, qtbot):
     qtbot.waitUntil(lambda: window.model.shapes.get("conv1") == (None, 64, 64, 16), timeout=20000)
     edge = next(e for key, e in window.scene.edges.items() if key.src == "conv1")
     assert edge.label == "(None, 64, 64, 16)"
-    qtbot.waitUntil(lambda: "_conv(spatial_dims, 16, kernel_size" in window.code.source)
+    qtbot.waitUntil(
+        lambda: re.search(r"self\.conv1 = _conv\(\s*spatial_dims,\s*16,", window.code.source)
+    )
 
 
 def test_shape_error_shows_on_the_node_and_in_problems(make_window, qtbot):
