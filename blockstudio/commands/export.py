@@ -32,8 +32,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _export_split(args: argparse.Namespace, catalog, doc, values) -> int:
-    from blockstudio.engine.codegen import CodegenError
-    from blockstudio.engine.codegen_nest import generate_modules
+    from blockstudio.engine.codegen import CodegenError, generate_modules
 
     if not args.output:
         raise UsageError("--split writes one file per block: give the folder with -o")

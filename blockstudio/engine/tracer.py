@@ -14,7 +14,7 @@ from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
 from blockstudio.core.shapes import InputShape, first_shape, input_shapes, is_multi, per_sample
 from blockstudio.core.trace import Trace, WeightInfo
 from blockstudio.engine.codegen import generate_code
-from blockstudio.engine.codegen_nest import nested_blocks
+from blockstudio.engine.codegen.nest import nested_blocks
 from blockstudio.engine.hooks import Recorder
 from blockstudio.engine.loader import load_generated
 from blockstudio.engine.pyformat import snake_case

@@ -12,7 +12,7 @@ from blockstudio.core.catalog import load_catalog
 from blockstudio.core.project import document_to_json
 from blockstudio.core.shapes import first_shape, input_shapes
 from blockstudio.engine.codegen import STYLES, generate_code
-from blockstudio.engine.codegen_plan import OPERATORS
+from blockstudio.engine.codegen.plan import OPERATORS
 from blockstudio.engine.inference import ShapeInference
 from blockstudio.engine.loader import load_generated
 from tests.docgen import documents, inputs_for

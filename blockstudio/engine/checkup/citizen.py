@@ -13,7 +13,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from blockstudio.engine.checkup import Subject, first_sentence, keras_message
+from blockstudio.engine.checkup.subject import Subject, first_sentence, keras_message
 from blockstudio.engine.hooks import Recorder
 from blockstudio.engine.tracer import symbolic_inputs
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from blockstudio.core.document import Node
-from blockstudio.engine.codegen_plan import Plan, RefRenderer
+from blockstudio.engine.codegen.plan import Plan, RefRenderer
 from blockstudio.engine.pyformat import call_lines, if_lines
 
 I1 = "    "

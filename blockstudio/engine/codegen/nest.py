@@ -16,9 +16,8 @@ from blockstudio.core.catalog import Catalog
 from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.document import Document, Node
 from blockstudio.core.library import BlockError, kind_label
-from blockstudio.core.params import with_defaults
 from blockstudio.core.problems import Problem
-from blockstudio.engine.codegen_plan import CodegenError, Plan, RefRenderer, make_plan
+from blockstudio.engine.codegen.plan import CodegenError, Plan, RefRenderer, make_plan
 from blockstudio.engine.pyformat import literal
 
 _ARGS = RefRenderer(attr=False)  # values as __init__ arguments: block parameters by name
@@ -183,32 +182,3 @@ def _takes_in_channels(plan: Plan, node: Node) -> bool:
 
 def _names(expr: str) -> set[str]:
     return {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
-
-
-def generate_modules(
-    doc: Document,
-    catalog: Catalog,
-    style: str = "build",
-    values: dict[str, Any] | None = None,
-    weights: str = "eager",
-) -> dict[str, str]:
-    """One module per block (``export --split``): file name → source, the blocks used first.
-
-    Each module imports the classes of the blocks it uses directly from their modules (named
-    after the class in snake case), so the folder runs as it is.
-    """
-    from blockstudio.engine import codegen
-    from blockstudio.engine.pyformat import snake_case
-
-    if values:
-        doc = with_defaults(doc, values)
-    out: dict[str, str] = {}
-    inner_style = "build" if style == "functional" else style
-    library = catalog.library
-    for kind, inner in [*nested_blocks(doc, catalog), ("", doc)]:
-        own_style = style if not kind else inner_style
-        gen = codegen._Generator(make_plan(inner, catalog), own_style, weights)
-        used = [library.document(k, catalog).name for k in library.uses(inner)] if library else []
-        imports = [f"from {snake_case(name)} import {name}" for name in sorted(used)]
-        out[f"{snake_case(inner.name)}.py"] = gen.module((), imports)
-    return out

@@ -11,8 +11,8 @@ import ast
 from blockstudio.core.conditions import parse_condition
 from blockstudio.core.document import Node
 from blockstudio.core.shapes import per_sample
-from blockstudio.engine.codegen_build import shape_var
-from blockstudio.engine.codegen_plan import OPERATORS, RefRenderer
+from blockstudio.engine.codegen.build import shape_var
+from blockstudio.engine.codegen.plan import OPERATORS, RefRenderer
 from blockstudio.engine.pyformat import (
     LINE,
     call_lines,

@@ -1,9 +1,9 @@
-"""The checkup's lifecycle scenarios (a Keras reviewer's are in ``checkup_citizen``).
+"""The checkup's lifecycle scenarios (a Keras reviewer's are in :mod:`.citizen`).
 
 Each takes the subject and the recorder and returns
 ``(status, reason, message, weights that exist at the point of interest)``.
 
-A scenario that raises fails with Keras's message (see :func:`checkup.run_scenario`).
+A scenario that raises fails with Keras's message (see :func:`.run.check_subject`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any
 import keras
 import numpy as np
 
-from blockstudio.engine.checkup import (
+from blockstudio.engine.checkup.citizen import CITIZEN_FUNCS
+from blockstudio.engine.checkup.subject import (
     Subject,
     first_sentence,
     keras_message,
     relative_weights,
 )
-from blockstudio.engine.checkup_citizen import CITIZEN_FUNCS
 from blockstudio.engine.hooks import Recorder
 from blockstudio.engine.tracer import symbolic_inputs
 

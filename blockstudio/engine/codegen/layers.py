@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.document import Node, ParamRef
-from blockstudio.engine.codegen_plan import Plan, RefRenderer
+from blockstudio.engine.codegen.plan import Plan, RefRenderer
 from blockstudio.engine.generic import (
     GENERICS,
     keras_layer_for,

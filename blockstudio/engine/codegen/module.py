@@ -5,7 +5,9 @@
 - ``init``: every sub-layer created in ``__init__``; ``in_channels`` becomes an argument.
 - ``functional``: a function applying the block to a tensor, plus ``build_model``.
 
-This module imports no Keras: code generation is text work and must stay fast in the UI.
+This module writes the whole module (helpers, the classes of nested blocks, then the block) and
+the block's class; the forward pass, build() and the sub-layers' constructors are written by the
+modules beside it.
 """
 
 from __future__ import annotations
@@ -20,22 +22,21 @@ from blockstudio.core.monai_checks import DYNUNET_ARGS, dynunet_levels
 from blockstudio.core.params import with_defaults
 from blockstudio.core.runs import STYLES, WEIGHTS
 from blockstudio.core.shapes import first_shape
-from blockstudio.engine.codegen_build import BuildWriter, shape_var
-from blockstudio.engine.codegen_forward import (
+from blockstudio.engine.codegen.build import BuildWriter, shape_var
+from blockstudio.engine.codegen.forward import (
     ForwardWriter,
     conjuncts,
     return_lines,
     split_summary,
 )
-from blockstudio.engine.codegen_helpers import HELPERS
-from blockstudio.engine.codegen_layers import LayerWriter
-from blockstudio.engine.codegen_nest import (
+from blockstudio.engine.codegen.helpers import HELPERS
+from blockstudio.engine.codegen.layers import LayerWriter
+from blockstudio.engine.codegen.nest import (
     block_in_channels,
     init_takes_in_channels,
     nested_blocks,
 )
-from blockstudio.engine.codegen_plan import (
-    CodegenError,
+from blockstudio.engine.codegen.plan import (
     Plan,
     RefRenderer,
     layer_lists,
@@ -56,7 +57,7 @@ from blockstudio.engine.pyformat import (
 
 I1, I2, I3 = "    ", "        ", "            "
 
-__all__ = ["STYLES", "WEIGHTS", "CodegenError", "generate_code"]
+__all__ = ["generate_code", "generate_modules"]
 
 
 def generate_code(
@@ -81,6 +82,32 @@ def generate_code(
     plan = make_plan(doc, catalog)
     gen = _Generator(plan, style, weights)
     return gen.module(nested_blocks(doc, catalog))
+
+
+def generate_modules(
+    doc: Document,
+    catalog: Catalog,
+    style: str = "build",
+    values: dict[str, Any] | None = None,
+    weights: str = "eager",
+) -> dict[str, str]:
+    """One module per block (``export --split``): file name → source, the blocks used first.
+
+    Each module imports the classes of the blocks it uses directly from their modules (named
+    after the class in snake case), so the folder runs as it is.
+    """
+    if values:
+        doc = with_defaults(doc, values)
+    out: dict[str, str] = {}
+    inner_style = "build" if style == "functional" else style
+    library = catalog.library
+    for kind, inner in [*nested_blocks(doc, catalog), ("", doc)]:
+        own_style = style if not kind else inner_style
+        gen = _Generator(make_plan(inner, catalog), own_style, weights)
+        used = [library.document(k, catalog).name for k in library.uses(inner)] if library else []
+        imports = [f"from {snake_case(name)} import {name}" for name in sorted(used)]
+        out[f"{snake_case(inner.name)}.py"] = gen.module((), imports)
+    return out
 
 
 class _Generator(ForwardWriter):
