@@ -1,6 +1,6 @@
-"""Soak the studio with the monkey (tests/ui/monkey.py): many seeds, one process per seed.
+"""Soak the studio with the monkey (tests/ui/monkey): many seeds, one process per seed.
 
-A seed that kills its process (a segfault, Qt's abort) is counted, not fatal to the soak.
+A seed that kills its process (a segfault, Qt's abort) or hangs is counted, not fatal to the soak.
 
     python tools/soak.py --seeds 20 --actions 1000            # offscreen
     Xvfb :99 -screen 0 1600x1000x24 &
@@ -8,9 +8,10 @@ A seed that kills its process (a segfault, Qt's abort) is counted, not fatal to 
     python tools/soak.py --minimize /tmp/.../monkey-seed7.jsonl   # the shortest replay that
                                                                   # still fails the same way
 
-Prints one line per seed and the totals: seeds, actions, failed seeds (crashes are those that
-killed the process), and actions per failure. Under ``--xcb`` the events are still QTest's
-(synthesised Qt events on a real X server and window manager-less screen), not X input.
+Prints one line per seed and the totals: seeds, actions, failed seeds (crashes: the process died
+or hung), actions per failure and per crash, then each distinct failure (``--shrink``: with a
+minimal replay). Every fifth seed runs with the Keras engine. Under ``--xcb`` the events are
+QTest's on a real X server, except the palette's drags, which are real X input (``xdotool``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def run_seed(
         cmd.append("--keep-going")
     if avoid:
         cmd += ["--avoid", avoid]
+    cmd += ["--hang-after", str(max(1, timeout - 10))]  # then its stack is in stderr
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     env["QT_QPA_PLATFORM"] = "xcb" if xcb else "offscreen"
     started = time.monotonic()
@@ -127,7 +129,8 @@ def _records(log: Path) -> list[dict]:
 def _app_frame(text: str) -> str:
     """The innermost studio function in a faulthandler dump (``File "…/blockstudio/ui/x.py",
     line 9 in name``), e.g. ``inspector.show_node``."""
-    for line in text.splitlines():
+    current = text.split("Current thread", 1)[-1].split("\n\n", 1)[0]  # the crashing thread
+    for line in current.splitlines():
         found = re.search(r'blockstudio/(?:\w+/)*(\w+)\.py", line \d+ in (\w+)', line)
         if found:
             return f"{found.group(1)}.{found.group(2)}"

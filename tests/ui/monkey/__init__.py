@@ -7,11 +7,13 @@ answers every modal dialog the studio opens (message boxes, input dialogs, Qt's 
 typed into, the layer dialogs). Every action is a JSON-able dict with a ``desc`` line; the list
 is written to a file as it goes, so a run that kills the process still leaves its replay.
 
-Two things are not done with a real gesture: the palette's drag is started for real (press and
-move on the item), but offscreen ``QDrag.exec`` returns at once without a drop, so the drop is
-delivered to the canvas as the enter/move/drop events a drag ends with (as ``drop_kind`` in
-``helpers.py`` does); and a main window that lost activation (to a compare window) is activated
-again before a shortcut is sent, as a click on its title would.
+Events are QTest's (synthesised Qt events delivered to the widget under the point), with two
+exceptions. The palette's drag: on an X server (``QT_QPA_PLATFORM=xcb``) it is real X input
+(``xdotool`` moves the pointer, so ``QDrag`` runs its own loop and drops); offscreen
+``QDrag.exec`` returns at once, so the drag is started for real (press and move on the item) and
+the canvas gets the enter/move/drop events a drop ends with, as ``drop_kind`` in ``helpers.py``
+does. And a main window that lost activation (to a compare window) is activated again before a
+shortcut is sent, as a click on its title would.
 
 Checks: an exception anywhere (``sys.excepthook``), a Qt critical or fatal message, and Qt
 warnings (the tests fail on them, see ``qt_log_level_fail``) fail the run at the action that
@@ -21,7 +23,9 @@ whole history must give back the document as it was at the start (or when it was
 New, Open, a template, Recover) and redoing it the end.
 
 Run one seed from the command line (what ``tools/soak.py`` does, one process per seed):
-``python -m tests.ui.monkey --seed 3 --actions 300 [--engine] [--replay actions.json]``.
+``python -m tests.ui.monkey --seed 3 --actions 300 [--engine] [--replay LOG]``; ``--avoid
+ctrl-drag,read-only`` steers clear of known failures to look for others, ``--keep-going`` goes
+on after a failure.
 """
 
 from __future__ import annotations

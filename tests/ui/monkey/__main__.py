@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="files the dialogs use (default: a temp dir)")
     parser.add_argument("--log", type=Path, help="where the action log goes")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--hang-after",
+        type=float,
+        default=0,
+        metavar="S",
+        help="dump every thread's stack and exit after S seconds",
+    )
     parser.add_argument("--keep-going", action="store_true", help="go on after failures")
     parser.add_argument(
         "--avoid", default="", help="known failures to steer clear of: ctrl-drag, read-only"
@@ -39,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     import faulthandler
 
     faulthandler.enable()
+    if args.hang_after:  # a hang ends with every thread's stack, not in silence
+        faulthandler.dump_traceback_later(args.hang_after, exit=True)
     replay = None
     if args.replay is not None:
         text = args.replay.read_text(encoding="utf-8")

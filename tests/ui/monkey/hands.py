@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
+
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
@@ -220,33 +224,70 @@ class Hands:
         return None
 
     def do_palette_drop(self, a: dict) -> None:
+        """On an X server, a real drag with X input (xdotool): the palette's QDrag runs its
+        loop and drops on the canvas. Offscreen ``QDrag.exec`` returns at once: the drag is
+        started for real (press, move), and the canvas gets the events a drop ends with (as
+        it does on X when a window covers either end)."""
+        tree, pos = self._palette_item(a["kind"])
+        if tree is None:
+            return self._gone()
+        vp, canvas = tree.viewport(), self.w.view.viewport()
+        where = self._scene_point(a["to"])
+        if self._x_drag(vp, pos, canvas, where):
+            return None
+        if QApplication.platformName() == "offscreen":  # elsewhere the QDrag would wait for X
+            QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, pos)
+            for dx in (6, 14, 30):  # beyond startDragDistance: the tree starts its QDrag
+                if self._live(vp):
+                    QTest.mouseMove(vp, pos + QPoint(dx, 2))
+            if self._live(vp):
+                QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, pos + QPoint(30, 2))
+        self._drop(canvas, where, a["kind"])
+        return None
+
+    def _drop(self, canvas: QWidget, where: QPoint, kind: str) -> None:
         from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
         from blockstudio.ui.palette import kind_mime
 
-        tree, pos = self._palette_item(a["kind"])
-        if tree is None:
-            return self._gone()
-        vp = tree.viewport()
-        if QApplication.platformName() != "offscreen":  # a real drag loop: cancel it (Esc)
-            QTimer.singleShot(100, lambda: QTest.keyClick(tree, Qt.Key_Escape))
-        QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, pos)
-        for dx in (6, 14, 30):  # beyond startDragDistance: the tree starts its QDrag
-            if self._live(vp):
-                QTest.mouseMove(vp, pos + QPoint(dx, 2))
-        if self._live(vp):
-            QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, pos + QPoint(30, 2))
-        canvas = self.w.view.viewport()
-        where = self._scene_point(a["to"])
-        mime = kind_mime(a["kind"])
+        mime = kind_mime(kind)
         for event in (
             QDragEnterEvent(where, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
             QDragMoveEvent(where, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
             QDropEvent(QPointF(where), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
         ):
             if not self._live(canvas):
-                return None
+                return
             QApplication.sendEvent(canvas, event)
             if not event.isAccepted():
-                break
-        return None
+                return
+
+    def _x_drag(self, source: QWidget, start: QPoint, target: QWidget, end: QPoint) -> bool:
+        """Drag with the X server's own pointer, when there is one and nothing covers either
+        end; False if not done."""
+        if QApplication.platformName() != "xcb" or shutil.which("xdotool") is None:
+            return False
+        a, b = source.mapToGlobal(start), target.mapToGlobal(end)
+        if QApplication.widgetAt(a) is not source or QApplication.widgetAt(b) is not target:
+            return False
+        cmd = ["xdotool", "mousemove", str(a.x()), str(a.y()), "mousedown", "1", "sleep", "0.05"]
+        for i in range(1, 9):
+            p = a + (b - a) * (i / 8)
+            cmd += ["mousemove", str(p.x()), str(p.y()), "sleep", "0.02"]
+        cmd += ["mouseup", "1"]
+        done = []
+
+        def rescue() -> None:  # the drag's loop still waits (the release went elsewhere)
+            if not done:
+                subprocess.run(["xdotool", "mouseup", "1", "key", "Escape"], check=False)
+
+        QTimer.singleShot(4000, rescue)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 3
+        while proc.poll() is None and time.monotonic() < deadline:
+            QTest.qWait(10)  # the drag's own loop runs in here once the pointer moves
+        if proc.poll() is None:
+            proc.kill()
+        QTest.qWait(50)
+        done.append(True)
+        return True
