@@ -82,7 +82,9 @@ class MoveGesture(Gesture):
 
     def __init__(self, scene: BlockScene) -> None:
         self.scene = scene
-        self.start = {nid: item.pos() for nid, item in scene.nodes.items() if item.isSelected()}
+        # every card, not only the selected ones: with Ctrl held, Qt settles the selection on
+        # release, so the card under the hand may move without being selected at the press
+        self.start = {nid: item.pos() for nid, item in scene.nodes.items()}
 
     def finish(self, pos: QPointF) -> None:
         moved = {

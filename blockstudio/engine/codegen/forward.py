@@ -191,9 +191,11 @@ class ForwardWriter:
         out += self.channel_check(I1, "in_channels", f"{self.first_input(shapes=False)}.shape")
         if any(self.plan.needs_shape(n) for n in self.plan.order):
             out.append(f"{I1}in_channels = {self.first_input(shapes=False)}.shape[-1]")
-        self.helpers.add("prefix")
-        out.append(f"{I1}prefix = _layer_prefix(name, {literal(fname)})")
-        out += self.call_body(refs, I1, lambda n: n.name)
+        body = self.call_body(refs, I1, lambda n: n.name)
+        if any("{prefix}" in line for line in body):  # a block of ops alone names no layer
+            self.helpers.add("prefix")
+            out.append(f"{I1}prefix = _layer_prefix(name, {literal(fname)})")
+        out += body
         shape = literal(per_sample(self.doc.input_shape))
         out += ["", ""]
         out += call_lines("", "def build_model", [f"input_shape={shape}", "**kwargs"], ":")
