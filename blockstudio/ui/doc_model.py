@@ -84,6 +84,7 @@ class DocumentModel(QObject):
         # an open block is inferred where its node sits: that node's input shape and values
         self.context: tuple[tuple, dict[str, Any]] | None = None
         self.where: tuple[str, ...] = ()  # the block nodes opened down to ``doc``
+        self._macros: list[bool] = []  # open macros: True where one was begun on the stack
         self.revision = 0
         self.generation = 0  # +1 each time another project is shown (New, Open, recover)
         # (document, node id) → the revision of that node's last change: runs older are stale
@@ -99,10 +100,9 @@ class DocumentModel(QObject):
 
     # -- editing ----------------------------------------------------------------------------
     def push(self, command: Command) -> None:
-        if self.read_only:
+        if self.refused():
             # no reset: this may run inside the handler of the very widget being edited; the
             # views put their values back on their own time (cards, fields)
-            self.sigRefused.emit(self.read_only)
             return
         self.undo_stack.push(_QtCommand(self, command))
 
@@ -152,10 +152,21 @@ class DocumentModel(QObject):
         self.end_macro()
 
     def begin_macro(self, text: str) -> None:
-        self.undo_stack.beginMacro(text)
+        # a read-only document gets no macro: its commands are refused, and an empty step
+        # would mark the project as edited
+        self._macros.append(not self.read_only)
+        if self._macros[-1]:
+            self.undo_stack.beginMacro(text)
 
     def end_macro(self) -> None:
-        self.undo_stack.endMacro()
+        if self._macros.pop():
+            self.undo_stack.endMacro()
+
+    def refused(self) -> bool:
+        """True, and the views are told why, when the document on show cannot be edited."""
+        if self.read_only:
+            self.sigRefused.emit(self.read_only)
+        return bool(self.read_only)
 
     def set_document(
         self, doc: Document, path: Path | None = None, clean: bool = True, read_only: str = ""

@@ -297,6 +297,8 @@ class MainWindow(FileActions, QMainWindow):
             self.paste_text(bytes(mime.data(NODES_MIME)).decode("utf-8"))
 
     def paste_text(self, text: str) -> None:
+        if self.model.refused():
+            return
         cmds = paste_commands(self.model.doc, text)
         if not cmds:
             return
@@ -306,8 +308,9 @@ class MainWindow(FileActions, QMainWindow):
         self.model.end_macro()
         self.scene.clearSelection()
         for cmd in cmds:
-            if isinstance(cmd, c.AddNode):
-                self.scene.nodes[cmd.node.id].setSelected(True)
+            item = self.scene.nodes.get(cmd.node.id) if isinstance(cmd, c.AddNode) else None
+            if item is not None:
+                item.setSelected(True)
 
     def duplicate(self) -> None:
         ids = self.scene.selected_node_ids()

@@ -252,3 +252,22 @@ def test_a_run_error_is_a_problem_goes_stale_on_edit_and_leaves_with_new(make_wi
     texts = [problems.item(i).text() for i in range(problems.count())]
     assert not any("Keras:" in t for t in texts)
     assert not any(item.problem_text for item in window.scene.nodes.values())
+
+
+def test_paste_and_delete_in_a_read_only_block_are_refused_and_change_nothing(make_window, qtbot):
+    """Was a KeyError (found by the soak): a refused paste still selected the cards it had not
+    made; a refused delete left an empty undo step that marked the project edited."""
+    window = make_window(doc=empty_document())
+    _palette_add(qtbot, window, OUT_BLOCK)
+    qtbot.waitUntil(lambda: "open_block" in window.inspector.editors, timeout=2000)
+    _click(qtbot, window.inspector.editors["open_block"])
+    qtbot.waitUntil(lambda: window.model.read_only != "", timeout=2000)
+    before, steps = document_to_json(window.model.doc), window.model.undo_stack.count()
+    _click_node(qtbot, window, "conv")
+    for key in (Qt.Key_C, Qt.Key_V, Qt.Key_D):
+        qtbot.keyClick(window.view, key, Qt.ControlModifier)
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    qtbot.wait(20)
+    assert document_to_json(window.model.doc) == before
+    assert window.model.undo_stack.count() == steps
+    assert "read-only" in window.statusBar().currentMessage()
