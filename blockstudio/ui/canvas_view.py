@@ -21,6 +21,7 @@ class CanvasView(QGraphicsView):
         super().__init__(scene, parent)
         self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
         self.setDragMode(QGraphicsView.NoDrag)  # the scene's rubber-band gesture selects
+        self._kind_drag = False  # a drag from the palette is over the canvas
         # as in node editors: pan with the middle button, zoom with the wheel, Ctrl+0 fits;
         # scroll bars would only take room from the graph (and shrink what fit_all can show)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -95,10 +96,20 @@ class CanvasView(QGraphicsView):
 
     # -- drops from the palette -------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasFormat(KIND_MIME):
+        self._kind_drag = event.mimeData().hasFormat(KIND_MIME)
+        if self._kind_drag:
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
+
+    def dragLeaveEvent(self, event) -> None:
+        # a palette drag never reached QGraphicsView's own dragEnterEvent: its leave must not
+        # either ("drag leave received before drag enter")
+        if self._kind_drag:
+            self._kind_drag = False
+            event.accept()
+        else:
+            super().dragLeaveEvent(event)
 
     def dragMoveEvent(self, event) -> None:
         if event.mimeData().hasFormat(KIND_MIME):
