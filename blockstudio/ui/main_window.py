@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,7 +25,6 @@ from blockstudio import __version__
 from blockstudio.core import commands as c
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import Document, Node
-from blockstudio.core.layout import layered_layout
 from blockstudio.core.library import BlockLibrary, is_block_kind, kind_label
 from blockstudio.core.project import load_document
 from blockstudio.core.runs import RunModel
@@ -34,8 +33,8 @@ from blockstudio.engine.pyformat import snake_case
 from blockstudio.ui import storage
 from blockstudio.ui.canvas_scene import BlockScene
 from blockstudio.ui.canvas_view import CanvasView
-from blockstudio.ui.clipboard import NODES_MIME, copy_payload, paste_commands
 from blockstudio.ui.doc_model import DocumentModel
+from blockstudio.ui.edit_actions import EditActions
 from blockstudio.ui.engine_bridge import STATUS_TEXT, EngineBridge
 from blockstudio.ui.file_actions import FileActions
 from blockstudio.ui.focus import UndoKeys
@@ -54,7 +53,7 @@ def default_node_name(kind: str) -> str:
     return snake_case(re.sub(r"(\d)D", r"\1d", kind.replace("ReLU", "Relu")))
 
 
-class MainWindow(FileActions, QMainWindow):
+class MainWindow(FileActions, EditActions, QMainWindow):
     """Palette left, canvas centre, inspector right, problems and code below."""
 
     def __init__(
@@ -266,71 +265,6 @@ class MainWindow(FileActions, QMainWindow):
         ids = self.scene.selected_node_ids()
         if len(ids) != 1 or not self.nav.open_node(ids[0]):
             self.statusBar().showMessage("Select one block node to open it.", 5000)
-
-    def delete_selection(self) -> None:
-        ids = self.scene.selected_node_ids()
-        edges = [e for e in self.scene.selected_edges() if e.src not in ids and e.dst not in ids]
-        if not ids and not edges:
-            return
-        self.model.begin_macro("Delete selection")
-        for edge in edges:
-            self.model.push(c.Disconnect(self.model.doc, edge))
-        for nid in ids:
-            self.model.push(c.RemoveNode(self.model.doc, nid))
-        self.model.end_macro()
-
-    def copy(self) -> None:
-        ids = self.scene.selected_node_ids()
-        if not ids:
-            return
-        mime = QMimeData()
-        mime.setData(NODES_MIME, QByteArray(copy_payload(self.model.doc, ids).encode("utf-8")))
-        QGuiApplication.clipboard().setMimeData(mime)
-
-    def cut(self) -> None:
-        self.copy()
-        self.delete_selection()
-
-    def paste(self) -> None:
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is not None and mime.hasFormat(NODES_MIME):
-            self.paste_text(bytes(mime.data(NODES_MIME)).decode("utf-8"))
-
-    def paste_text(self, text: str) -> None:
-        if self.model.refused():
-            return
-        cmds = paste_commands(self.model.doc, text)
-        if not cmds:
-            return
-        self.model.begin_macro(f"Paste {sum(isinstance(x, c.AddNode) for x in cmds)} node(s)")
-        for cmd in cmds:
-            self.model.push(cmd)
-        self.model.end_macro()
-        self.scene.clearSelection()
-        for cmd in cmds:
-            item = self.scene.nodes.get(cmd.node.id) if isinstance(cmd, c.AddNode) else None
-            if item is not None:
-                item.setSelected(True)
-
-    def duplicate(self) -> None:
-        ids = self.scene.selected_node_ids()
-        if ids:
-            self.paste_text(copy_payload(self.model.doc, ids))
-
-    def select_all(self) -> None:
-        for item in self.scene.nodes.values():
-            item.setSelected(True)
-
-    def auto_layout(self) -> None:
-        positions = layered_layout(self.model.doc)
-        changed = {
-            nid: pos for nid, pos in positions.items() if self.model.doc.nodes[nid].position != pos
-        }
-        if changed:
-            cmd = c.MoveNodes(self.model.doc, changed)
-            cmd.text = "Auto layout"
-            self.model.push(cmd)
-        self.view.fit_all()
 
     def focus_search(self) -> None:
         self.palette_dock.show()
