@@ -143,7 +143,7 @@ def test_open_a_block_from_a_file_edit_inside_undo_and_save(make_window, qtbot, 
     assert window.model.doc is window.model.root_doc and not window.nav.bar.isVisible()
     # the outer block's code has the inner class as edited
     conv1 = re.compile(r"self\.conv1 = _conv\(\s*spatial_dims,\s*8,")
-    qtbot.waitUntil(lambda: conv1.search(window.code.source))
+    qtbot.waitUntil(lambda: conv1.search(window.code.source) is not None)
     assert window.isWindowModified()
     # offscreen Qt drops the active window when the focused editor is rebuilt; a user's
     # window stays active, and shortcuts need it

@@ -99,9 +99,8 @@ def test_edit_param_updates_edge_shape_and_code(make_window, qtbot):
     qtbot.waitUntil(lambda: window.model.shapes.get("conv1") == (None, 64, 64, 16), timeout=20000)
     edge = next(e for key, e in window.scene.edges.items() if key.src == "conv1")
     assert edge.label == "(None, 64, 64, 16)"
-    qtbot.waitUntil(
-        lambda: re.search(r"self\.conv1 = _conv\(\s*spatial_dims,\s*16,", window.code.source)
-    )
+    conv1 = re.compile(r"self\.conv1 = _conv\(\s*spatial_dims,\s*16,")
+    qtbot.waitUntil(lambda: conv1.search(window.code.source) is not None)
 
 
 def test_shape_error_shows_on_the_node_and_in_problems(make_window, qtbot):
