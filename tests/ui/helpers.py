@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 
 def wait_for_engine(qtbot, window, timeout=60000):
@@ -63,3 +65,18 @@ def double_click(qtbot, widget, pos: QPoint) -> None:
     qtbot.mouseClick(widget, Qt.LeftButton, pos=pos)
     qtbot.mouseDClick(widget, Qt.LeftButton, pos=pos)
     qtbot.mouseRelease(widget, Qt.LeftButton, pos=pos)
+
+
+def wheel(widget, pos: QPoint, delta: int) -> None:
+    """One notch of the mouse wheel at ``pos`` (positive: away from the user, zooms in)."""
+    event = QWheelEvent(
+        QPointF(pos),
+        QPointF(widget.mapToGlobal(pos)),
+        QPoint(),
+        QPoint(0, delta),
+        Qt.NoButton,
+        Qt.NoModifier,
+        Qt.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from blockstudio.core.timeline import layout_trace
 from blockstudio.core.trace_text import event_line
 from blockstudio.ui.user_layer_ui import LayerDialog
-from tests.ui.helpers import run_and_wait, timeline_pixel, wait_for_engine
+from tests.ui.helpers import run_and_wait, timeline_pixel, wait_for_engine, wheel
 from tests.user_blocks import write_blocks
 
 
@@ -105,21 +104,6 @@ def test_f7_adds_a_shaped_call_to_the_run_on_show_and_it_reads_failed(make_windo
         wheel(timeline.plot.viewport(), timeline_pixel(timeline, second) + QPoint(4, 0), 120)
     assert note_texts(timeline)[1] == "no build: already built"
     shot(timeline, "f5_f6_f7_timeline_zoomed")
-
-
-def wheel(widget, pos: QPoint, delta: int) -> None:
-    """One notch of the mouse wheel at ``pos`` (positive: away from the user, zooms in)."""
-    event = QWheelEvent(
-        QPointF(pos),
-        QPointF(widget.mapToGlobal(pos)),
-        QPoint(),
-        QPoint(0, delta),
-        Qt.NoButton,
-        Qt.NoModifier,
-        Qt.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(widget, event)
 
 
 # -- the timeline --------------------------------------------------------------------------------

@@ -73,12 +73,7 @@ def generate_code(
     sub-layer, so all weights exist after ``build(input_shape)``. ``"lazy"`` is the seed's
     version: sub-layers get their weights on the first call. Functional code is the same in both.
     """
-    if style not in STYLES:
-        raise ValueError(f"unknown style {style!r}; use one of {', '.join(STYLES)}")
-    if weights not in WEIGHTS:
-        raise ValueError(f"unknown weights option {weights!r}; use eager or lazy")
-    if values:
-        doc = with_defaults(doc, values)
+    doc = _prepared(doc, style, values, weights)
     plan = make_plan(doc, catalog)
     gen = _Generator(plan, style, weights)
     return gen.module(nested_blocks(doc, catalog))
@@ -96,8 +91,7 @@ def generate_modules(
     Each module imports the classes of the blocks it uses directly from their modules (named
     after the class in snake case), so the folder runs as it is.
     """
-    if values:
-        doc = with_defaults(doc, values)
+    doc = _prepared(doc, style, values, weights)
     out: dict[str, str] = {}
     inner_style = "build" if style == "functional" else style
     library = catalog.library
@@ -108,6 +102,15 @@ def generate_modules(
         imports = [f"from {snake_case(name)} import {name}" for name in sorted(used)]
         out[f"{snake_case(inner.name)}.py"] = gen.module((), imports)
     return out
+
+
+def _prepared(doc: Document, style: str, values: dict[str, Any] | None, weights: str) -> Document:
+    """``doc`` with ``values`` as its defaults, once the style and weights option are known."""
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r}; use one of {', '.join(STYLES)}")
+    if weights not in WEIGHTS:
+        raise ValueError(f"unknown weights option {weights!r}; use eager or lazy")
+    return with_defaults(doc, values) if values else doc
 
 
 class _Generator(ForwardWriter):

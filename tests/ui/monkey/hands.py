@@ -7,11 +7,11 @@ import subprocess
 import time
 
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QWidget
 from shiboken6 import isValid
 
+from tests.ui.helpers import wheel
 from tests.ui.monkey.events import QUIT_TEXTS, key_of, qt_class, type_text
 from tests.ui.monkey.paths import resolve
 
@@ -175,27 +175,14 @@ class Hands:
 
     def do_canvas_wheel(self, a: dict) -> None:
         vp = self.w.view.viewport()
-        self._wheel(vp, self._scene_point(a["at"]), a["delta"])
+        wheel(vp, self._scene_point(a["at"]), a["delta"])
 
     def do_wheel(self, a: dict) -> None:
         w = resolve(self.w, a["w"])
         if not self._live(w):
             return self._gone()
-        self._wheel(w, QPoint(a["x"], a["y"]), a["delta"])
+        wheel(w, QPoint(a["x"], a["y"]), a["delta"])
         return None
-
-    def _wheel(self, w: QWidget, pos: QPoint, delta: int) -> None:
-        event = QWheelEvent(
-            QPointF(pos),
-            QPointF(w.mapToGlobal(pos)),
-            QPoint(),
-            QPoint(0, delta),
-            Qt.NoButton,
-            Qt.NoModifier,
-            Qt.NoScrollPhase,
-            False,
-        )
-        QApplication.sendEvent(w, event)
 
     def _palette_item(self, kind: str):
         item = self.w.palette.items.get(kind)
