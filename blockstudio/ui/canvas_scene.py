@@ -43,7 +43,7 @@ class BlockScene(QGraphicsScene):
         self.setBackgroundBrush(QColor("#1b1c1f"))
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         model.sigAboutToReset.connect(self.clearSelection)  # no selection of the old ids
-        model.sigReset.connect(self._reset)
+        model.sigReset.connect(self.rebuild)
         model.sigRefused.connect(lambda _why: self._later.start())  # cards back where they were
         model.sigNodeAdded.connect(self._add_node)
         model.sigNodeRemoved.connect(self._remove_node)
@@ -54,43 +54,19 @@ class BlockScene(QGraphicsScene):
         model.sigChanged.connect(self.refresh_problems)
         self._unsubscribe = runs.subscribe(self._on_run_event)
         self.destroyed.connect(lambda *_: self._unsubscribe())
-        # a reset or refusal that arrives inside one of this scene's own event handlers (a
-        # double-click that opens a block, a refused move) waits until the handler is done:
-        # deleting the item under the mouse there would crash Qt
-        self._handling = 0
-        self._stale = False
+        # a refused edit (a move in a read-only block) puts the cards back once the gesture's
+        # handler is done, never inside it
         self._later = QTimer(self, singleShot=True, interval=0)
-        self._later.timeout.connect(self._settle)
+        self._later.timeout.connect(self._put_back)
         self.rebuild()
 
-    def _reset(self) -> None:
-        if self._handling:
-            self._stale = True
-            self._later.start()
-        else:
-            self.rebuild()
-
-    def _settle(self) -> None:
-        """Deferred work: a pending rebuild, else put every card where the document says."""
-        if self._handling:
-            self._later.start()
-            return
-        if self._stale:
-            self._stale = False
-            self.rebuild()
-            return
+    def _put_back(self) -> None:
+        """Every card where the document says (after a refused edit)."""
         for nid, item in self.nodes.items():
             node = self.model.doc.nodes.get(nid)
             if node is not None:
                 item.update_from(node)
                 self.node_moved(item)
-
-    def event(self, event) -> bool:
-        self._handling += 1
-        try:
-            return super().event(event)
-        finally:
-            self._handling -= 1
 
     # -- mirroring --------------------------------------------------------------------------
     def rebuild(self) -> None:
