@@ -20,6 +20,7 @@ from blockstudio.commands.user import UserTimeout, run_user, user_target
 
 def cmd_check(args: argparse.Namespace) -> int:
     from blockstudio.core.checkup import matrix_text
+    from blockstudio.core.sources import NO_FUNCTIONAL, styles_for
     from blockstudio.engine.checkup import run_checkup
     from blockstudio.engine.codegen import CodegenError, generate_code
 
@@ -28,7 +29,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if target is not None:
         return _check_user(args, *target)
     catalog, doc, values = load_input(args)
-    styles = ("build", "init", "functional") if args.style == "all" else (args.style,)
+    styles = styles_for(doc) if args.style == "all" else (args.style,)
     try:
         for style in styles:
             generate_code(doc, catalog, style, values, weights=args.weights)
@@ -47,6 +48,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         text = json.dumps(payload, indent=1) + "\n"
     else:
         head = f"{doc.name} checkup ({args.weights} weights), input {doc.input_shape}\n\n"
+        if args.style == "all" and "functional" not in styles:
+            head += f"No functional column: {NO_FUNCTIONAL}.\n\n"
         text = head + matrix_text(results)
     write_output(text, args.output)
     return EXIT_OK if all(r.status == "pass" for r in results) else EXIT_FAILED

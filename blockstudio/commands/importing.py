@@ -13,7 +13,8 @@ from blockstudio.commands.user import UserTimeout, run_user, user_target
 def cmd_import(args: argparse.Namespace) -> int:
     from blockstudio.core.catalog import load_catalog
     from blockstudio.core.project import save_document
-    from blockstudio.engine.import_verify import import_verdict
+    from blockstudio.core.sources import NO_FUNCTIONAL, styles_for
+    from blockstudio.engine.import_verify import STYLES, import_verdict
     from blockstudio.engine.user_layer import trace_layer
 
     args.template, args.set = None, []
@@ -48,8 +49,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     save_document(doc, out)
     weights = len(trace.weights)
+    styles = styles_for(doc)
+    said = "every style" if styles == STYLES else f"{' and '.join(styles)} style ({NO_FUNCTIONAL})"
     print(
         f"{layer.label}: {len(doc.layer_nodes())} node(s), {weights} weight(s), "
-        f"{trace.total_params} parameters, rebuilt the same in every style → {out}"
+        f"{trace.total_params} parameters, rebuilt the same in {said} → {out}"
     )
     return EXIT_OK

@@ -7,6 +7,7 @@ from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Edge
 from blockstudio.core.graph import reachable_from
 from blockstudio.core.problems import Problem
+from blockstudio.core.sources import SOURCE_KINDS
 
 
 def edge_problems(doc: Document, catalog: Catalog, edge: Edge) -> list[Problem]:
@@ -20,8 +21,15 @@ def edge_problems(doc: Document, catalog: Catalog, edge: Edge) -> list[Problem]:
         out.append(Problem("bad_edge", "The Output node has no output port.", edge.src))
     if dst.kind == INPUT_KIND:
         out.append(Problem("bad_edge", "The Input node has no input port.", edge.dst))
+    elif dst.kind in SOURCE_KINDS:
+        out.append(Problem("bad_edge", f"{dst.name} ({dst.kind}) has no input port.", edge.dst))
     spec = catalog.get(dst.kind)
-    if spec is not None and spec.max_inputs is not None and edge.port >= max(spec.max_inputs, 1):
+    if (
+        spec is not None
+        and dst.kind not in SOURCE_KINDS
+        and spec.max_inputs is not None
+        and edge.port >= max(spec.max_inputs, 1)
+    ):
         out.append(
             Problem(
                 "too_many_inputs",

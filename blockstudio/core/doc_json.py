@@ -45,6 +45,8 @@ def param_to_dict(p: BlockParam) -> dict[str, Any]:
         out["doc"] = p.doc
     if p.when_none is not None:
         out["when_none"] = p.when_none
+    if p.required:
+        out["required"] = True
     return out
 
 

@@ -57,6 +57,9 @@ class BlockParam:
     doc: str = ""
     # computes the value from the other parameters when it is None (MONAI's filters=None)
     when_none: str | None = None
+    # no default in the exported class (a required constructor argument): ``default`` is then
+    # only the example's value, the one the studio runs the block with
+    required: bool = False
 
 
 @dataclass(frozen=True, eq=True)

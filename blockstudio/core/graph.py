@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from blockstudio.core.document import Document
+from blockstudio.core.document import INPUT_KIND, Document
+from blockstudio.core.sources import SOURCE_KINDS
 
 
 def topological_order(doc: Document) -> tuple[list[str], list[str]]:
@@ -42,10 +43,12 @@ def reachable_from(doc: Document, start: str) -> set[str]:
 
 
 def reachable_from_inputs(doc: Document) -> set[str]:
-    """Every node fed, directly or not, by one of the Input nodes (and the inputs)."""
+    """Every node fed, directly or not, by one of the Input nodes (and the inputs), or by a
+    source node (a weight of the block's own, a position range), which feeds as an Input does."""
     out: set[str] = set()
-    for node in doc.input_nodes:
-        out |= reachable_from(doc, node.id)
+    for node in doc.nodes.values():
+        if node.kind == INPUT_KIND or node.kind in SOURCE_KINDS:
+            out |= reachable_from(doc, node.id)
     return out
 
 

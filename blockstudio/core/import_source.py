@@ -19,6 +19,7 @@ from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
 from blockstudio.core.layout import laid_out
 from blockstudio.core.library import BlockLibrary, template_kind
 from blockstudio.core.params import block_env
+from blockstudio.core.sources import WEIGHT_KIND
 from blockstudio.core.templates import template_names
 from blockstudio.core.trace import Trace
 
@@ -39,6 +40,7 @@ def document_from_source(src: dict[str, Any], trace: Trace, catalog: Catalog) ->
     if catalog.library is None:
         catalog = catalog.with_library(BlockLibrary())
     src = _with_block_kinds(src, catalog, {})
+    src = _weight_names(src, trace)
     present = _run_layers(src, trace)
     params = _params(src, catalog)
     _check_conditions(src, params, trace, present)
@@ -110,6 +112,20 @@ def content(doc: Document) -> tuple:
     return (doc.name, doc.description, doc.params, nodes, edges)
 
 
+def _weight_names(src: dict[str, Any], trace: Trace) -> dict[str, Any]:
+    """Each weight of the block's own that the source makes without ``name=`` named as the
+    run shows it (Keras's ``variable``), so the weight's path stays the original's."""
+    named = {n.get("attr"): n["layer"] for n in trace.structure["nodes"] if n["kind"] == "weight"}
+    layers = []
+    for layer in src["layers"]:
+        if layer.get("weight") and "weight_name" not in layer["params"]:
+            given = named.get(layer["attr"])
+            if given is not None:
+                layer = {**layer, "params": {**layer["params"], "weight_name": given}}
+        layers.append(layer)
+    return {**src, "layers": layers}
+
+
 def _label(layer: dict[str, Any]) -> str:
     return layer["name"] or layer["attr"]
 
@@ -120,6 +136,9 @@ def _run_layers(src: dict[str, Any], trace: Trace) -> set[str]:
     by_attr = {layer["attr"]: layer for layer in src["layers"] if not layer["name"]}
     present: set[str] = set()
     for n in trace.structure["nodes"]:
+        if n["kind"] == "weight" and n.get("attr") in by_attr:  # self.gamma, made and used
+            present.add(by_attr[n["attr"]]["key"])
+            continue
         if n["kind"] != "layer":
             continue
         layer = by_name.get(n["layer"]) or by_attr.get(n.get("attr") or "")
@@ -174,16 +193,15 @@ def _params(src: dict[str, Any], catalog: Catalog) -> list[BlockParam]:
         type_ = _type(p["name"], default, src, catalog, doc)
         if doc == f"{type_}{' or None' if optional else ''}.":
             doc = ""  # what the code says of an argument without a description
-        if p.get("required"):  # the source gives no default: the run's value is the example
-            doc = (f"{doc} " if doc else "") + (
-                f"Required in the source (no default); {value_from_json(p['default'])!r} is "
-                "the example's value."
-            )
         when_none = src["when_none"].get(p["name"])
         choices = src.get("choices", {}).get(p["name"])
         if choices is not None:
             choices = tuple(value_from_json(choices))
-        out.append(BlockParam(p["name"], type_, default, optional, choices, doc, when_none))
+        # required in the source (no default): the run's value is the example's
+        required = bool(p.get("required"))
+        out.append(
+            BlockParam(p["name"], type_, default, optional, choices, doc, when_none, required)
+        )
     return out
 
 
@@ -224,6 +242,9 @@ def _followed_as(name: str, src: dict[str, Any], catalog: Catalog) -> list[str]:
                     types.append("ints")
                     continue
                 pspec = spec.param(key) if spec else None
+                if layer["kind"] == WEIGHT_KIND and key == "shape":
+                    types.append("int")  # add_weight(shape=(self.projection_dim,)): one axis
+                    continue
                 if pspec is not None and pspec.type in ("int", "float", "str", "bool", "ints"):
                     types.append(pspec.type)
     return types

@@ -19,6 +19,7 @@ from blockstudio.core.document import Document, Edge, Node
 from blockstudio.core.import_source import SourceMismatch, document_from_source
 from blockstudio.core.layout import laid_out
 from blockstudio.core.names import name_problem, snake_case
+from blockstudio.core.sources import WEIGHT_INITIALIZERS, WEIGHT_KIND
 from blockstudio.core.trace import Trace
 
 
@@ -83,14 +84,7 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
         if spec is None or n["class"] in ("Input", "Output"):
             what = _what(n)
             where = f" at {n['where']}" if n.get("where") else ""
-            if n["kind"] == "weight":
-                size = "x".join(str(d) for d in n["config"].get("shape", ())) or "scalar"
-                problems.append(
-                    f"{where.removeprefix(' at ') or n['layer']}: the block's own weight "
-                    f"{n.get('attr') or n['layer']} (self.add_weight, {size}) feeds an op; "
-                    "no node kind holds a weight of the block's own yet"
-                )
-            elif n.get("not_from_input"):
+            if n.get("not_from_input"):
                 problems.append(
                     f"{where.removeprefix(' at ') or n['layer']}: a tensor not computed from "
                     f"the input ({what}, e.g. ops.arange or a shape read from a tensor) feeds "
@@ -107,6 +101,11 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
         nid = f"n{i}"
         ids[n["id"]] = nid
         name = _name(n, taken, catalog.reserved_names)
+        if n["kind"] == "weight":
+            node, why_not = weight_node(nid, name, n, trace)
+            nodes.append(node)
+            problems += why_not
+            continue
         if n["layer"] in first:
             nodes.append(Node(nid, n["class"], name, shares=first[n["layer"]]))
             continue
@@ -125,6 +124,58 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
     if problems or lost:
         raise ImportError_(problems + lost, doc)
     return doc, why
+
+
+def weight_node(nid: str, name: str, n: dict[str, Any], trace: Trace) -> tuple[Node, list[str]]:
+    """A weight of the block's own (``self.gamma = self.add_weight(...)``) as a Weight node:
+    its shape, initializer, trainable and Keras name as the run made it, made in build() or
+    __init__ where the run saw it made; and why not, when its initializer has no kind."""
+    config = n.get("config", {})
+    event = next(
+        (
+            e
+            for e in trace.of_type("weight")
+            if e.path.split("/")[-1] == n["layer"]
+            and list(e.data.get("shape", ())) == config.get("shape")
+        ),
+        None,
+    )
+    parent = next((e for e in trace.events if event and e.id == event.parent), None)
+    lifecycle = "build" if parent is not None and parent.type == "build" else "init"
+    params: dict[str, Any] = {"shape": tuple(config.get("shape", ())), "weight_name": n["layer"]}
+    if not config.get("trainable", True):
+        params["trainable"] = False
+    problems = []
+    init = (event.data.get("initializer_config") if event else None) or {}
+    kind = snake_case(init.get("class_name", "GlorotUniform"))
+    given = init.get("config")
+    where = n.get("where") or n["layer"]
+    if kind == "constant" and given is not None and set(given) <= {"value"}:
+        params.update(initializer="constant", value=float(given.get("value", 0.0)))
+    elif kind in WEIGHT_INITIALIZERS and given is not None and not _non_default(kind, given):
+        params["initializer"] = kind
+    else:
+        problems.append(
+            f"{where}: the initializer of {name} ({init.get('class_name', '?')} {given or ''}) "
+            "has no exact equivalent in a Weight node; its start values would change"
+        )
+    return Node(nid, WEIGHT_KIND, name, params, lifecycle), problems
+
+
+# the configs Keras gives initializers made with no arguments (those a Weight node can name)
+_PLAIN_INITIALIZERS = {
+    "random_normal": {"mean": 0.0, "stddev": 0.05, "seed": None},
+    "random_uniform": {"minval": -0.05, "maxval": 0.05, "seed": None},
+    "truncated_normal": {"mean": 0.0, "stddev": 0.05, "seed": None},
+    "orthogonal": {"gain": 1.0, "seed": None},
+    "identity": {"gain": 1.0},
+    "variance_scaling": {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal"},
+}
+
+
+def _non_default(kind: str, given: dict[str, Any]) -> bool:
+    plain = _PLAIN_INITIALIZERS.get(kind, {})
+    return any(k != "seed" and plain.get(k, None) != v for k, v in given.items())
 
 
 def _what(n: dict[str, Any]) -> str:

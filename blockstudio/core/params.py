@@ -154,6 +154,12 @@ def check_block_param(p: BlockParam, value: Any) -> str | None:
     return msg
 
 
+def example_values(doc: Document) -> dict[str, Any]:
+    """The values a run gives the arguments the exported class requires (no default there):
+    the example's, kept as their defaults in the document."""
+    return {p.name: p.default for p in doc.params if p.required}
+
+
 def block_env(doc: Document, values: dict[str, Any] | None = None) -> dict[str, Any]:
     """Values of block parameters (defaults, overridden by ``values``, a None computed as its
     ``when_none`` says) and ``in_channels``."""

@@ -274,6 +274,7 @@ def _read_param(r: _Reader, p: Any, where: str) -> BlockParam | None:
     choices = r.get(p, "choices", where, list, required=False)
     doc = r.get(p, "doc", where, str, required=False) or ""
     when_none = r.get(p, "when_none", where, str, required=False)
+    required = r.get(p, "required", where, bool, required=False) or False
     if name is None or ptype is None:
         return None
     return BlockParam(
@@ -284,6 +285,7 @@ def _read_param(r: _Reader, p: Any, where: str) -> BlockParam | None:
         tuple(choices) if choices is not None else None,
         doc,
         when_none,
+        required,
     )
 
 

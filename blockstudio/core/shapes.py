@@ -114,6 +114,24 @@ def format_shape(shape: Shape | None) -> str:
 InputShape = Shape | tuple[Shape, ...]
 
 
+def broadcast_shapes(shapes: list[Shape]) -> Shape | str:
+    """The shape ``a + b`` gives for tensors of these shapes (NumPy's rule, from the last axis;
+    None, the batch, takes the other's size), or why they do not broadcast."""
+    rank = max(len(s) for s in shapes)
+    out: list[int | None] = []
+    for axis in range(-rank, 0):
+        sizes = [s[axis] for s in shapes if len(s) >= -axis]
+        known = list(dict.fromkeys(d for d in sizes if d is not None and d != 1))
+        if len(known) > 1:
+            said = " and ".join(format_shape(s) for s in shapes)
+            return f"{said} do not broadcast: axis {axis} is {' and '.join(map(str, known))}."
+        if known:
+            out.append(known[0])
+        else:
+            out.append(None if None in sizes else 1)
+    return tuple(out)
+
+
 def is_multi(shape: InputShape | None) -> bool:
     """True for a list of shapes (a block with several inputs)."""
     return bool(shape) and all(isinstance(s, tuple | list) for s in shape)  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
 from blockstudio.core.graph import reachable_from_inputs, reaching, topological_order
 from blockstudio.core.names import is_identifier, name_problem
 from blockstudio.core.problems import Problem
+from blockstudio.core.sources import SOURCE_KINDS
 
 
 def check_edges(doc: Document, catalog: Catalog) -> list[Problem]:
@@ -41,7 +42,7 @@ def check_edges(doc: Document, catalog: Catalog) -> list[Problem]:
         if spec is None or node.kind == INPUT_KIND:
             continue
         ports = sorted(ports_of.get(node.id, ()))
-        need = max(spec.min_inputs, 1)
+        need = 0 if node.kind in SOURCE_KINDS else max(spec.min_inputs, 1)
         if len(ports) < need:
             what = "an input" if need == 1 else f"at least {need} inputs"
             out.append(

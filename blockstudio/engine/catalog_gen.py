@@ -16,6 +16,7 @@ from typing import Any
 
 import keras
 
+from blockstudio.core.sources import INITIALIZERS, SOURCE_SPECS
 from blockstudio.engine.generic import GENERIC_KINDS, GENERIC_SPECS
 
 # Classes that do not transform tensors on their own: bases, wrappers that need another layer,
@@ -102,22 +103,6 @@ MULTI_INPUT = {
     "MultiHeadAttention": (2, 3, "args"),
     "GroupQueryAttention": (2, 3, "args"),
 }
-INITIALIZERS = [
-    "glorot_uniform",
-    "glorot_normal",
-    "he_uniform",
-    "he_normal",
-    "lecun_uniform",
-    "lecun_normal",
-    "orthogonal",
-    "zeros",
-    "ones",
-    "random_normal",
-    "random_uniform",
-    "truncated_normal",
-    "variance_scaling",
-    "identity",
-]
 CHOICES: dict[str, list[Any]] = {
     "padding": ["valid", "same"],
     "data_format": [None, "channels_last", "channels_first"],
@@ -276,7 +261,7 @@ SAME_SHAPE_KINDS = frozenset({"Identity", "Masking"})
 def generate() -> dict[str, Any]:
     """The catalog as JSON-ready data, from the Keras that is installed."""
     activations = _activation_names()
-    kinds: list[dict[str, Any]] = list(GENERIC_SPECS)
+    kinds: list[dict[str, Any]] = [*GENERIC_SPECS, *SOURCE_SPECS]
     for name in sorted(dir(keras.layers)):
         cls = getattr(keras.layers, name)
         if not (isinstance(cls, type) and cls.__name__ == name) or name in EXCLUDED:

@@ -19,10 +19,14 @@ import keras
 from blockstudio.engine.tracer import symbolic_inputs
 
 SKIP_OPS = ("Identity", "Placeholder")  # the graph's own steps, no computation of the block
+# the graph's ops that are the studio's kinds: x + y, x - y, x * y (as keras.ops writes them)
+KIND_OPS = {"AddV2": "Add", "Add": "Add", "Sub": "Subtract", "Mul": "Multiply"}
+# the graph's ops that are the studio's kinds: x + y, x - y, x * y (as keras.ops writes them)
+KIND_OPS = {"AddV2": "Add", "Add": "Add", "Sub": "Subtract", "Mul": "Multiply"}
 
 
-def record_functional(block: Any, input_shape: tuple, filename: str, why: Exception) -> dict:
-    from blockstudio.engine.structure import _changed_config, _plain
+def record_functional(block: Any, input_shape: tuple, filename: str, why: Exception | None) -> dict:
+    from blockstudio.engine.structure import _changed_config, _plain, input_node
 
     Layer = keras.layers.Layer
     original = Layer.__dict__["__call__"]
@@ -39,7 +43,9 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
         if depth[0] == 0 and layer is not block:  # a call the block's own call() makes
             ins = [a for a in (*args, *kwargs.values()) if hasattr(a, "shape")]
             outs = list(out) if isinstance(out, list | tuple) else [out]
-            calls.append({"layer": layer, "inputs": ins, "outputs": outs, "where": _where(filename)})
+            calls.append(
+                {"layer": layer, "inputs": ins, "outputs": outs, "where": _where(filename)}
+            )
         return out
 
     from keras.src import backend
@@ -71,10 +77,7 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
     for i, x in enumerate(placeholders):
         nid = "input" if i == 0 else f"input_{i + 1}"
         made[id(x)] = (nid, 0)
-        nodes.append(
-            {"id": nid, "layer": nid, "class": "Input", "kind": "input", "index": i,
-             "shape": list(x.shape)}
-        )
+        nodes.append(input_node(nid, i, x))
     edges: list[list[Any]] = []
     op_nodes: dict[str, str] = {}
 
@@ -91,10 +94,33 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
             op = t.op
         if op.name in op_nodes:
             return op_nodes[op.name]
+        positions = _range(op)
+        if positions is not None:  # ops.arange(0, n): a Range node
+            nid = op_nodes[op.name] = f"positions#{len(op_nodes)}"
+            nodes.append(
+                {
+                    "id": nid,
+                    "layer": "positions",
+                    "class": "Range",
+                    "kind": "op",
+                    "call": 0,
+                    "shape": _shape(t),
+                    "attr": "",
+                    "where": _op_where(op, filename),
+                    "config": positions,
+                }
+            )
+            return nid
         nid = op_nodes[op.name] = f"tf_{op.type}#{len(op_nodes)}"
         node = {
-            "id": nid, "layer": nid.replace("#", "_"), "class": f"tf.{op.type}", "kind": "op",
-            "call": 0, "shape": _shape(t), "attr": "", "where": _op_where(op, filename),
+            "id": nid,
+            "layer": nid.replace("#", "_"),
+            "class": KIND_OPS.get(op.type, f"tf.{op.type}"),
+            "kind": "op",
+            "call": 0,
+            "shape": _shape(t),
+            "attr": "",
+            "where": _op_where(op, filename),
             "config": {},
         }
         if not op.inputs:
@@ -113,22 +139,62 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
         config = _changed_config(layer)
         inputs = [source(t) for t in c["inputs"]]
         nodes.append(
-            {"id": nid, "layer": layer.name, "class": type(layer).__name__, "kind": "layer",
-             "call": k, "shape": _shape(c["outputs"][0]), "attr": attrs.get(id(layer), ""),
-             "where": c["where"], "config": _plain(config)}
+            {
+                "id": nid,
+                "layer": layer.name,
+                "class": type(layer).__name__,
+                "kind": "layer",
+                "call": k,
+                "shape": _shape(c["outputs"][0]),
+                "attr": attrs.get(id(layer), ""),
+                "where": c["where"],
+                "config": _plain(config),
+            }
         )
         edges += [[s, nid, port] for port, s in enumerate(inputs)]
         for j, t in enumerate(c["outputs"]):
             made[id(t)] = (nid, j)
     outputs = list(result) if isinstance(result, list | tuple) else [result]
     last = [source(t) for t in outputs]
-    nodes.append({"id": "output", "layer": "output", "class": "Output", "kind": "output",
-                  "shape": list(outputs[0].shape)})
+    nodes.append(
+        {
+            "id": "output",
+            "layer": "output",
+            "class": "Output",
+            "kind": "output",
+            "shape": list(outputs[0].shape),
+        }
+    )
     edges += [[src, "output", i] for i, src in enumerate(last)]
-    said = f"{_where_of(why, filename)}{type(why).__name__} on a KerasTensor"
+    said = (
+        f"{_where_of(why, filename)}{type(why).__name__} on a KerasTensor"
+        if why is not None
+        else "tensors not from the input (ops.arange) feed the block"
+    )
     from blockstudio.engine.structure import _chains
 
     return _chains({"nodes": nodes, "edges": edges, "functional": said}, block)
+
+
+def _range(op: Any) -> dict[str, Any] | None:
+    """``{"start": 0, "stop": 10, "step": 1}`` for ``ops.arange(0, 10)`` made of constants (a
+    length Keras knew from the input's shape is one), with ``batch_axis`` when
+    ``ops.expand_dims(..., 0)`` follows; None for any other op."""
+    from tensorflow.python.framework import tensor_util
+
+    batch_axis = False
+    if op.type == "ExpandDims" and op.inputs[0].op.type == "Range":
+        axis = tensor_util.constant_value(op.inputs[1])
+        if axis is None or int(axis) != 0:
+            return None
+        op, batch_axis = op.inputs[0].op, True
+    if op.type != "Range":
+        return None
+    values = [tensor_util.constant_value(x) for x in op.inputs[:3]]
+    if any(v is None for v in values) or not op.outputs[0].dtype.is_integer:
+        return None
+    start, stop, step = (int(v) for v in values)
+    return {"start": start, "stop": stop, "step": step, "batch_axis": batch_axis}
 
 
 def _shape(t: Any) -> list[Any]:

@@ -44,6 +44,25 @@ def _initializer_name(init: Any) -> str:
     return type(init).__name__
 
 
+def _initializer_config(init: Any, variable: Any) -> dict[str, Any]:
+    """The initializer as plain data, ``{"class_name": "Constant", "config": {"value": 1e-06}}``
+    (None is what ``add_weight`` takes then: Glorot uniform for floats, zeros otherwise)."""
+    try:
+        if init is None:
+            init = "glorot_uniform" if "float" in str(variable.dtype) else "zeros"
+        obj = keras.initializers.get(init)
+        config = obj.get_config() if hasattr(obj, "get_config") else {}
+    except Exception:
+        return {"class_name": _initializer_name(init), "config": None}
+    plain = {
+        k: v for k, v in config.items() if v is None or isinstance(v, bool | int | float | str)
+    }
+    return {
+        "class_name": type(obj).__name__,
+        "config": plain if len(plain) == len(config) else None,
+    }
+
+
 _SUBLAYER_USE = re.compile(r"self\.(\w+)(?:\.build|\.compute_output_shape)?\(")
 
 
@@ -249,6 +268,7 @@ class Recorder:
             dtype=str(variable.dtype),
             trainable=bool(variable.trainable),
             initializer=_initializer_name(init),
+            initializer_config=_initializer_config(init, variable),
             params=math.prod(shape),
         )
         event.path = variable.path

@@ -13,6 +13,7 @@ from typing import Any
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import Document
+from blockstudio.core.sources import styles_for
 from blockstudio.core.trace import Trace
 
 STYLES = ("build", "init", "functional")
@@ -33,7 +34,7 @@ def verify_import(doc: Document, catalog: Catalog, original: Trace) -> list[str]
     ]
     if reasons:
         return reasons
-    for style in STYLES:
+    for style in styles_for(doc):
         try:
             generate_code(doc, catalog, style)
         except (CodegenError, ValueError) as exc:
@@ -41,7 +42,7 @@ def verify_import(doc: Document, catalog: Catalog, original: Trace) -> list[str]
     if reasons:
         return reasons
     want = _weights(original, _renames(original, doc), prefix=True)
-    for style in STYLES:
+    for style in styles_for(doc):
         again = run_trace(doc, catalog, RunSpec(style=style, calls=1))
         if again.error is not None:
             e = again.error
@@ -58,8 +59,8 @@ def _renames(original: Trace, doc: Document) -> dict[str, str]:
     names = {n.name for n in doc.nodes.values()}
     out = {}
     for n in (original.structure or {}).get("nodes", ()):
-        if n.get("kind") not in ("layer", "weight"):
-            continue
+        if n.get("kind") != "layer":
+            continue  # a weight of the block's own keeps its Keras name (weight_name)
         layer, attr = n["layer"], n.get("attr") or ""
         out[layer] = layer if layer in names or not attr else attr
     return out

@@ -26,10 +26,12 @@ from blockstudio.core.shapes import (
     InputShape,
     Shape,
     as_input_shape,
+    broadcast_shapes,
     first_shape,
     format_shape,
     input_shapes,
 )
+from blockstudio.core.sources import SOURCE_KINDS, source_params, source_shape
 from blockstudio.core.validate import block_env
 from blockstudio.engine.generic import (
     GENERIC_KINDS,
@@ -40,6 +42,9 @@ from blockstudio.engine.generic import (
     trusts_output_shape,
     uses_spatial_dims,
 )
+
+# merges generated code writes as operators (x * self.gamma): they broadcast as NumPy does
+BROADCASTS = ("Add", "Subtract", "Multiply")
 
 
 @dataclass
@@ -152,6 +157,9 @@ class ShapeInference:
                 result.present[nid] = True
                 result.shapes[nid] = self._input_of[nid]
             return
+        if node.kind in SOURCE_KINDS:
+            self._infer_source(node, env, result)
+            return
         in_shapes = [result.shapes.get(s) for s in srcs]
         if not in_shapes or any(s is None for s in in_shapes):
             return  # unconnected or upstream unknown: validation reports the cause
@@ -194,7 +202,10 @@ class ShapeInference:
                 if problem:
                     result.problems.append(Problem("shape_error", problem, nid))
                     return
-        out = self.output_shape(spec, params, dims, in_shapes)
+        if spec.kind in BROADCASTS and len({len(s) for s in in_shapes}) > 1:
+            out = broadcast_shapes(in_shapes)  # a weight or range has no batch axis
+        else:
+            out = self.output_shape(spec, params, dims, in_shapes)
         if isinstance(out, str):
             result.problems.append(Problem("shape_error", out, nid))
             return
@@ -203,6 +214,21 @@ class ShapeInference:
             count = self.param_count(spec, params, dims, in_shapes)
             if count is not None:
                 result.param_counts[nid] = count
+
+    def _infer_source(self, node: Node, env: dict[str, Any], result: InferenceResult) -> None:
+        """A weight of the block's own or a position range: its shape from its params."""
+        spec = self.catalog.get(node.kind)
+        if spec is None or missing_entry(node.params, env):
+            return
+        params = effective_params(spec.params, node.params, env)
+        shape = source_shape(node.kind, params)
+        if isinstance(shape, str):
+            result.problems.append(Problem("bad_param", shape, node.id))
+            return
+        result.present[node.id] = True
+        result.shapes[node.id] = shape
+        if self._counting:
+            result.param_counts[node.id] = source_params(node.kind, params)
 
     def _infer_block(
         self,

@@ -80,6 +80,14 @@ class FlowReader:
             return self.producer[node.id]
         if self._is_pad(node):
             return self._operand(stmt, node.args[0])
+        if isinstance(node, ast.BinOp):  # return x * self.gamma
+            return self._operator(stmt, node, [])
+        own = self._layer_of(node) if isinstance(node, ast.Attribute) else None
+        if own is not None and own.get("weight"):  # x * self.gamma: the block's own weight
+            call_id = f"{own['key']}#0"
+            if all(c["id"] != call_id for c in self.calls):
+                self.calls.append({"id": call_id, "layer": own["key"], "inputs": []})
+            return call_id
         if not isinstance(node, ast.Call):
             raise Unreadable(stmt, "an expression between layers")
         layer = self._layer_of(node.func)

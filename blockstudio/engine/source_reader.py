@@ -35,6 +35,7 @@ from blockstudio.engine.source_pieces import (
     read_docstring,
     target_name,
 )
+from blockstudio.engine.source_weights import is_add_weight, read_weight
 
 HELPERS = {g.helper: g for g in GENERICS.values()}
 PREFIXES = ("_layer_prefix",)  # a functional block's name prefix for its layers
@@ -222,6 +223,13 @@ class _Reader(FlowReader):
 
     def _assign(self, stmt, target, value, conds, where, calls) -> None:
         name = target_name(target)
+        if not calls and is_add_weight(value):  # self.gamma = self.add_weight(...)
+            if name is None:
+                raise Unreadable(stmt, "a weight kept in something other than a name")
+            layer = read_weight(name, value, conds, where, self._value)
+            self.layers.append(layer)
+            self.made[name] = layer
+            return
         if isinstance(value, ast.Call) and self._factory(value.func) is not None:
             if name is None:
                 raise Unreadable(stmt, "a layer kept in something other than a name")

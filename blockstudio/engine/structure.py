@@ -38,15 +38,7 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
     outputs = list(out) if isinstance(out, list | tuple) else [out]
     ids = ["input"] + [f"input_{i + 1}" for i in range(1, len(xs))]
     nodes: dict[str, dict[str, Any]] = {
-        nid: {
-            "id": nid,
-            "layer": nid,
-            "class": "Input",
-            "kind": "input",
-            "index": i,
-            "shape": list(x.shape),
-        }
-        for i, (nid, x) in enumerate(zip(ids, xs, strict=True))
+        nid: input_node(nid, i, x) for i, (nid, x) in enumerate(zip(ids, xs, strict=True))
     }
     edges: list[list[Any]] = []
     order: list[str] = []
@@ -81,9 +73,7 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
             order.append(node_id)
         return node_id
 
-    attrs_of_weights = {
-        id(v): k for k, v in vars(block).items() if isinstance(v, keras.Variable)
-    }
+    attrs_of_weights = {id(v): k for k, v in vars(block).items() if isinstance(v, keras.Variable)}
 
     def _more_inputs(inbound: Any) -> list[Any]:
         """The arguments of a call that are tensors yet no KerasTensor (Keras's graph leaves
@@ -143,16 +133,31 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
     }
     edges += [[src, "output", i] for i, src in enumerate(last)]
     ordered = [*(nodes[i] for i in ids), *(nodes[n] for n in order), nodes["output"]]
+    if any(n.get("not_from_input") for n in ordered):
+        # a tensor the symbolic call cannot follow (ops.arange, and each layer called on it
+        # eagerly): Keras's functional call records it as ops of a graph
+        return functional_calls(block, input_shape, filename, None)
     return _chains({"nodes": ordered, "edges": edges}, block)
+
+
+def input_node(nid: str, index: int, tensor: Any) -> dict[str, Any]:
+    """The structure's node for the block's input ``index`` (a tensor of its shape)."""
+    shape = list(tensor.shape)
+    return {
+        "id": nid,
+        "layer": nid,
+        "class": "Input",
+        "kind": "input",
+        "index": index,
+        "shape": shape,
+    }
 
 
 def _chains(structure: dict[str, Any], block: Any) -> dict[str, Any]:
     """Each call of a ``keras.Sequential`` the block keeps (``self.ffn``) as the chain of its
     layers' calls, named ``ffn_dense``, ``ffn_dense_1``...; each knows its path in the
     original (``sequential/dense``), so the import compares their weights."""
-    seqs = {
-        v.name: (k, v) for k, v in vars(block).items() if isinstance(v, keras.Sequential)
-    }
+    seqs = {v.name: (k, v) for k, v in vars(block).items() if isinstance(v, keras.Sequential)}
     nodes, edges = [], [list(e) for e in structure["edges"]]
     for n in structure["nodes"]:
         if n.get("kind") != "layer" or n["layer"] not in seqs:
@@ -181,7 +186,7 @@ def _chains(structure: dict[str, Any], block: Any) -> dict[str, Any]:
             [chain[-1]["id"] if a == n["id"] else a, chain[0]["id"] if b == n["id"] else b, p]
             for a, b, p in edges
         ]
-        edges += [[x["id"], y["id"], 0] for x, y in zip(chain, chain[1:])]
+        edges += [[x["id"], y["id"], 0] for x, y in zip(chain, chain[1:], strict=False)]
     return {**structure, "nodes": nodes, "edges": edges}
 
 
@@ -302,7 +307,7 @@ def _plain(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def functional_calls(block: Any, input_shape: tuple, filename: str, why: Exception) -> dict:
+def functional_calls(block: Any, input_shape: tuple, filename: str, why: Exception | None) -> dict:
     """The block called on a ``keras.Input``, as Keras's functional API calls it (``call()`` on
     the backend's symbolic tensors, where ``tf.image.extract_patches`` or
     ``ops.broadcast_to(x, ops.shape(y))`` work): each sub-layer call, and each computation

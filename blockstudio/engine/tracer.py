@@ -11,6 +11,7 @@ import numpy as np
 
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
+from blockstudio.core.params import example_values
 from blockstudio.core.shapes import InputShape, first_shape, input_shapes, is_multi, per_sample
 from blockstudio.core.trace import Trace, WeightInfo
 from blockstudio.engine.codegen import generate_code
@@ -74,7 +75,7 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     fresh_session()
     source = generate_code(doc, catalog, spec.style, spec.values, weights=spec.weights)
     module = load_generated(source, spec.style)
-    values = dict(spec.values or {})
+    values = {**example_values(doc), **(spec.values or {})}
     trace = Trace(
         doc.name,
         spec.style,

@@ -82,9 +82,7 @@ class BlockNavigator(QObject):
                 f"{kind_label(node.kind)} is a template shipped with Block Studio and opens "
                 "read-only; Make an Editable Copy (above the canvas) to change it for this node."
             )
-        model.enter(
-            inner, node.kind, read_only, self._context(node), (*model.where, node.name)
-        )
+        model.enter(inner, node.kind, read_only, self._context(node), (*model.where, node.name))
         self._after_move()
         return True
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from blockstudio.core.document import Document
 from blockstudio.core.names import snake_case
+from blockstudio.core.params import example_values
 from blockstudio.core.shapes import as_input_shape, input_shapes, is_multi
 from blockstudio.engine.tracer import concrete, construct_block, random_inputs
 
@@ -54,7 +55,7 @@ class Subject:
     def of_document(
         cls, doc: Document, module: Any, style: str, weights: str, values: dict[str, Any]
     ) -> Subject:
-        values = dict(values)
+        values = {**example_values(doc), **values}
         functional = style == "functional"
         made = getattr(module, snake_case(doc.name) if functional else doc.name)
         return cls(

@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from blockstudio.core.document import Node
+from blockstudio.core.sources import SOURCE_KINDS
 from blockstudio.engine.codegen.plan import Plan, RefRenderer
+from blockstudio.engine.codegen.sources import shape_text
 from blockstudio.engine.pyformat import call_lines, if_lines
 
 I1 = "    "
 
 
 def shape_var(var: str) -> str:
-    return "input_shape" if var == "inputs" else f"{var}_shape"
+    return "input_shape" if var == "inputs" else f"{var.removeprefix('self.')}_shape"
 
 
 class BuildWriter:
@@ -61,8 +63,8 @@ class BuildWriter:
         plan = self.plan
         consumers: dict[str, list[Node]] = {}
         for node in plan.order:
-            srcs = plan.inputs[node.id]
-            for src in srcs[:1] if plan.is_operator(node) else srcs:  # x + res: x's shape
+            srcs = plan.inputs.get(node.id, [])
+            for src in [plan.shape_src(node)] if plan.is_operator(node) else srcs:
                 consumers.setdefault(src, []).append(node)
         needs_out: dict[str, bool] = {}
         needs_in: dict[str, bool] = {}
@@ -78,7 +80,14 @@ class BuildWriter:
         plan = self.plan
         for node in plan.order:
             var = shape_var(plan.var[node.id])
+            if node.kind in SOURCE_KINDS:
+                if self.needs_out[node.id]:
+                    shape = shape_text(node, RefRenderer(attr=True), plan.param_types())
+                    out.append(f"{indent}{var} = {shape}")
+                continue
             srcs = [shape_var(plan.var[s]) for s in plan.inputs[node.id]]
+            if plan.is_operator(node):  # x + res, x * self.gamma: x's shape
+                srcs = [shape_var(plan.var[plan.shape_src(node)])]
             if node.condition is None:
                 out += self.node_lines(node, var, srcs, indent)
                 continue

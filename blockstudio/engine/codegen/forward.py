@@ -11,8 +11,10 @@ import ast
 from blockstudio.core.conditions import parse_condition
 from blockstudio.core.document import Node
 from blockstudio.core.shapes import per_sample
+from blockstudio.core.sources import RANGE_KIND, SOURCE_KINDS
 from blockstudio.engine.codegen.build import shape_var
-from blockstudio.engine.codegen.plan import OPERATORS, RefRenderer
+from blockstudio.engine.codegen.plan import OPERATORS, RefRenderer, signature
+from blockstudio.engine.codegen.sources import range_lines
 from blockstudio.engine.pyformat import (
     LINE,
     call_lines,
@@ -59,6 +61,10 @@ class ForwardWriter:
             var = plan.var[node.id]
             srcs = [plan.var[s] for s in plan.inputs[node.id]]
             layer = layer_of(plan.owner(node))
+            if node.kind in SOURCE_KINDS:  # a weight is self.gamma, made in build()
+                out += range_lines(node, var, refs, indent) if node.kind == RANGE_KIND else []
+                i += 1
+                continue
             if node.condition is not None and self.style == "functional":
                 group = self._functional_run(order, i)
                 j = i + len(group)
@@ -168,7 +174,7 @@ class ForwardWriter:
     def functional(self) -> list[str]:
         fname = snake_case(self.doc.name)
         params = list(self.doc.params)
-        sig = ["inputs", *[f"{p.name}={literal(p.default)}" for p in params]]
+        sig = ["inputs", *signature(params)]
         out = call_lines("", f"def {fname}", [*sig, "name=None", "dtype=None"], ":")
         summary, rest = split_summary(
             self.doc.description or f"Apply the {self.doc.name} block to ``inputs``."

@@ -60,6 +60,13 @@ class LayerWriter:
         name_arg = [f"name={name}", f"dtype={self.dtype}"]
         if spec.block is not None:
             args = [f"{k}={refs.value(v)}" for k, v in node.params.items()]
+            catalog = self.plan.catalog
+            inner = catalog.library.document(node.kind, catalog)
+            args += [  # what the inner class requires and the node leaves: the example's
+                f"{p.name}={literal(p.default)}"
+                for p in inner.params
+                if p.required and p.name not in node.params
+            ]
             entering = self.block_in_channels.get(node.id)
             if entering is not None:
                 args.insert(0, f"{IN_CHANNELS}={entering}")  # init style: in __init__

@@ -20,8 +20,10 @@ from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.document import BlockParam, Document, Node
 from blockstudio.core.monai_checks import DYNUNET_ARGS, dynunet_levels
 from blockstudio.core.params import with_defaults
+from blockstudio.core.problems import Problem
 from blockstudio.core.runs import STYLES, WEIGHTS
 from blockstudio.core.shapes import first_shape
+from blockstudio.core.sources import SOURCE_KINDS, no_functional
 from blockstudio.engine.codegen.build import BuildWriter, shape_var
 from blockstudio.engine.codegen.forward import (
     ForwardWriter,
@@ -37,11 +39,14 @@ from blockstudio.engine.codegen.nest import (
     nested_blocks,
 )
 from blockstudio.engine.codegen.plan import (
+    CodegenError,
     Plan,
     RefRenderer,
     layer_lists,
     make_plan,
+    signature,
 )
+from blockstudio.engine.codegen.sources import weight_lines
 from blockstudio.engine.generic import (
     GENERICS,
 )
@@ -135,6 +140,11 @@ class _Generator(ForwardWriter):
             functional=functional,
         )
         self.lists: dict[str, tuple[str, int]] = {}  # node id → (list attribute, index)
+        sources = [n for n in plan.order if n.kind in SOURCE_KINDS]
+        if functional and sources:
+            raise CodegenError(
+                [Problem("functional_source", no_functional(n.kind, n.name), n.id) for n in sources]
+            )
 
     # -- module ---------------------------------------------------------------------------
     def module(self, blocks: list[tuple[str, Document]] = (), imports: list[str] = ()) -> str:
@@ -250,7 +260,7 @@ class _Generator(ForwardWriter):
         if params:
             body.append("Args:\n" + "\n".join(self.arg_docs(params)))
         out += docstring_lines(I1, summary, body)
-        sig = ["self", *[f"{p.name}={literal(p.default)}" for p in params], "**kwargs"]
+        sig = ["self", *signature(params), "**kwargs"]
         out += [""] + call_lines(I1, "def __init__", sig, ":")
         out.append(f"{I2}super().__init__(**kwargs)")
         out += self.argument_lines(I2)
@@ -260,16 +270,23 @@ class _Generator(ForwardWriter):
         self.lists = layer_lists(self.plan, in_init)
         out += self.create_block(in_init, RefRenderer(attr=False), I2, preset_none=True)
         out += [f"{I2}self.{n.name} = None" for n in in_build]
+        weights = self.plan.own_weights()
+        for w in weights:  # Keras's convention: a layer's own weights are made in build()
+            if not self.weight_in_build(w):
+                out += weight_lines(w, RefRenderer(attr=False), I2, self.plan.param_types())
+        build_weights = [w for w in weights if self.weight_in_build(w)]
         walk = BuildWriter(self.plan, self.attr, self.layers.shape_pad, builds=self.eager)
         walks = walk.any_builds()  # build() builds each sub-layer on the walk of the shapes
         check = self.channel_check(I2, "self.in_channels", self.first_input(shapes=True))
-        if in_build or walks or check:
+        if in_build or walks or check or build_weights:
             out += ["", f"{I1}def build(self, input_shape):"]
             out += self.unpack(I2, shapes=True) if in_build or check else []
             out += check
             if any(self.plan.needs_shape(n) for n in in_build):
                 out.append(f"{I2}in_channels = {self.first_input(shapes=True)}[-1]")
             out += self.create_block(in_build, RefRenderer(attr=True), I2, preset_none=False)
+            for w in build_weights:
+                out += weight_lines(w, RefRenderer(attr=True), I2, self.plan.param_types())
             if walks:
                 out.append(f"{I2}# Build each sub-layer on its input shape: all weights exist now.")
                 out.append(f"{I2}self._walk_shapes(input_shape, build=True)")
@@ -315,6 +332,11 @@ class _Generator(ForwardWriter):
             base, index = self.lists[node.id]
             return f"self.{base}[{index}]"
         return f"self.{node.name}"
+
+    def weight_in_build(self, node: Node) -> bool:
+        """A weight of the block's own is made in build() unless made in __init__ (the
+        original's choice, or init style, which makes everything there)."""
+        return self.style == "build" and node.lifecycle == "build"
 
     def created_in_build(self, node: Node) -> bool:
         return self.style == "build" and (node.lifecycle == "build" or self.plan.needs_shape(node))

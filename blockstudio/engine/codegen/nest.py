@@ -17,6 +17,7 @@ from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.document import Document, Node
 from blockstudio.core.library import BlockError, kind_label
 from blockstudio.core.problems import Problem
+from blockstudio.core.sources import SOURCE_KINDS
 from blockstudio.engine.codegen.plan import CodegenError, Plan, RefRenderer, make_plan
 from blockstudio.engine.pyformat import literal
 
@@ -87,6 +88,8 @@ class Channels:
         node = plan.doc.nodes[node_id]
         if node_id not in plan.inputs:  # the Input node
             return IN_CHANNELS
+        if node.kind in SOURCE_KINDS:  # a weight, a range: no channels of the input's
+            return None
         srcs = [self.of(s) for s in plan.inputs[node_id]]
         owner = plan.owner(node)
         spec = plan.spec(owner)

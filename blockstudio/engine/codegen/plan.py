@@ -9,11 +9,19 @@ from typing import Any
 
 from blockstudio.core.catalog import Catalog, KindSpec
 from blockstudio.core.conditions import IN_CHANNELS, condition_names, parse_condition
-from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document, Node, ParamRef
+from blockstudio.core.document import (
+    INPUT_KIND,
+    OUTPUT_KIND,
+    BlockParam,
+    Document,
+    Node,
+    ParamRef,
+)
 from blockstudio.core.graph import reachable_from_inputs, reaching, topological_order
 from blockstudio.core.names import is_identifier
 from blockstudio.core.problems import Problem, errors
 from blockstudio.core.shapes import first_shape
+from blockstudio.core.sources import SOURCE_KINDS, WEIGHT_KIND
 from blockstudio.core.validate import CODEGEN_NAMES, validate
 from blockstudio.engine.pyformat import literal
 
@@ -58,8 +66,26 @@ class Plan:
         return self.doc.nodes[node.shares] if node.shares else node
 
     def own_layers(self) -> list[Node]:
-        """The sub-layers the block makes: its nodes but those sharing a layer and operators."""
-        return [n for n in self.order if n.shares is None and not self.is_operator(n)]
+        """The sub-layers the block makes: its nodes but those sharing a layer, operators and
+        sources (a weight of the block's own, a position range)."""
+        return [
+            n
+            for n in self.order
+            if n.shares is None and not self.is_operator(n) and n.kind not in SOURCE_KINDS
+        ]
+
+    def param_types(self) -> dict[str, str]:
+        return {p.name: p.type for p in self.doc.params}
+
+    def shape_src(self, node: Node) -> str:
+        """The input whose shape an operator gives (``x`` in ``x * self.gamma``): the first
+        that is no weight or range, which broadcast onto it."""
+        srcs = self.inputs[node.id]
+        return next((s for s in srcs if self.doc.nodes[s].kind not in SOURCE_KINDS), srcs[0])
+
+    def own_weights(self) -> list[Node]:
+        """The weights the block makes itself (``self.add_weight``)."""
+        return [n for n in self.order if n.kind == WEIGHT_KIND]
 
     def is_operator(self, node: Node) -> bool:
         """A weightless merge the code writes as ``a + b`` (no sub-layer, nothing to build)."""
@@ -95,6 +121,9 @@ def make_plan(doc: Document, catalog: Catalog) -> Plan:
     for e in sorted(doc.edges, key=lambda e: e.port):
         if e.src in live and e.dst in live:
             inputs.setdefault(e.dst, []).append(e.src)
+    for n in live:
+        if doc.nodes[n].kind in SOURCE_KINDS:
+            inputs[n] = []  # fed by nothing: a weight, a range
     order = [
         doc.nodes[n]
         for n in order_ids
@@ -150,9 +179,12 @@ def _name_variables(plan: Plan, input_ids: list[str]) -> None:
             consumers[s] = consumers.get(s, 0) + 1
     chain_of: dict[str, int] = {}
     chains: list[list[Node]] = []
+    weights = {n.id for n in plan.own_weights()}
     for node in plan.order:
-        first = plan.inputs[node.id][0]
-        if first not in input_ids and consumers.get(first) == 1 and first in chain_of:
+        if node.id in weights:
+            continue  # held by the block: self.gamma
+        first = plan.inputs[node.id][0] if plan.inputs[node.id] else None
+        if first is not None and consumers.get(first) == 1 and first in chain_of:
             chain_of[node.id] = chain_of[first]
             chains[chain_of[first]].append(node)
         else:
@@ -178,7 +210,7 @@ def _name_variables(plan: Plan, input_ids: list[str]) -> None:
         for nid in input_ids:
             plan.var[nid] = plan.doc.nodes[nid].name
     for node in plan.order:
-        plan.var[node.id] = names[chain_of[node.id]]
+        plan.var[node.id] = names[chain_of[node.id]] if node.id in chain_of else f"self.{node.name}"
 
 
 def _split_unnamed(chains: list[list[Node]], main: int) -> tuple[list[list[Node]], int]:
@@ -256,6 +288,13 @@ def _chain_name(chain: list[Node]) -> str:
     if len(chain) > 1 and prefix:
         return prefix
     return f"{chain[-1].name}_out"
+
+
+def signature(params: list[BlockParam]) -> list[str]:
+    """The arguments of the block's constructor (or function): the required ones first, with no
+    default, as the source had them; then each with its default."""
+    required = [p.name for p in params if p.required]
+    return [*required, *[f"{p.name}={literal(p.default)}" for p in params if not p.required]]
 
 
 class RefRenderer:
