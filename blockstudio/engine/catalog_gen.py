@@ -71,7 +71,7 @@ TYPE_OVERRIDES: dict[str, dict[str, Any]] = {
     "rate": {"type": "float", "min": 0.0, "max": 1.0},
     "stddev": {"type": "float", "min": 0.0},
     "max_value": {"type": "float", "min": 0.0},
-    "target_shape": {"type": "ints", "min": 1},
+    "target_shape": {"type": "ints", "min": -1},  # one entry may be -1: the size left
     "dims": {"type": "ints", "min": 1},
     "value_dim": {"type": "int", "min": 1},
     "scale": {"type": "float"},

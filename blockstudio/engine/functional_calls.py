@@ -114,7 +114,7 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
         nid = op_nodes[op.name] = f"tf_{op.type}#{len(op_nodes)}"
         node = {
             "id": nid,
-            "layer": nid.replace("#", "_"),
+            "layer": KIND_OPS[op.type].lower() if op.type in KIND_OPS else nid.replace("#", "_"),
             "class": KIND_OPS.get(op.type, f"tf.{op.type}"),
             "kind": "op",
             "call": 0,

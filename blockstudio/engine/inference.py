@@ -7,6 +7,7 @@ rejects become problems carrying Keras's message.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,8 +79,12 @@ def _freeze(value: Any) -> Any:
 
 
 def _keras_message(exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return " ".join(text.split())
+    """Keras's message as one line: without its terminal bold (``\x1b[1m``), the "Exception
+    encountered when calling" preamble and the "Arguments received by" dump of the tensors."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    text = text.split("Arguments received by")[0]
+    text = re.sub(r"^\s*Exception encountered when calling [\w.]+\(\)\.\s*", "", text)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 class ShapeInference:

@@ -163,9 +163,11 @@ def read_docstring(text: str) -> tuple[str, dict[str, str]]:
     current = None
     for line in lines[cut + 1 :]:
         stripped = line.strip()
+        if not line.startswith(" ") and stripped.endswith(":"):
+            break  # the next section: Returns:, Raises:
         head, sep, rest = stripped.partition(": ")
         if sep and line.startswith("    ") and not line.startswith("        "):
-            current = head
+            current = re.sub(r"\s*\(.*\)$", "", head)  # init_values (float): ...
             docs[current] = rest
         elif current and stripped:
             docs[current] += " " + stripped

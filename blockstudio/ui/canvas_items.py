@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Node
 from blockstudio.core.library import BLOCKS_CATEGORY, kind_title
 from blockstudio.core.shapes import format_shape
+from blockstudio.core.sources import SOURCE_KINDS
 
 NODE_W, NODE_H = 178.0, 70.0
 PORT_R = 6.0
@@ -99,12 +100,12 @@ class NodeItem(QGraphicsObject):
         if node.kind != OUTPUT_KIND:
             self.output = PortItem(self, -1)
             self.output.setPos(NODE_W, NODE_H / 2)
-        self.set_input_count(0 if node.kind == INPUT_KIND else 1)
+        self.set_input_count(0 if node.kind in (INPUT_KIND, *SOURCE_KINDS) else 1)
 
     def set_input_count(self, connected: int) -> None:
         """Show one port per connected input, plus a free one where the kind takes more."""
-        if self.kind == INPUT_KIND:
-            wanted = 0
+        if self.kind == INPUT_KIND or self.kind in SOURCE_KINDS:
+            wanted = 0  # fed by nothing: the Input, a weight of the block's own, a range
         elif self.max_inputs is None:
             wanted = max(connected + 1, 2)
         else:

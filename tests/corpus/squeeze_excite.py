@@ -1,12 +1,11 @@
 """SqueezeAndExcite2D from keras-cv (keras_cv/layers/regularization/squeeze_excite.py).
 
 Source: https://github.com/keras-team/keras-cv/blob/master/keras_cv/layers/regularization/squeeze_excite.py
-Commit: not pinned (transcribed from the named public source from memory, not fetched; the
-keras_cv.backend import is written as plain keras).
+Commit: 94b0a551d03ee9de3d81663e2c1a680cb113f7f1 (keras_cv/src/layers/regularization/; there
+call() defaults training=None and a from_config rebuilds activations, both left out).
 License: Apache-2.0 (keras-cv).
 """
 
-import keras
 from keras import layers, ops
 
 

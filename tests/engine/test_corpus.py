@@ -20,6 +20,7 @@ ROUND_TRIP = {
     "LayerScale",
     "SqueezeAndExcite2D",
     "TransformerEncoder",
+    "TubeletEmbedding",
     "UnetResBlock",
     "UnetBasicBlock",
 }

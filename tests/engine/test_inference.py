@@ -117,3 +117,34 @@ def test_counting_leaves_no_variables_for_keras_to_make_later(unet, infer):
 
     infer.run(unet, {"norm_name": "batch"}, count_params=True)
     assert not global_state.get_global_attribute("uninitialized_variables", [])
+
+
+def _reshape(target_shape):
+    return Document(
+        "R",
+        (None, 4, 4, 4, 16),
+        nodes=[
+            Node("input", "Input", "input"),
+            Node("r", "Reshape", "flatten", {"target_shape": target_shape}),
+            Node("output", "Output", "output"),
+        ],
+        edges=[Edge("input", "r"), Edge("r", "output")],
+    )
+
+
+def test_reshape_takes_one_minus_one_as_keras_does(infer, catalog):
+    from blockstudio.core.validate import validate
+
+    doc = _reshape((-1, 16))  # keras-io's TubeletEmbedding flattens its patches so
+    assert validate(doc, catalog) == []
+    assert infer.run(doc).shapes["r"] == (None, 64, 16)
+
+
+def test_keras_refusal_reads_as_one_plain_sentence(infer):
+    (problem,) = infer.run(_reshape((5, 7))).problems
+    assert problem.message == (
+        "Reshape: The total size of the tensor must be unchanged. "
+        "Received: input_shape=(4, 4, 4, 16), target_shape=(5, 7)"
+    )
+    (problem,) = infer.run(_reshape((-1, -1))).problems
+    assert "at most one unknown dimension (-1)" in problem.message
