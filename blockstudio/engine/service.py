@@ -52,6 +52,16 @@ class Service:
                 "problems": [asdict(p) for p in result.problems],
                 "param_counts": result.param_counts,
             }
+        if kind == "verify_import":  # the studio's import: is it the user's class?
+            from blockstudio.core.sources import styles_for
+            from blockstudio.core.trace import trace_from_dict
+            from blockstudio.engine.import_verify import verify_import
+
+            trace = trace_from_dict(payload["trace"])
+            return {
+                "reasons": verify_import(doc, catalog, trace),
+                "styles": list(styles_for(doc)),
+            }
         if kind == "code":
             from blockstudio.engine.codegen import generate_code
 

@@ -9,6 +9,7 @@ the timeline, the weights table and the checkup then work on it as on a drawn bl
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QKeySequence
@@ -27,7 +28,13 @@ from PySide6.QtWidgets import (
 from blockstudio.core.params import parse_literal
 from blockstudio.core.runs import UserLayer
 from blockstudio.core.shapes import ShapeError, format_shape, parse_shape
+from blockstudio.core.trace import trace_to_dict
 from blockstudio.ui.inspector import ERROR_STYLE
+
+CHECKING = (
+    "checking the import: the engine rebuilds it in every style and compares the weights with "
+    "your class's…"
+)
 
 
 class LayerDialog(QDialog):
@@ -160,6 +167,8 @@ class UserLayerUI(QObject):
         super().__init__(window)
         self.w = window
         self._pending: dict[int, UserLayer] = {}  # a class listing request → where from
+        # an import the engine is checking → (generation shown, document, label, how read)
+        self._verifying: dict[int, tuple[int, Any, str, str]] = {}
         self.pasted = ""
         act = window._action
         self.open_action = act(
@@ -206,22 +215,47 @@ class UserLayerUI(QObject):
         if not self.w.maybe_save():
             return False
         self.back()
-        self.w.model.set_document(doc, read_only=why)
-        self.w.view.fit_all()
         if why:
+            self.w.model.set_document(doc, read_only=why)
+            self.w.view.fit_all()
             self.w.statusBar().showMessage(f"Read-only view of {run.label}: {why}", 12000)
             return False
+        # honest: editable only once the engine has rebuilt it to the original's weights
+        self.w.model.set_document(doc, read_only=CHECKING)
+        self.w.view.fit_all()
         how = (
             "from the run only (the block's description says why)"
             if not_followed
             else "from its source and the run"
         )
-        self.w.statusBar().showMessage(
-            f"Imported {run.label} {how}: {len(doc.layer_nodes())} layer node(s). "
-            "Save it to keep it.",
-            8000,
-        )
+        payload = self.w.model.payload(trace=trace_to_dict(run))
+        rid = self.w.engine.submit("verify_import", payload, timeout=600)
+        self._verifying[rid] = (self.w.model.generation, doc, run.label, how)
+        self.w.statusBar().showMessage(f"Importing {run.label}: {CHECKING}", 12000)
         return True
+
+    def _verified(self, reply) -> None:
+        """The engine's verdict on an import: editable when it is the user's class, else a
+        read-only view that says every reason."""
+        generation, doc, label, how = self._verifying.pop(reply.id)
+        if self.w.model.generation != generation:
+            return  # another document was opened meanwhile
+        reasons = reply.result["reasons"] if reply.ok else [f"the check failed: {reply.error}"]
+        if reasons:
+            said = "; ".join(reasons)
+            self.w.model.set_document(
+                doc, read_only=f"Not the same block as {label}, so not editable: {said}"
+            )
+            self.w.runs.fail(f"Cannot import {label}: {len(reasons)} reason(s): {said}")
+            self.w.statusBar().showMessage(f"Read-only view of {label}: {said}", 12000)
+            return
+        self.w.model.set_document(doc)
+        styles = " and ".join(reply.result["styles"])
+        self.w.statusBar().showMessage(
+            f"Imported {label} {how}: {len(doc.layer_nodes())} layer node(s), rebuilt to the "
+            f"same weights in {styles} style. Save it to keep it.",
+            10000,
+        )
 
     def open_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.w, "Open Python layer", "", "Python (*.py)")
@@ -248,6 +282,9 @@ class UserLayerUI(QObject):
         return rid
 
     def _reply(self, reply) -> None:
+        if reply.kind == "verify_import" and reply.id in self._verifying:
+            self._verified(reply)
+            return
         if reply.kind != "user_classes" or reply.id not in self._pending:
             return
         where = self._pending.pop(reply.id)

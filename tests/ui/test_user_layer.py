@@ -112,6 +112,12 @@ def test_import_the_run_as_an_editable_block_and_undo_is_fresh(make_window, qtbo
     assert window.user_layer.import_action.isEnabled()
     window.model.undo_stack.setClean()  # nothing to save in the example: no question asked
     window.user_layer.import_action.trigger()
+    # read-only until the engine has rebuilt it to the class's weights, then editable
+    assert "checking the import" in window.model.read_only
+    qtbot.waitUntil(lambda: not window.model.read_only, timeout=120000)
+    assert "rebuilt to the same weights in build and init and functional style" in (
+        window.statusBar().currentMessage()
+    )
     names = {n.name for n in window.model.doc.nodes.values()}
     assert names == {"input", "conv", "proj", "add", "output"}
     assert set(window.scene.nodes) == set(window.model.doc.nodes)
@@ -136,6 +142,7 @@ def test_an_exported_block_imports_back_with_what_the_run_did_not_show(
     assert window.runs.runs[0].error is None
     window.model.undo_stack.setClean()
     window.user_layer.import_action.trigger()
+    qtbot.waitUntil(lambda: not window.model.read_only, timeout=120000)
     doc = window.model.doc
     assert "from its source and the run" in window.statusBar().currentMessage()
     # no dropout in the run, yet drop1 is back with its condition, linked to the argument
@@ -187,3 +194,37 @@ def test_a_run_that_cannot_all_be_imported_opens_read_only_and_says_where(
     assert "cannot be imported" in window.statusBar().currentMessage()
     assert window.save_to(tmp_path / "padded.bsblock") is False
     assert not (tmp_path / "padded.bsblock").exists()
+
+
+HALF = """import keras
+
+
+class Scaled(keras.layers.Layer):
+    def build(self, input_shape):
+        self.scale = self.add_weight(
+            shape=(input_shape[-1],), initializer="ones", dtype="float16"
+        )
+
+    def call(self, x):
+        return x * self.scale
+"""
+
+
+def test_an_import_that_does_not_rebuild_the_class_stays_read_only_and_says_why(
+    make_window, qtbot
+):
+    window = make_window(start_engine=True)
+    wait_for_engine(qtbot, window)
+    answer_dialog(qtbot, "Scaled", {}, "(None, 4, 3)")
+    window.user_layer.open_source(HALF)
+    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
+    window.model.undo_stack.setClean()
+    window.user_layer.import_action.trigger()
+    # a Weight node maps it, but a Weight is made in the block's dtype: float32, not float16
+    qtbot.waitUntil(lambda: "Not the same block" in window.model.read_only, timeout=120000)
+    assert "variable 3 float16 missing" in window.model.read_only
+    note = window.findChild(QLabel, "read_only_note")
+    assert note is not None and note.isVisible() and "float16" in note.text()
+    window.scene.select_node(next(iter(window.model.doc.nodes)))
+    qtbot.keyClick(window.view, Qt.Key_Delete)  # refused, with the reason
+    assert len(window.model.doc.nodes) == 4
