@@ -159,8 +159,11 @@ class BlockNavigator(QObject):
     def _refresh(self) -> None:
         while self._row.count():
             item = self._row.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:  # gone from the bar now (no query finds it), deleted later
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
         if not self.levels:
             if self.w.model.read_only:  # a read-only view of a whole document
                 note = QLabel(f"Read-only view. {self.w.model.read_only}")

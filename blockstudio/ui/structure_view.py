@@ -23,7 +23,14 @@ from blockstudio.core.layout import layered_layout
 
 CARD_W, CARD_H = 172.0, 44.0
 MIN_SCALE = 0.75
-COLORS = {"layer": "#3d7dd8", "op": "#b07cd8", "input": "#5f6368", "output": "#5f6368"}
+# by the structure's node kind; a weight of the block's own (self.gamma) in the build colour
+COLORS = {
+    "layer": "#3d7dd8",
+    "op": "#b07cd8",
+    "weight": "#e8a33d",
+    "input": "#5f6368",
+    "output": "#5f6368",
+}
 
 
 class _Card(QGraphicsItem):
@@ -32,7 +39,9 @@ class _Card(QGraphicsItem):
         self.node = node
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setCursor(Qt.PointingHandCursor)
-        shape = "×".join("?" if d is None else str(d) for d in node["shape"][1:])
+        batchless = node["kind"] == "weight" or node["class"] == "Range"  # no batch axis
+        dims = node["shape"] if batchless else node["shape"][1:]
+        shape = "×".join("?" if d is None else str(d) for d in dims)
         calls = f" · call {node['call'] + 1}" if node.get("call") else ""
         where = f"\nmade at {node['where']}" if node.get("where") else ""
         self.setToolTip(
@@ -44,7 +53,11 @@ class _Card(QGraphicsItem):
         self.title.setFont(bold)
         self.title.setBrush(QColor("#e8eaed"))
         self.title.setPos(8, 4)
-        sub = f"{node['class']}{calls} · {shape}" if node["kind"] in ("layer", "op") else shape
+        sub = (
+            f"{node['class']}{calls} · {shape}"
+            if node["kind"] in ("layer", "op", "weight")
+            else shape
+        )
         self.sub = QGraphicsSimpleTextItem(sub, self)
         self.sub.setBrush(QColor("#9aa0a6"))
         self.sub.setPos(8, 23)
@@ -53,7 +66,7 @@ class _Card(QGraphicsItem):
         return QRectF(0, 0, CARD_W, CARD_H)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        accent = QColor(COLORS[self.node["kind"]])
+        accent = QColor(COLORS.get(self.node["kind"], COLORS["op"]))
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(QPen(QColor("#ffd24a") if self.isSelected() else accent, 1.5))
         painter.setBrush(QBrush(QColor("#2b2d31")))

@@ -165,17 +165,23 @@ class Padded(keras.layers.Layer):
 """
 
 
-def test_a_run_that_cannot_all_be_imported_opens_read_only_and_says_where(
-    make_window, qtbot, tmp_path
-):
+def import_pasted(make_window, qtbot, name: str, source: str, shape: str):
+    """A window that ran pasted ``source``'s class ``name`` and chose Import Run."""
     window = make_window(start_engine=True)
     wait_for_engine(qtbot, window)
-    answer_dialog(qtbot, "Padded", {}, "(None, 8, 8, 3)")
-    window.user_layer.open_source(PADDED)
+    answer_dialog(qtbot, name, {}, shape)
+    window.user_layer.open_source(source)
     qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
     window.model.undo_stack.setClean()
     assert window.user_layer.import_action.isEnabled()
     window.user_layer.import_action.trigger()
+    return window
+
+
+def test_a_run_that_cannot_all_be_imported_opens_read_only_and_says_where(
+    make_window, qtbot, tmp_path
+):
+    window = import_pasted(make_window, qtbot, "Padded", PADDED, "(None, 8, 8, 3)")
     doc = window.model.doc
     # what maps is there (conv, and the pad as the kind it would need), read-only
     kinds = {n.name: n.kind for n in doc.nodes.values()}
@@ -213,18 +219,16 @@ class Scaled(keras.layers.Layer):
 def test_an_import_that_does_not_rebuild_the_class_stays_read_only_and_says_why(
     make_window, qtbot
 ):
-    window = make_window(start_engine=True)
-    wait_for_engine(qtbot, window)
-    answer_dialog(qtbot, "Scaled", {}, "(None, 4, 3)")
-    window.user_layer.open_source(HALF)
-    qtbot.waitUntil(lambda: len(window.runs.runs) == 1, timeout=60000)
-    window.model.undo_stack.setClean()
-    window.user_layer.import_action.trigger()
+    window = import_pasted(make_window, qtbot, "Scaled", HALF, "(None, 4, 3)")
     # a Weight node maps it, but a Weight is made in the block's dtype: float32, not float16
     qtbot.waitUntil(lambda: "Not the same block" in window.model.read_only, timeout=120000)
     assert "variable 3 float16 missing" in window.model.read_only
-    note = window.findChild(QLabel, "read_only_note")
-    assert note is not None and note.isVisible() and "float16" in note.text()
+
+    def said() -> bool:
+        note = window.findChild(QLabel, "read_only_note")
+        return note is not None and note.isVisible() and "float16" in note.text()
+
+    qtbot.waitUntil(said, timeout=3000)  # the bar above the canvas says it too
     window.scene.select_node(next(iter(window.model.doc.nodes)))
     qtbot.keyClick(window.view, Qt.Key_Delete)  # refused, with the reason
     assert len(window.model.doc.nodes) == 4
