@@ -92,7 +92,8 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
                 )
             else:
                 problems.append(
-                    f"{n['layer']} (call {n['call'] + 1}{where}): {what} has no catalog kind"
+                    f"{n['layer']} (call {n['call'] + 1}{where}): {what}"
+                    f"{_said(n['class'])} has no catalog kind"
                 )
             nid = f"n{i}"
             ids[n["id"]] = nid
@@ -176,6 +177,30 @@ _PLAIN_INITIALIZERS = {
 def _non_default(kind: str, given: dict[str, Any]) -> bool:
     plain = _PLAIN_INITIALIZERS.get(kind, {})
     return any(k != "seed" and plain.get(k, None) != v for k, v in given.items())
+
+
+# what common graph ops are in the code people write, for the reasons an import gives
+GRAPH_OPS = {
+    "tf.Shape": "a shape read from a tensor, ops.shape",
+    "tf.StridedSlice": "an index or slice, x[...]",
+    "tf.Slice": "ops.slice",
+    "tf.BroadcastTo": "ops.broadcast_to",
+    "tf.Pack": "a tuple of tensors, ops.stack",
+    "tf.ReadVariableOp": "a read of a weight, ops.convert_to_tensor",
+    "tf.Cast": "ops.cast",
+    "tf.Reshape": "ops.reshape",
+    "tf.Transpose": "ops.transpose",
+    "tf.MatMul": "ops.matmul",
+    "tf.ConcatV2": "ops.concatenate",
+    "tf.ExpandDims": "ops.expand_dims",
+    "tf.Squeeze": "ops.squeeze",
+    "tf.Sum": "ops.sum",
+    "tf.Mean": "ops.mean",
+}
+
+
+def _said(cls: str) -> str:
+    return f" ({GRAPH_OPS[cls]})" if cls in GRAPH_OPS else ""
 
 
 def _what(n: dict[str, Any]) -> str:

@@ -186,3 +186,11 @@ def test_a_required_argument_is_a_parameter_with_the_example_value():
     assert params["out_channels"] == {"name": "out_channels", "default": 16, "required": True,
                                       "doc": ""}
     assert "no default" in read_block(source, "UnetBasicBlock", "monai_blocks.py")["problem"]
+
+
+def test_a_shape_read_from_a_tensor_is_refused_plainly_with_its_line(tmp_path, capsys):
+    assert _import(*CORPUS[IDS.index("PositionEmbedding")], tmp_path / "pe.bsblock") == 1
+    err = capsys.readouterr().err
+    assert "position_embedding.py:44): tf.Shape (a shape read from a tensor, ops.shape)" in err
+    assert "(ops.broadcast_to) has no catalog kind" in err
+    assert "the block's own weight embeddings (self.add_weight) (10x8, 80 parameters)" in err
