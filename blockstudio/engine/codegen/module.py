@@ -271,7 +271,7 @@ class _Generator(ForwardWriter):
         out += self.create_block(in_init, RefRenderer(attr=False), I2, preset_none=True)
         out += [f"{I2}self.{n.name} = None" for n in in_build]
         weights = self.plan.own_weights()
-        for w in weights:  # Keras's convention: a layer's own weights are made in build()
+        for w in weights:  # made in __init__ where the original did, or in init style
             if not self.weight_in_build(w):
                 out += weight_lines(w, RefRenderer(attr=False), I2, self.plan.param_types())
         build_weights = [w for w in weights if self.weight_in_build(w)]
