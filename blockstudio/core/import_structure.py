@@ -55,7 +55,7 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
         why = (structure or {}).get("problem") or "the run recorded no structure"
         raise ImportError_([why])
     structure = _generic(structure)
-    lost = lost_weights(trace)
+    lost = lost_weights(trace) + lost_config(structure)
     src = structure.get("source") or {"problem": "no source was read"}
     why = src.get("problem", "")
     if not why:
@@ -232,6 +232,22 @@ def lost_weights(trace: Trace) -> list[str]:
             else f"{owner}'s weight {parts[-1]}, a layer not called on the input's way"
         )
         out.append(f"{what} ({size}, {w.params} parameters) would be lost")
+    return out
+
+
+def lost_config(structure: dict[str, Any]) -> list[str]:
+    """The arguments a sub-layer was made with that no node parameter can hold (an
+    initializer with its own arguments, an object): an import without them would make another
+    layer, so it is refused with each one named."""
+    out = []
+    for n in structure.get("nodes", ()):
+        for key, said in (n.get("lost") or {}).items():
+            where = f"{n['where']}: " if n.get("where") else ""
+            out.append(
+                f"{where}{n.get('attr') or n['layer']}'s {key} is {said}, which no node "
+                "parameter holds (only a name Keras knows, such as 'glorot_uniform'); it "
+                "would be lost"
+            )
     return out
 
 

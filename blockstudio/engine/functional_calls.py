@@ -148,7 +148,8 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
                 "shape": _shape(c["outputs"][0]),
                 "attr": attrs.get(id(layer), ""),
                 "where": c["where"],
-                "config": _plain(config),
+                "config": _plain(config, lost := {}),
+                **({"lost": lost} if lost else {}),
             }
         )
         edges += [[s, nid, port] for port, s in enumerate(inputs)]

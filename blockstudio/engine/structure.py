@@ -106,6 +106,7 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
         if node_id in nodes:
             return node_id
         is_layer = isinstance(op, keras.layers.Layer)
+        lost: dict[str, str] = {}
         nodes[node_id] = {
             "id": node_id,
             "layer": op.name,
@@ -115,8 +116,10 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
             "shape": list(tensor.shape),
             "attr": attrs.get(id(op), ""),  # the attribute the block keeps the layer in
             "where": getattr(inbound, "_blockstudio_where", ""),
-            "config": _plain(_changed_config(op) if is_layer else vars(op)),
+            "config": _plain(_changed_config(op), lost) if is_layer else _plain(vars(op)),
         }
+        if lost:
+            nodes[node_id]["lost"] = lost
         for port, t in enumerate([*inbound.input_tensors, *_more_inputs(inbound)]):
             consumer_where[0] = nodes[node_id]["where"]
             edges.append([producer(t), node_id, port])
@@ -177,7 +180,8 @@ def _chains(structure: dict[str, Any], block: Any) -> dict[str, Any]:
                     "layer": f"{n['layer']}/{la.name}",
                     "class": type(la).__name__,
                     "attr": f"{attr}_{la.name}",
-                    "config": _plain(_changed_config(la)),
+                    "config": _plain(_changed_config(la), lost := {}),
+                    **({"lost": lost} if lost else {}),
                     "shape": list(la.output.shape) if _has_output(la) else n["shape"],
                 }
             )
@@ -292,19 +296,65 @@ def _as_constructed(layer: Any) -> dict[str, Any] | None:
     return out
 
 
-def _plain(config: dict[str, Any]) -> dict[str, Any]:
-    """The JSON-plain part of a config: numbers, strings, booleans, None and tuples of them."""
+def _plain(config: dict[str, Any], lost: dict[str, str] | None = None) -> dict[str, Any]:
+    """The JSON-plain part of a config: numbers, strings, booleans, None and tuples of them.
+
+    With ``lost`` (a layer's config), a Keras object given by value (an initializer, a
+    regularizer, a constraint) is its name when it is that name's default
+    (``RandomNormal()`` is ``"random_normal"``); any other value no node can hold is put in
+    ``lost``, described, so the import says it instead of dropping it."""
 
     def plain(v: Any) -> bool:
         if isinstance(v, list | tuple):
             return all(plain(x) for x in v)
         return v is None or isinstance(v, bool | int | float | str)
 
-    return {
-        k: as_plain(v)  # a list the layer keeps is Keras's TrackedList: a plain list here
-        for k, v in config.items()
-        if not k.startswith("_") and k not in ("name", "trainable", "dtype") and plain(v)
-    }
+    out = {}
+    for k, v in config.items():
+        if k.startswith("_") or k in ("name", "trainable", "dtype"):
+            continue
+        if plain(v):
+            out[k] = as_plain(v)  # a list the layer keeps is Keras's TrackedList: a plain list
+            continue
+        if lost is None:
+            continue
+        named = _default_named(v)
+        if named is not None:
+            out[k] = named
+        else:
+            lost[k] = _described(v)
+    return out
+
+
+def _default_named(value: Any) -> str | None:
+    """``"random_normal"`` for Keras's serialized ``RandomNormal()`` (an initializer,
+    regularizer or constraint made with no arguments), which Keras takes by that name; else
+    None."""
+    if not (isinstance(value, dict) and "class_name" in value):
+        return None
+    module = str(value.get("module", ""))
+    if module not in ("keras.initializers", "keras.regularizers", "keras.constraints"):
+        return None
+    from blockstudio.core.names import snake_case
+
+    try:
+        obj = keras.saving.deserialize_keras_object(value)
+        name = snake_case(value["class_name"])
+        again = getattr(keras, module.split(".")[1]).get(name)
+    except Exception:
+        return None
+    if type(again) is not type(obj) or again.get_config() != obj.get_config():
+        return None
+    return name
+
+
+def _described(value: Any) -> str:
+    """A config value as the code would say it: ``RandomNormal(stddev=0.02)``."""
+    if isinstance(value, dict) and "class_name" in value:
+        given = value.get("config") or {}
+        args = ", ".join(f"{k}={v!r}" for k, v in given.items() if v is not None)
+        return f"{value['class_name']}({args})"
+    return type(value).__name__
 
 
 def functional_calls(block: Any, input_shape: tuple, filename: str, why: Exception | None) -> dict:

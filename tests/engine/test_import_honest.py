@@ -1,0 +1,47 @@
+"""Import never claims success for a block that loses anything: a sub-layer argument that no
+node parameter can hold is named with its line, and the command writes nothing."""
+
+import pytest
+
+from blockstudio.cli import main
+
+HEAD = """import keras
+
+
+class Head(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.proj = keras.layers.Dense(8, kernel_initializer=keras.initializers.{init})
+        self.out = keras.layers.Dense(8, kernel_initializer="he_normal", use_bias=False)
+
+    def call(self, x):
+        return self.out(self.proj(x))
+"""
+
+
+def _import(tmp_path, init: str):
+    path = tmp_path / "head.py"
+    path.write_text(HEAD.format(init=init))
+    out = tmp_path / "head.bsblock"
+    return main(["import", f"{path}:Head", "--input-shape", "(None, 4)", "-o", str(out)]), out
+
+
+def test_an_initializer_with_its_own_arguments_is_named_not_dropped(tmp_path, capsys):
+    code, out = _import(tmp_path, "RandomNormal(stddev=0.02)")
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    assert "head.py:11: proj's kernel_initializer is RandomNormal(mean=0.0, stddev=0.02)" in err
+    assert "it would be lost" in err
+
+
+@pytest.mark.parametrize(
+    ("init", "name"), [("RandomNormal()", "random_normal"), ("HeUniform()", "he_uniform")]
+)
+def test_an_initializer_made_with_no_arguments_is_its_name(tmp_path, capsys, catalog, init, name):
+    from blockstudio.core.project import load_document
+
+    code, out = _import(tmp_path, init)
+    assert code == 0, capsys.readouterr().err
+    doc = load_document(out, catalog)
+    assert doc.node_by_name("proj").params["kernel_initializer"] == name
+    assert doc.node_by_name("out").params["kernel_initializer"] == "he_normal"
