@@ -117,6 +117,13 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
             for p in spec.params
             if p.name in config and _value(config[p.name]) != p.default
         }
+        where = f"{n['where']}: " if n.get("where") else ""
+        problems += [  # an argument the kind has no parameter for (Dropout's seed)
+            f"{where}{name}'s {key}={value!r}: {n['class']} here has no parameter {key}; it "
+            "would be lost"
+            for key, value in config.items()
+            if spec.param(key) is None
+        ]
         lifecycle = "build" if created_in.get(n["layer"]) == "build" else "init"
         nodes.append(Node(nid, n["class"], name, params, lifecycle))
     edges = [Edge(ids[a], ids[b], port) for a, b, port in structure["edges"]]

@@ -45,3 +45,28 @@ def test_an_initializer_made_with_no_arguments_is_its_name(tmp_path, capsys, cat
     doc = load_document(out, catalog)
     assert doc.node_by_name("proj").params["kernel_initializer"] == name
     assert doc.node_by_name("out").params["kernel_initializer"] == "he_normal"
+
+
+DROP = """import keras
+
+
+class Drop(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(4)
+        self.drop = keras.layers.Dropout(0.1, seed=7)
+
+    def call(self, x):
+        return self.drop(self.dense(x))
+"""
+
+
+def test_an_argument_the_kind_has_no_parameter_for_is_named_not_dropped(tmp_path, capsys):
+    path = tmp_path / "drop.py"
+    path.write_text(DROP)
+    out = tmp_path / "drop.bsblock"
+    assert main(["import", f"{path}:Drop", "--input-shape", "(None, 4)", "-o", str(out)]) == 1
+    assert "drop's seed=7: Dropout here has no parameter seed; it would be lost" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists()
