@@ -77,13 +77,16 @@ def _weights(trace: Trace, renames: dict[str, str], prefix: bool) -> Counter:
             parts = [renames["/".join(parts[:2])], *parts[2:]]
         elif parts and parts[0] in renames:
             parts[0] = renames[parts[0]]
-        out[("/".join(parts), tuple(w.shape), str(w.dtype))] += 1
+        out[("/".join(parts), tuple(w.shape), str(w.dtype), bool(w.trainable))] += 1
     return out
 
 
 def _differences(want: Counter, got: Counter, style: str) -> list[str]:
     def said(items: Counter) -> str:
-        return ", ".join(f"{p} {'x'.join(map(str, s)) or 'scalar'} {d}" for p, s, d in items)
+        return ", ".join(
+            f"{p} {'x'.join(map(str, s)) or 'scalar'} {d}{'' if t else ' (frozen)'}"
+            for p, s, d, t in items
+        )
 
     lost, extra = want - got, got - want
     out = []

@@ -70,3 +70,27 @@ def test_an_argument_the_kind_has_no_parameter_for_is_named_not_dropped(tmp_path
         capsys.readouterr().err
     )
     assert not out.exists()
+
+
+FROZEN = """import keras
+
+
+class Frozen(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.stem = keras.layers.Dense(4, trainable=False)
+        self.head = keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.head(self.stem(x))
+"""
+
+
+def test_a_frozen_sub_layer_is_not_imported_as_a_trained_one(tmp_path, capsys):
+    path = tmp_path / "frozen.py"
+    path.write_text(FROZEN)
+    out = tmp_path / "frozen.bsblock"
+    assert main(["import", f"{path}:Frozen", "--input-shape", "(None, 4)", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "the original's stem/kernel 4x4 float32 (frozen), stem/bias 4 float32 (frozen)" in err
+    assert not out.exists()
