@@ -248,8 +248,13 @@ def lost_config(structure: dict[str, Any]) -> list[str]:
     layer, so it is refused with each one named."""
     out = []
     for n in structure.get("nodes", ()):
+        where = f"{n['where']}: " if n.get("where") else ""
+        for said in n.get("lost_call") or ():
+            out.append(
+                f"{where}{n.get('attr') or n['layer']} is called with {said}, which no node "
+                "holds; it would be lost"
+            )
         for key, said in (n.get("lost") or {}).items():
-            where = f"{n['where']}: " if n.get("where") else ""
             out.append(
                 f"{where}{n.get('attr') or n['layer']}'s {key} is {said}, which no node "
                 "parameter holds (only a name Keras knows, such as 'glorot_uniform'); it "

@@ -26,7 +26,7 @@ KIND_OPS = {"AddV2": "Add", "Add": "Add", "Sub": "Subtract", "Mul": "Multiply"}
 
 
 def record_functional(block: Any, input_shape: tuple, filename: str, why: Exception | None) -> dict:
-    from blockstudio.engine.structure import _changed_config, _plain, input_node
+    from blockstudio.engine.structure import _changed_config, _plain, call_arguments, input_node
 
     Layer = keras.layers.Layer
     original = Layer.__dict__["__call__"]
@@ -44,7 +44,13 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
             ins = [a for a in (*args, *kwargs.values()) if hasattr(a, "shape")]
             outs = list(out) if isinstance(out, list | tuple) else [out]
             calls.append(
-                {"layer": layer, "inputs": ins, "outputs": outs, "where": _where(filename)}
+                {
+                    "layer": layer,
+                    "inputs": ins,
+                    "outputs": outs,
+                    "where": _where(filename),
+                    "lost_call": call_arguments(args, kwargs),
+                }
             )
         return out
 
@@ -150,6 +156,7 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
                 "where": c["where"],
                 "config": _plain(config, lost := {}),
                 **({"lost": lost} if lost else {}),
+                **({"lost_call": c["lost_call"]} if c["lost_call"] else {}),
             }
         )
         edges += [[s, nid, port] for port, s in enumerate(inputs)]

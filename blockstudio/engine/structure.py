@@ -120,6 +120,11 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
         }
         if lost:
             nodes[node_id]["lost"] = lost
+        arguments = getattr(inbound, "arguments", None)
+        if is_layer and arguments is not None:
+            said = call_arguments(arguments.args, arguments.kwargs)
+            if said:
+                nodes[node_id]["lost_call"] = said
         for port, t in enumerate([*inbound.input_tensors, *_more_inputs(inbound)]):
             consumer_where[0] = nodes[node_id]["where"]
             edges.append([producer(t), node_id, port])
@@ -323,6 +328,25 @@ def _plain(config: dict[str, Any], lost: dict[str, str] | None = None) -> dict[s
             out[k] = named
         else:
             lost[k] = _described(v)
+    return out
+
+
+def call_arguments(args: tuple, kwargs: dict[str, Any]) -> list[str]:
+    """What a sub-layer call passes besides tensors (``use_causal_mask=True``): no node holds
+    it, so an import says it would be lost. ``training`` and arguments left None do not count
+    (the block passes its own training on; None is the default)."""
+
+    def tensors(v: Any) -> bool:
+        if isinstance(v, list | tuple):
+            return all(tensors(x) for x in v)
+        return hasattr(v, "shape") and hasattr(v, "dtype")
+
+    out = [f"argument {i + 1} = {v!r}" for i, v in enumerate(args) if not tensors(v)]
+    out += [
+        f"{k}={v!r}"
+        for k, v in kwargs.items()
+        if v is not None and k != "training" and not tensors(v)
+    ]
     return out
 
 

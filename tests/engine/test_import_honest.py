@@ -94,3 +94,31 @@ def test_a_frozen_sub_layer_is_not_imported_as_a_trained_one(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "the original's stem/kernel 4x4 float32 (frozen), stem/bias 4 float32 (frozen)" in err
     assert not out.exists()
+
+
+CAUSAL = """import keras
+
+
+class Causal(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
+
+    def call(self, x):
+        return self.att(x, x{more})
+"""
+
+
+@pytest.mark.parametrize(
+    ("more", "code"), [(", use_causal_mask=True", 1), ("", 0), (", training=False", 0)]
+)
+def test_what_a_call_passes_besides_tensors_is_named_not_dropped(tmp_path, capsys, more, code):
+    path = tmp_path / "causal.py"
+    path.write_text(CAUSAL.format(more=more))
+    out = tmp_path / "causal.bsblock"
+    args = ["import", f"{path}:Causal", "--input-shape", "(None, 5, 8)", "-o", str(out)]
+    assert main(args) == code
+    if code:
+        err = capsys.readouterr().err
+        assert "causal.py:10: att is called with use_causal_mask=True" in err
+        assert not out.exists()
