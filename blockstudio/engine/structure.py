@@ -21,6 +21,7 @@ from blockstudio.engine.source_pieces import as_plain
 from blockstudio.engine.tracer import symbolic_inputs
 
 IDENTITY_OPS = ("ConvertToTensor",)
+ARITHMETIC = ("Add", "Subtract", "Multiply")  # keras.ops of +, - and *
 
 
 def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, Any]:
@@ -121,7 +122,8 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
         if lost:
             nodes[node_id]["lost"] = lost
         arguments = getattr(inbound, "arguments", None)
-        if is_layer and arguments is not None:
+        # a layer's call, or x * 0.5: what is passed besides tensors no node holds
+        if arguments is not None and (is_layer or type(op).__name__ in ARITHMETIC):
             said = call_arguments(arguments.args, arguments.kwargs)
             if said:
                 nodes[node_id]["lost_call"] = said

@@ -122,3 +122,18 @@ def test_what_a_call_passes_besides_tensors_is_named_not_dropped(tmp_path, capsy
         err = capsys.readouterr().err
         assert "causal.py:10: att is called with use_causal_mask=True" in err
         assert not out.exists()
+
+
+def test_a_constant_operand_is_named_not_a_one_input_multiply(tmp_path, capsys):
+    path = tmp_path / "half.py"
+    path.write_text(
+        "import keras\n\n\nclass Half(keras.layers.Layer):\n"
+        "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+        "        self.dense = keras.layers.Dense(4)\n\n"
+        "    def call(self, x):\n        return self.dense(x) * 0.5\n"
+    )
+    out = tmp_path / "half.bsblock"
+    assert main(["import", f"{path}:Half", "--input-shape", "(None, 4)", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "half.py:10: multiply is called with argument 2 = 0.5" in err
+    assert "needs at least 2 inputs" not in err
