@@ -14,6 +14,8 @@ from blockstudio.engine.source_pieces import (
 )
 
 OPERATORS = {ast.Add: "Add", ast.Sub: "Subtract", ast.Mult: "Multiply"}
+RANGES = ("ops.arange", "keras.ops.arange")  # positions: a Range node
+EXPANDS = ("ops.expand_dims", "keras.ops.expand_dims")  # (..., 0) on a range: its batch axis
 
 
 class FlowReader:
@@ -27,8 +29,51 @@ class FlowReader:
 
     def _apply(self, stmt: ast.stmt, name: str, call: ast.Call) -> None:
         """``name = <a layer call>`` (or ``x = _symmetric_pad(x, 3, 1)``, the padding of the
-        next call): what it gives is ``name``'s from now on."""
-        self.producer[name] = self._operand(stmt, call)
+        next call, or ``positions = ops.arange(0, n)``): what it gives is ``name``'s from now
+        on."""
+        self.producer[name] = self._range(stmt, call, name) or self._operand(stmt, call)
+
+    def _range(self, stmt: ast.stmt, node: ast.expr, name: str | None) -> str | None:
+        """``ops.arange(start, stop, step)`` (in ``ops.expand_dims(..., 0)``: with a batch
+        axis) as a Range node fed by nothing, its arguments the block's where they follow
+        them; None for any other expression."""
+        batch_axis = False
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in EXPANDS and node.args:
+            axis = node.args[1] if len(node.args) > 1 else None
+            axis = next((k.value for k in node.keywords if k.arg == "axis"), axis)
+            if not (isinstance(axis, ast.Constant) and axis.value == 0):
+                return None
+            node, batch_axis = node.args[0], True
+        if not (isinstance(node, ast.Call) and ast.unparse(node.func) in RANGES):
+            return None
+        names = ("stop",) if len(node.args) == 1 else ("start", "stop", "step")
+        given = dict(zip(names, node.args, strict=False))
+        for kw in node.keywords:
+            if kw.arg not in ("start", "stop", "step"):
+                raise Unreadable(stmt, f"ops.arange's {kw.arg} (a Range node has no such)")
+            given[kw.arg] = kw.value
+        params = {k: self._value(v) for k, v in given.items()}
+        if batch_axis:
+            params["batch_axis"] = True
+        key, k = name or "positions", 2
+        while key in self.made:
+            key, k = f"{name or 'positions'}_{k}", k + 1
+        layer = {
+            "key": key,
+            "classes": ["Range"],
+            "name": None,
+            "attr": key,
+            "kind": "Range",
+            "params": params,
+            "lifecycle": "init",
+            "condition": None,
+            "operator": True,  # no layer in a run: the run shows it as an op
+        }
+        self.layers.append(layer)
+        self.made[key] = layer
+        call_id = f"{key}#0"
+        self.calls.append({"id": call_id, "layer": key, "inputs": []})
+        return call_id
 
     def _operator(self, stmt: ast.stmt, node: ast.BinOp, conds: list[str]) -> str:
         """``x + res`` (``-``, ``*``): a call of a weightless merge (Add, Subtract, Multiply)
@@ -82,6 +127,9 @@ class FlowReader:
             return self._operand(stmt, node.args[0])
         if isinstance(node, ast.BinOp):  # return x * self.gamma
             return self._operator(stmt, node, [])
+        positions = self._range(stmt, node, None)  # self.pos_emb(ops.arange(0, n))
+        if positions is not None:
+            return positions
         own = self._layer_of(node) if isinstance(node, ast.Attribute) else None
         if own is not None and own.get("weight"):  # x * self.gamma: the block's own weight
             call_id = f"{own['key']}#0"

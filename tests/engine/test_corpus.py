@@ -194,3 +194,17 @@ def test_a_shape_read_from_a_tensor_is_refused_plainly_with_its_line(tmp_path, c
     assert "position_embedding.py:44): tf.Shape (a shape read from a tensor, ops.shape)" in err
     assert "(ops.broadcast_to) has no catalog kind" in err
     assert "the block's own weight embeddings (self.add_weight) (10x8, 80 parameters)" in err
+
+
+def test_a_range_in_the_source_follows_the_blocks_argument(tmp_path, catalog):
+    from blockstudio.core.project import load_document
+
+    out = tmp_path / "pe.bsblock"
+    assert _import(*CORPUS[IDS.index("PatchEncoder")], out) == 0
+    doc = load_document(out, catalog)
+    (rng,) = [n for n in doc.nodes.values() if n.kind == "Range"]
+    assert str(rng.params["stop"]) == "num_patches" and rng.params["batch_axis"] is True
+    assert [(p.name, p.required) for p in doc.params] == [
+        ("num_patches", True),
+        ("projection_dim", True),
+    ]
