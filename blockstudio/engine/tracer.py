@@ -13,6 +13,7 @@ from blockstudio.core.catalog import Catalog
 from blockstudio.core.document import INPUT_KIND, OUTPUT_KIND, Document
 from blockstudio.core.params import example_values
 from blockstudio.core.shapes import InputShape, first_shape, input_shapes, is_multi, per_sample
+from blockstudio.core.sources import WEIGHT_KIND
 from blockstudio.core.trace import Trace, WeightInfo
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.codegen.nest import nested_blocks
@@ -168,9 +169,18 @@ def tag_nodes(events: list, doc: Document) -> dict[str, str]:
     its node, so the Keras layer name maps back; runs stay with their nodes through renames.
     Returns the name → id map used."""
     ids = {n.name: n.id for n in doc.nodes.values() if n.kind not in (INPUT_KIND, OUTPUT_KIND)}
+    # a weight of the block's own is the block's add_weight: its Weight node, by Keras name
+    own = {
+        n.params.get("weight_name") or n.name: n.id
+        for n in doc.nodes.values()
+        if n.kind == WEIGHT_KIND
+    }
+    top = snake_case(doc.name)
     for event in events:
         # a layer inside a block node ("down2/conv1") belongs to that node on this canvas
         event.node = ids.get(event.layer.partition("/")[0]) if event.layer else None
+        if event.type == "weight" and event.layer == top and event.data.get("name") in own:
+            event.node = own[event.data["name"]]
     return ids
 
 

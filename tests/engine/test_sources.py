@@ -106,6 +106,9 @@ def test_a_required_argument_has_no_default_in_the_exported_class(catalog):
     # the studio runs it with the example's values
     trace = run_trace(doc, catalog, RunSpec(style="build", calls=1))
     assert trace.error is None and trace.total_params == 32
+    # the timeline puts the block's add_weight on the Weight node's card
+    (made,) = trace.of_type("weight")
+    assert (made.node, made.data["name"], made.data["params"]) == ("g", "gamma", 32)
 
 
 def test_required_survives_the_project_file(catalog, tmp_path):
