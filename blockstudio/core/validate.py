@@ -37,6 +37,7 @@ from blockstudio.core.params import (
     with_defaults,
 )
 from blockstudio.core.problems import Problem
+from blockstudio.core.repeat import RepeatError, expand, has_repeats
 from blockstudio.core.shapes import input_shapes
 from blockstudio.core.validate_axes import axes_problem
 from blockstudio.core.validate_graph import (
@@ -51,7 +52,13 @@ CODEGEN_NAMES = RESERVED
 
 
 def validate(doc: Document, catalog: Catalog) -> list[Problem]:
-    """All problems of ``doc``: block fields, names, params, conditions, edges and graph shape."""
+    """All problems of ``doc``: block fields, names, params, conditions, edges and graph shape.
+
+    Repeated nodes are checked as the instances they make with the block's values (each problem
+    on the repeated node, naming the instance).
+    """
+    if has_repeats(doc):
+        return _validate_repeated(doc, catalog)
     problems: list[Problem] = []
     problems += _check_block(doc, catalog)
     names: dict[str, str] = {}
@@ -65,6 +72,25 @@ def validate(doc: Document, catalog: Catalog) -> list[Problem]:
     if msg:  # what MONAI's DynUNet refuses, in its words (or a depth this block does not build)
         problems.append(Problem("bad_param", msg, param="params.strides"))
     return problems
+
+
+def _validate_repeated(doc: Document, catalog: Catalog) -> list[Problem]:
+    env = block_env(doc)
+    try:
+        expansion = expand(doc, env)
+    except RepeatError as exc:
+        problems = [p for p in _check_block(doc, catalog) if p.node_id is None]
+        return [*problems, Problem("bad_repeat", exc.message, exc.node_id, exc.param)]
+    out: list[Problem] = []
+    for p in validate(expansion.doc, catalog):
+        if p.node_id in expansion.origin:
+            rid, _ = expansion.origin[p.node_id]
+            name = expansion.doc.nodes[p.node_id].name
+            said = p.message if p.message.startswith(name) else f"{name}: {p.message}"
+            p = Problem(p.code, said, rid, p.param, p.severity)
+        if p not in out:
+            out.append(p)
+    return out
 
 
 def _check_blocks(doc: Document, catalog: Catalog, env: dict[str, Any]) -> list[Problem]:
@@ -118,6 +144,8 @@ def _extra_outputs(inner: Document, node: Node, values: dict[str, Any]) -> list[
     follows = {k for k, v in node.params.items() if isinstance(v, ParamRef)}
     extra = []
     for out in inner.output_nodes[1:]:
+        if out.params.get("stack"):
+            continue  # returned in training only, stacked with the first: still one tensor
         if out.condition is None:
             extra.append(out.name)
             continue

@@ -369,6 +369,13 @@ class _Reader(FlowReader):
             def visit_Name(self, node: ast.Name) -> ast.AST:
                 return ast.Name(IN_CHANNELS, ast.Load()) if node.id in channels else node
 
+            def visit_Call(self, node: ast.Call) -> ast.AST:
+                # the generated helper _all_one(stride) is the condition's all_one(stride)
+                if isinstance(node.func, ast.Name) and node.func.id == "_all_one":
+                    node.func = ast.Name("all_one", ast.Load())
+                node.args = [self.visit(a) for a in node.args]
+                return node
+
             def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
                 if last_axis(node, shapes):
                     return ast.Name(IN_CHANNELS, ast.Load())

@@ -167,9 +167,16 @@ def tag_nodes(events: list, doc: Document) -> dict[str, str]:
     its node, so the Keras layer name maps back; runs stay with their nodes through renames.
     Returns the name → id map used."""
     ids = {n.name: n.id for n in doc.nodes.values() if n.kind not in (INPUT_KIND, OUTPUT_KIND)}
+    repeated = {n.name: n.id for n in doc.nodes.values() if n.repeat is not None}
     for event in events:
-        # a layer inside a block node ("down2/conv1") belongs to that node on this canvas
-        event.node = ids.get(event.layer.partition("/")[0]) if event.layer else None
+        # a layer inside a block node ("down2/conv1") belongs to that node on this canvas, an
+        # instance of a repeated node ("downsamples_1/...") to the repeated node
+        head = event.layer.partition("/")[0] if event.layer else ""
+        base, _, digits = head.rpartition("_")
+        found = ids.get(head) if head else None
+        if found is None and digits.isdigit():
+            found = repeated.get(base)
+        event.node = found
     return ids
 
 

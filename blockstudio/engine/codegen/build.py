@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from blockstudio.core.document import Node
+from blockstudio.engine.codegen.loops import LoopWriter
 from blockstudio.engine.codegen.plan import Plan, RefRenderer
 from blockstudio.engine.pyformat import call_lines, if_lines
 
@@ -76,7 +77,11 @@ class BuildWriter:
     def lines(self, indent: str) -> list[str]:
         out: list[str] = []
         plan = self.plan
+        loops = LoopWriter(plan)
         for node in plan.order:
+            if node.repeat is not None:
+                out += loops.shapes(node, indent, self.builds_here(node), shape_var)
+                continue
             var = shape_var(plan.var[node.id])
             srcs = [shape_var(plan.var[s]) for s in plan.inputs[node.id]]
             if node.condition is None:
