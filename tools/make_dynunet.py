@@ -159,7 +159,9 @@ def levels(
         skip=SkipSource(0, True, 1),
     )
     # and is upsampled (nearest) by the strides of the levels above it, to the output's size
-    scale = Repeat("deep_supr_num if deep_supervision else 0", "i", False, None, SkipSource(0, False, 0))
+    scale = Repeat(
+        "deep_supr_num if deep_supervision else 0", "i", False, None, SkipSource(0, False, 0)
+    )
     nodes = [
         Node("input", "Input", "input", position=(0.0, 0.0)),
         Node("input_block", LEVEL, "input_block", level_values(0), position=(dx, 0.0)),

@@ -92,13 +92,13 @@ def repeat_from_dict(data: Any) -> tuple[Repeat | None, list[tuple[str, str]]]:
     count, index = data.get("count"), data.get("index", "i")
     chain, collect = data.get("chain", True), data.get("collect")
     if not isinstance(count, str) or not count.strip():
-        defects.append((".count", "expected an expression, e.g. \"len(strides) - 2\""))
+        defects.append((".count", 'expected an expression, e.g. "len(strides) - 2"'))
     if not isinstance(index, str) or not index.isidentifier():
-        defects.append((".index", "expected a name, e.g. \"i\""))
+        defects.append((".index", 'expected a name, e.g. "i"'))
     if not isinstance(chain, bool):
         defects.append((".chain", "expected true or false"))
     if collect is not None and not (isinstance(collect, str) and collect.isidentifier()):
-        defects.append((".collect", "expected a name, e.g. \"skips\""))
+        defects.append((".collect", 'expected a name, e.g. "skips"'))
     skip = None
     raw = data.get("skip")
     if raw is not None:
@@ -114,7 +114,7 @@ def repeat_from_dict(data: Any) -> tuple[Repeat | None, list[tuple[str, str]]]:
         if ok:
             skip = SkipSource(raw.get("port", 1), raw.get("reverse", True), raw.get("offset", 0))
         else:
-            defects.append((".skip", "expected {\"port\": n, \"reverse\": bool, \"offset\": n}"))
+            defects.append((".skip", 'expected {"port": n, "reverse": bool, "offset": n}'))
     if defects:
         return None, defects
     return Repeat(count, index, chain, collect, skip), []

@@ -40,6 +40,8 @@ _BINARY = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
+
+
 def prod_axes(values: Any) -> Any:
     """The product, axis by axis, of ints or per-axis tuples (the total stride of several
     levels: ``prod_axes([2, (1, 2, 2)])`` is ``(2, 4, 4)``); an int if all are ints."""

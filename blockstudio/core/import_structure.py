@@ -37,6 +37,12 @@ class ImportError_(ValueError):
         self.partial = partial
 
 
+# what the source reader says of a loop over layers (a repeated node's generated code)
+REPEATED = (
+    "a loop over layers (a repeated node); Block Studio does not read loops back into repeats yet"
+)
+
+
 def _value(v: Any) -> Any:
     return tuple(_value(x) for x in v) if isinstance(v, list | tuple) else v
 
@@ -123,6 +129,8 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
     said = f"Imported from a run of {trace.label}. Its source was not followed: {why}."
     doc = laid_out(Document(trace.block, trace.input_shape, (), said, nodes, edges))
     if problems or lost:
+        if REPEATED in why:  # the reason first: the run's calls are only what is left
+            problems.insert(0, f"its source cannot be imported: {why}")
         raise ImportError_(problems + lost, doc)
     return doc, why
 

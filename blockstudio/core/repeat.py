@@ -80,8 +80,7 @@ def repeat_count(node: Node, env: dict[str, Any]) -> int:
     if not 0 <= value <= MOST_INSTANCES:
         raise RepeatError(
             node.id,
-            f"{node.name}: repeat count {text!r} gives {value}; it must be 0 to "
-            f"{MOST_INSTANCES}.",
+            f"{node.name}: repeat count {text!r} gives {value}; it must be 0 to {MOST_INSTANCES}.",
             "repeat",
         )
     return value
@@ -97,7 +96,8 @@ def instance_value(node: Node, key: str, value: Any, env: dict[str, Any]) -> Any
             raise RepeatError(node.id, f"{node.name}.{key}: index {value.index!r}: {exc}") from None
         if not isinstance(at, int) or isinstance(at, bool):
             raise RepeatError(
-                node.id, f"{node.name}.{key}: index {value.index!r} gives {at!r}, not a whole number."
+                node.id,
+                f"{node.name}.{key}: index {value.index!r} gives {at!r}, not a whole number.",
             )
         whole = env.get(value.param)
         if at < 0 and isinstance(whole, tuple | list):

@@ -122,6 +122,9 @@ class ShapeInference:
                 if stand is not None and stand in result.shapes:
                     result.shapes[rid] = result.shapes[stand]
                     result.present[rid] = result.present.get(stand, True)
+                counts = [result.param_counts.get(i) for i in expansion.instances(rid)]
+                if counts and None not in counts:  # the card counts every instance's weights
+                    result.param_counts[rid] = sum(counts)
             return result
         self._run_on(doc, env, shape, result)
         return result

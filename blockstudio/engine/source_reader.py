@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from blockstudio.core.conditions import IN_CHANNELS
+from blockstudio.core.import_structure import REPEATED
 from blockstudio.core.names import snake_case
 from blockstudio.engine.generic import GENERICS, KERAS_CLASSES
 from blockstudio.engine.source_flow import FlowReader, output
@@ -212,6 +213,8 @@ class _Reader(FlowReader):
                     self._body(stmt.body, conds, where, calls)
                     continue
                 self._body(stmt.body, [*conds, self._condition(test)], where, calls)
+            elif isinstance(stmt, ast.For) and (calls or self._makes_layers(stmt)):
+                raise Unreadable(stmt, REPEATED)
             elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 self._assign(stmt, stmt.targets[0], stmt.value, conds, where, calls)
             elif isinstance(stmt, ast.Return) and calls:
@@ -220,8 +223,15 @@ class _Reader(FlowReader):
                 pass
             # anything else (super().__init__, self.x = x, builds, checks) makes no layer
 
+    def _makes_layers(self, node: ast.AST) -> bool:
+        return any(
+            isinstance(n, ast.Call) and self._factory(n.func) is not None for n in ast.walk(node)
+        )
+
     def _assign(self, stmt, target, value, conds, where, calls) -> None:
         name = target_name(target)
+        if isinstance(value, ast.ListComp) and self._makes_layers(value):
+            raise Unreadable(stmt, REPEATED)
         if isinstance(value, ast.Call) and self._factory(value.func) is not None:
             if name is None:
                 raise Unreadable(stmt, "a layer kept in something other than a name")

@@ -18,7 +18,12 @@ from blockstudio.core.templates import load_template
 from blockstudio.engine.codegen import generate_code
 from blockstudio.engine.loader import load_generated
 from tests.engine.test_monai_parity import EPS
-from tests.engine.test_monai_unet import _conv_params, channels_last, dynunet_state, load_monai_state
+from tests.engine.test_monai_unet import (
+    _conv_params,
+    channels_last,
+    dynunet_state,
+    load_monai_state,
+)
 
 STYLES = ["build", "init", "functional"]
 

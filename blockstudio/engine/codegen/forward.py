@@ -278,7 +278,9 @@ def return_lines(
         out = [f"{indent}outputs = [{names[0]}]"]
         for name, condition, label in zip(names[1:], conditions[1:], labels[1:], strict=True):
             said = f"  # {label}" if label.lstrip("*") != name.lstrip("*") else ""
-            add = f"outputs.extend({name[1:]})" if name.startswith("*") else f"outputs.append({name})"
+            add = (
+                f"outputs.extend({name[1:]})" if name.startswith("*") else f"outputs.append({name})"
+            )
             if condition:
                 out += if_lines(indent, "if", condition)
                 out.append(f"{indent}{I1}{add}{said}")

@@ -22,7 +22,7 @@ from blockstudio.core.monai_checks import ANY_DEPTH, DYNUNET_ARGS, dynunet_level
 from blockstudio.core.params import with_defaults
 from blockstudio.core.runs import STYLES, WEIGHTS
 from blockstudio.core.shapes import first_shape
-from blockstudio.engine.codegen.build import BuildWriter, shape_var
+from blockstudio.engine.codegen.build import BuildWriter
 from blockstudio.engine.codegen.forward import (
     ForwardWriter,
     conjuncts,
@@ -31,12 +31,12 @@ from blockstudio.engine.codegen.forward import (
 )
 from blockstudio.engine.codegen.helpers import HELPERS
 from blockstudio.engine.codegen.layers import LayerWriter
+from blockstudio.engine.codegen.loops import LoopWriter
 from blockstudio.engine.codegen.nest import (
     block_in_channels,
     init_takes_in_channels,
     nested_blocks,
 )
-from blockstudio.engine.codegen.loops import LoopWriter
 from blockstudio.engine.codegen.plan import (
     HELPER_FUNCTIONS,
     Plan,

@@ -192,14 +192,20 @@ def fold(expr: str) -> str:
                 for s, t in parts
                 if isinstance(t, ast.Constant) and type(t.value) is int
             )
-            rest = [(s, t) for s, t in parts if not (isinstance(t, ast.Constant) and type(t.value) is int)]
+            rest = [
+                (s, t)
+                for s, t in parts
+                if not (isinstance(t, ast.Constant) and type(t.value) is int)
+            ]
             if not rest:
                 return ast.Constant(number)
             out: ast.AST = rest[0][1] if rest[0][0] > 0 else ast.UnaryOp(ast.USub(), rest[0][1])
             for s, t in rest[1:]:
                 out = ast.BinOp(out, ast.Add() if s > 0 else ast.Sub(), t)
             if number:
-                out = ast.BinOp(out, ast.Add() if number > 0 else ast.Sub(), ast.Constant(abs(number)))
+                out = ast.BinOp(
+                    out, ast.Add() if number > 0 else ast.Sub(), ast.Constant(abs(number))
+                )
             return out
 
     return ast.unparse(ast.fix_missing_locations(_Fold().visit(tree)))

@@ -87,7 +87,9 @@ class Plan:
             if node.repeat is not None and not node.repeat.chain:
                 out.append(f"*{var}_shapes" if shapes else f"*{var}")
             else:
-                out.append(("input_shape" if var == "inputs" else f"{var}_shape") if shapes else var)
+                out.append(
+                    ("input_shape" if var == "inputs" else f"{var}_shape") if shapes else var
+                )
         return out
 
     def stacked(self) -> list[bool]:
