@@ -105,6 +105,10 @@ def test_the_trace_matches_keras_and_nests_to_the_deepest_layer(blocks):
     assert chain[:3] == ["upsamples_1/conv_block", "upsamples_1", "dyn_u_net"]
     lanes = {lane.layer: lane.depth for lane in layout_trace(trace).lanes}
     assert lanes["upsamples_1"] == 1 and lanes["upsamples_1/conv_block/conv1"] == 3
+    # one lane per instance of a repeated node, each run's event on the repeated node's card
+    assert {"downsamples_0", "upsamples_0", "upsamples_1"} <= set(lanes)
+    tagged = {e.layer.split("/")[0]: e.node for e in trace.events if e.layer}
+    assert tagged["downsamples_0"] == "downsamples" and tagged["upsamples_1"] == "upsamples"
 
 
 def test_a_size_the_strides_do_not_divide_is_named_where_the_skip_does_not_fit(blocks):
