@@ -133,6 +133,13 @@ def expand(doc: Document, env: dict[str, Any]) -> Expansion:
     for node in doc.nodes.values():
         if node.repeat is not None and node.shares is not None:
             raise RepeatError(node.id, f"{node.name}: a repeated node cannot share a layer.")
+        if node.repeat is not None and node.condition is not None:
+            raise RepeatError(
+                node.id,
+                f"{node.name}: a repeated node cannot have a condition; put it in the count "
+                f"instead ({node.repeat.count!r} if {node.condition} else 0).",
+                "condition",
+            )
     counts = {n.id: repeat_count(n, env) for n in doc.nodes.values() if n.repeat is not None}
     incoming: dict[str, list[Edge]] = {}
     for e in doc.edges:

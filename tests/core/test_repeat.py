@@ -171,3 +171,11 @@ def test_the_safe_functions_read_ints_and_per_axis_tuples():
     assert prod_axes([(1, 2, 2), 2]) == (2, 4, 4)
     assert all_one(1) and all_one((1, 1, 1)) and all_one([1, 1])
     assert not all_one((1, 2, 1)) and not all_one(2)
+
+
+def test_a_repeated_node_with_a_condition_is_told_to_put_it_in_the_count(catalog):
+    doc = unet(4)
+    doc.set_node_field("down", "condition", "len(widths) > 3")
+    (problem,) = validate(doc, catalog)
+    assert problem.node_id == "down" and problem.param == "condition"
+    assert "('len(widths) - 2' if len(widths) > 3 else 0)" in problem.message

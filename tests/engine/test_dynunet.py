@@ -325,3 +325,30 @@ def test_a_dynunet_is_a_node_with_its_heads_off_or_on(blocks):
         {**small, "deep_supervision": ParamRef("heads")}, [BlockParam("heads", "bool", False)]
     )
     assert validate(follows, blocks) == []
+
+
+def test_what_a_loop_does_not_write_yet_is_refused_naming_the_node(catalog):
+    from blockstudio.core.document import Document, Edge, Node, Repeat
+    from blockstudio.engine.codegen import CodegenError
+
+    conv = {"filters": 4, "kernel_size": 3, "padding": "symmetric", "strides": 1}
+    nodes = [
+        Node("in", "Input", "x_in"),
+        Node("convs", "Convolution", "convs", conv, repeat=Repeat("2")),
+        Node("out", "Output", "y"),
+    ]
+    doc = Document(
+        "Convs", (None, 8, 8, 4), nodes=nodes, edges=[Edge("in", "convs"), Edge("convs", "out")]
+    )
+    with pytest.raises(CodegenError, match="convs is repeated and a convolution with symmetric"):
+        generate_code(doc, catalog, "build")
+    plain = Document(
+        "Convs",
+        (None, 8, 8, 4),
+        nodes=[*nodes[:1], nodes[1].with_changes(params={**conv, "padding": "same"}), nodes[2]],
+        edges=[Edge("in", "convs"), Edge("convs", "out")],
+    )
+    module = load_generated(generate_code(plain, catalog, "build"), "build")
+    block = module.Convs()
+    assert tuple(block(np.zeros((1, 8, 8, 4), "float32")).shape) == (1, 8, 8, 4)
+    assert [w.path.split("/")[1] for w in block.weights] == ["convs_0", "convs_1"]

@@ -17,7 +17,8 @@ module paths with the ModuleList index after an underscore, so checkpoints map o
 from __future__ import annotations
 
 from blockstudio.core.document import Node
-from blockstudio.engine.codegen.plan import Plan, RefRenderer, _taken
+from blockstudio.core.problems import Problem
+from blockstudio.engine.codegen.plan import CodegenError, Plan, RefRenderer, _taken
 from blockstudio.engine.pyformat import LINE, call_lines, if_lines
 
 I1 = "    "
@@ -87,9 +88,21 @@ class LoopWriter:
         assert node.repeat is not None
         return node.repeat.index
 
+    def refuse_unwritable(self, node: Node) -> None:
+        """What a loop does not write yet is refused, never written wrong."""
+        why = None
+        if self.plan.is_operator(node):
+            why = f"{node.kind} is written as an operator (a + b), not a layer a loop can call"
+        elif self.gen is not None and self.gen.layers.pad_args(node, RefRenderer(True)):
+            why = "a convolution with symmetric padding is not written as a loop yet"
+        if why:
+            message = f"{node.name} is repeated and {why}: wrap it in a block and repeat that."
+            raise CodegenError([Problem("bad_repeat", message, node.id)])
+
     # -- creation -------------------------------------------------------------------------
     def create(self, node: Node, refs: RefRenderer, indent: str) -> list[str]:
         """``self.<name> = [Kind(..., name=f"<name>_{i}") for i in range(count)]``."""
+        self.refuse_unwritable(node)
         i = self.index(node)
         inner = refs.with_local(i)
         head, args = self.gen.layers.constructor(node, inner)
@@ -99,6 +112,7 @@ class LoopWriter:
     # -- forward --------------------------------------------------------------------------
     def forward(self, node: Node, refs: RefRenderer, indent: str, layer: str) -> list[str]:
         """The loop calling each instance (functional style: creating it there too)."""
+        self.refuse_unwritable(node)
         plan = self.plan
         rep = node.repeat
         assert rep is not None

@@ -79,6 +79,8 @@ class Channels:
         node's input for the first, the instance before's output for the others."""
         first = self.of(self.plan.inputs[node.id][0])
         rep = node.repeat
+        if rep is not None and rep.skip is not None and rep.skip.port == 0:
+            return None  # each instance reads another entry of a list: not one expression
         if rep is None or not rep.chain:
             return first
         own = self._repeated_own(node)
