@@ -69,6 +69,7 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
         except SourceMismatch as exc:
             why = str(exc)
         else:
+            lost = [w for w in lost if not _made_by(doc, w)]  # a layer of training only
             if lost:
                 raise ImportError_(lost, doc)
             return doc, ""
@@ -139,6 +140,16 @@ def _what(n: dict[str, Any]) -> str:
     if n["kind"] != "op" or n["class"].startswith("tf."):
         return n["class"]
     return "keras.ops." + snake_case(n["class"])
+
+
+def _made_by(doc: Document, lost: str) -> bool:
+    """Whether a weight the run's structure did not see (``heads_0's weight kernel, ...``) is
+    one of a layer ``doc`` makes: a repeated node's instance, used in training only."""
+    owner = lost.split("'s weight ", 1)[0]
+    base, _, digits = owner.rpartition("_")
+    return digits.isdigit() and any(
+        n.name == base and n.repeat is not None for n in doc.nodes.values()
+    )
 
 
 def lost_weights(trace: Trace) -> list[str]:

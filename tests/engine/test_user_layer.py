@@ -265,10 +265,10 @@ ROUND_TRIPS = [
     ("unet-res-block", "init", "lazy"),
     ("unet-res-block", "functional", "eager"),  # the same code for both weights options
     # the other MONAI templates: two inputs (up), conditional merges (level), blocks inside
-    # blocks (the whole DynUNet's loops are not read back: see the test below)
+    # blocks and repeated nodes written as loops (the whole DynUNet)
     *[
         (name, style, "eager")
-        for name in ("unet-basic-block", "unet-up-block", "unet-level-block")
+        for name in ("unet-basic-block", "unet-up-block", "unet-level-block", "dynunet")
         for style in ("build", "init", "functional")
     ],
 ]
@@ -284,6 +284,14 @@ def test_a_template_goes_export_import_export_unchanged(
 # per-axis defaults: an int or a tuple per spatial axis, and for DynUNet one such per level
 PER_AXIS = {
     "unet-res-block": ((None, 4, 8, 8, 3), {"kernel_size": (1, 3, 3), "stride": (1, 2, 2)}),
+    "dynunet": (
+        (None, 8, 32, 32, 1),
+        {
+            "kernel_size": ((1, 3, 3), (1, 3, 3), 3, 3, 3),
+            "strides": (1, (1, 2, 2), 2, 2, 2),
+            "upsample_kernel_size": ((1, 2, 2), 2, 2, 2),
+        },
+    ),
 }
 
 
@@ -294,33 +302,43 @@ def test_per_axis_defaults_go_export_import_export_unchanged(catalog, tmp_path, 
     _round_trip(catalog, tmp_path, template, style, "eager", shape, {"spatial_dims": 3, **defaults})
 
 
-@pytest.mark.parametrize("style", ["build", "functional"])
-def test_the_looped_dynunet_is_refused_saying_loops_are_not_read_back(catalog, tmp_path, style):
-    """Loops are not read back into repeats (yet): the import says so first, with the line of
-    the loop, then what the run alone cannot give (its blocks have no catalog kind)."""
-    from blockstudio.core.import_structure import ImportError_, document_from_trace
-    from blockstudio.core.library import BlockLibrary
-    from blockstudio.core.templates import load_template
-    from blockstudio.engine.codegen import generate_code
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_the_dynunet_with_heads_goes_export_import_export_unchanged(catalog, tmp_path, style):
+    # six levels, three heads stacked in training: every repeat, its skips and the stack
+    defaults = {
+        "kernel_size": (3,) * 6,
+        "strides": (1, 2, 2, 2, 2, 2),
+        "upsample_kernel_size": (2,) * 5,
+        "deep_supervision": True,
+        "deep_supr_num": 3,
+    }
+    _round_trip(catalog, tmp_path, "dynunet", style, "eager", (None, 32, 32, 1), defaults)
 
-    blocks = catalog.with_library(BlockLibrary())
-    original = load_template("dynunet", blocks)
-    original.set_block_field("input_shape", (None, 16, 16, 1))
-    code = generate_code(original, blocks, style)
-    path = tmp_path / "exported.py"
-    path.write_text(code)
-    name = "dyn_u_net" if style == "functional" else "DynUNet"
-    ran = trace_layer(
-        LayerSpec(name, str(path), init={"filters": (2, 3, 4, 5, 6)}), (None, 16, 16, 1)
+
+def test_a_loop_the_reader_does_not_know_is_refused_saying_so(catalog):
+    from blockstudio.core.import_structure import ImportError_, document_from_trace
+
+    source = textwrap.dedent(
+        """
+        import keras
+
+        class Stack(keras.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.convs = [keras.layers.Dense(4, name=f"convs_{i}") for i in range(2)]
+
+            def call(self, x):
+                for conv in self.convs:
+                    x = conv(x) + x
+                return x
+        """
     )
-    assert ran.error is None
-    with pytest.raises(ImportError_) as info:
-        document_from_trace(ran, catalog)
-    first = info.value.problems[0]
-    loop = "self.downsamples = [" if style == "build" else "for i in range(len(strides) - 2):"
-    line = next(i for i, text in enumerate(code.splitlines(), 1) if loop in text)
-    assert first.startswith(f"its source cannot be imported: exported.py:{line}: a loop over")
-    assert "does not read loops back into repeats yet" in first
+    trace = trace_layer(LayerSpec("Stack", source=source), (None, 4))
+    doc = document_from_trace(trace, catalog)  # the run's two Dense and two Add: as they ran
+    assert "a loop over layers (a repeated node)" in doc.description
+    assert "pasted_layer.py:10" in doc.description
+    assert {"convs_0", "convs_1"} <= {n.name for n in doc.nodes.values()}
+    assert ImportError_  # the run alone could be imported here
 
 
 def _round_trip(catalog, tmp_path, template, style, weights, shape=None, defaults=()):

@@ -103,7 +103,8 @@ class ForwardWriter:
         conditions = [refs.condition(o.condition) if o.condition else None for o in outs]
         stacked = plan.stacked()
         if any(stacked):
-            return out + stacked_return_lines(indent, names, stacked)
+            labels = [o.name for o in outs]
+            return out + stacked_return_lines(indent, names, stacked, labels)
         out += return_lines(indent, names, conditions, [o.name for o in outs])
         return out
 
@@ -252,7 +253,9 @@ def split_summary(text: str) -> tuple[str, str]:
     return text[: end + 1], text[end + 2 :]
 
 
-def stacked_return_lines(indent: str, names: list[str], stacked: list[bool]) -> list[str]:
+def stacked_return_lines(
+    indent: str, names: list[str], stacked: list[bool], labels: list[str] | None = None
+) -> list[str]:
     """MONAI's deep supervision: in training, the first output and the stacked ones on axis 1
     (``torch.stack(out_all, dim=1)``); otherwise the first output alone."""
     if not all(stacked[1:]) or stacked[0]:
@@ -261,11 +264,12 @@ def stacked_return_lines(indent: str, names: list[str], stacked: list[bool]) -> 
     lists = [n[1:] for n in rest if n.startswith("*")]
     test = " and ".join(["training", *lists[:1]]) if len(rest) == 1 else "training"
     items = ", ".join(names)
-    return [
-        *if_lines(indent, "if", test),
-        *call_lines(indent + I1, "return keras.ops.stack", [f"[{items}]", "axis=1"]),
-        f"{indent}return {names[0]}",
-    ]
+    stack = call_lines(indent + I1, "return keras.ops.stack", [f"[{items}]", "axis=1"])
+    label = labels[1] if labels and len(rest) == 1 else None
+    said = f"  # {label}" if label and label != rest[0].lstrip("*") else ""
+    if len(stack) == 1 and len(stack[0] + said) <= LINE:  # the Output's name, read back
+        stack = [stack[0] + said]
+    return [*if_lines(indent, "if", test), *stack, f"{indent}return {names[0]}"]
 
 
 def return_lines(
