@@ -12,11 +12,13 @@ all read the expanded document, so a repeat means the same thing everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from blockstudio.core.document import OUTPUT_KIND, Document, Edge, Expr, Node, ParamRef
 from blockstudio.core.expressions import ExpressionError, evaluate_expression
+from blockstudio.core.problems import Problem
 
 MOST_INSTANCES = 256  # a count above this is a mistake, not a network
 
@@ -285,3 +287,39 @@ def _edges_for(doc: Document, e: Edge, counts, stand, collection) -> list[Edge]:
     if rep.chain and e.port == 0:
         return [Edge(found, instance_id(dst, 0), 0)] if n else []
     return [Edge(found, instance_id(dst, i), e.port) for i in range(n)]
+
+
+def instance_problems(
+    doc: Document, env: dict[str, Any], check: Callable[[Document], list[Problem]], block
+) -> list[Problem]:
+    """The problems ``check`` finds in the instances ``doc`` makes with the values ``env``,
+    each on its repeated node, naming the instance (``downsamples_1: ...``); if the repeat
+    itself cannot be expanded, that, after the ``block``'s own problems."""
+    try:
+        expansion = expand(doc, env)
+    except RepeatError as exc:
+        return [*block, Problem("bad_repeat", exc.message, exc.node_id, exc.param)]
+    out: list[Problem] = []
+    for p in check(expansion.doc):
+        if p.node_id in expansion.origin:
+            rid, _ = expansion.origin[p.node_id]
+            name = expansion.doc.nodes[p.node_id].name
+            said = p.message if p.message.startswith(name) else f"{name}: {p.message}"
+            p = Problem(p.code, said, rid, p.param, p.severity)
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def stand_for_repeats(
+    expansion: Expansion, shapes: dict, present: dict, counts: dict[str, int]
+) -> None:
+    """A repeated node's card shows its last instance's output shape and every instance's
+    parameters: the results of the expanded document, given the repeated nodes' ids too."""
+    for rid, stand in expansion.stands.items():
+        if stand is not None and stand in shapes:
+            shapes[rid] = shapes[stand]
+            present[rid] = present.get(stand, True)
+        made = [counts.get(i) for i in expansion.instances(rid)]
+        if made and None not in made:
+            counts[rid] = sum(made)

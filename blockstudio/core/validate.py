@@ -37,7 +37,7 @@ from blockstudio.core.params import (
     with_defaults,
 )
 from blockstudio.core.problems import Problem
-from blockstudio.core.repeat import RepeatError, expand, has_repeats
+from blockstudio.core.repeat import has_repeats, instance_problems
 from blockstudio.core.shapes import input_shapes
 from blockstudio.core.validate_axes import axes_problem
 from blockstudio.core.validate_graph import (
@@ -58,7 +58,8 @@ def validate(doc: Document, catalog: Catalog) -> list[Problem]:
     on the repeated node, naming the instance).
     """
     if has_repeats(doc):
-        return _validate_repeated(doc, catalog)
+        block = [p for p in _check_block(doc, catalog) if p.node_id is None]
+        return instance_problems(doc, block_env(doc), lambda d: validate(d, catalog), block)
     problems: list[Problem] = []
     problems += _check_block(doc, catalog)
     names: dict[str, str] = {}
@@ -72,25 +73,6 @@ def validate(doc: Document, catalog: Catalog) -> list[Problem]:
     if msg:  # what MONAI's DynUNet refuses, in its words (or a depth this block does not build)
         problems.append(Problem("bad_param", msg, param="params.strides"))
     return problems
-
-
-def _validate_repeated(doc: Document, catalog: Catalog) -> list[Problem]:
-    env = block_env(doc)
-    try:
-        expansion = expand(doc, env)
-    except RepeatError as exc:
-        problems = [p for p in _check_block(doc, catalog) if p.node_id is None]
-        return [*problems, Problem("bad_repeat", exc.message, exc.node_id, exc.param)]
-    out: list[Problem] = []
-    for p in validate(expansion.doc, catalog):
-        if p.node_id in expansion.origin:
-            rid, _ = expansion.origin[p.node_id]
-            name = expansion.doc.nodes[p.node_id].name
-            said = p.message if p.message.startswith(name) else f"{name}: {p.message}"
-            p = Problem(p.code, said, rid, p.param, p.severity)
-        if p not in out:
-            out.append(p)
-    return out
 
 
 def _check_blocks(doc: Document, catalog: Catalog, env: dict[str, Any]) -> list[Problem]:

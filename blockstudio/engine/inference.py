@@ -22,7 +22,7 @@ from blockstudio.core.graph import topological_order
 from blockstudio.core.library import PATH_MARK
 from blockstudio.core.params import effective_params, missing_entry
 from blockstudio.core.problems import Problem
-from blockstudio.core.repeat import RepeatError, expand, has_repeats
+from blockstudio.core.repeat import RepeatError, expand, has_repeats, stand_for_repeats
 from blockstudio.core.shapes import (
     InputShape,
     Shape,
@@ -118,13 +118,7 @@ class ShapeInference:
                 result.problems.append(Problem("bad_repeat", exc.message, exc.node_id, exc.param))
                 return result
             self._run_on(expansion.doc, env, shape, result)
-            for rid, stand in expansion.stands.items():
-                if stand is not None and stand in result.shapes:
-                    result.shapes[rid] = result.shapes[stand]
-                    result.present[rid] = result.present.get(stand, True)
-                counts = [result.param_counts.get(i) for i in expansion.instances(rid)]
-                if counts and None not in counts:  # the card counts every instance's weights
-                    result.param_counts[rid] = sum(counts)
+            stand_for_repeats(expansion, result.shapes, result.present, result.param_counts)
             return result
         self._run_on(doc, env, shape, result)
         return result

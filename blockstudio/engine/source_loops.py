@@ -70,6 +70,11 @@ class LoopReader:
     """A mixin of the source reader: the comprehension that makes a repeated node's layers,
     and the loops that call them."""
 
+    def _makes_layers(self, node: ast.AST) -> bool:
+        return any(
+            isinstance(n, ast.Call) and self._factory(n.func) is not None for n in ast.walk(node)
+        )
+
     def _repeated_layers(self, stmt: ast.stmt, name: str, value: ast.ListComp, conds, where):
         """``self.X = [Kind(...) for i in range(count)]``."""
         gen = value.generators[0] if len(value.generators) == 1 else None

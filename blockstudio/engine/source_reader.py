@@ -231,11 +231,6 @@ class _Reader(FlowReader, LoopReader):
                 pass
             # anything else (super().__init__, self.x = x, builds, checks) makes no layer
 
-    def _makes_layers(self, node: ast.AST) -> bool:
-        return any(
-            isinstance(n, ast.Call) and self._factory(n.func) is not None for n in ast.walk(node)
-        )
-
     def _assign(self, stmt, target, value, conds, where, calls) -> None:
         name = target_name(target)
         if isinstance(value, ast.ListComp) and self._makes_layers(value):
