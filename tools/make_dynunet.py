@@ -84,14 +84,15 @@ def params(n: int, spatial_dims: int, res_block: bool = True) -> list[BlockParam
             "deep_supervision",
             "bool",
             False,
-            doc="Also return the deep supervision heads, upsampled to the output's size: the "
-            "block then returns [output, head_1, ...].",
+            doc="In training, also return the deep supervision heads, upsampled to the output's "
+            "size and stacked after it on axis 1: (batch, 1 + deep_supr_num, *spatial, "
+            "out_channels), as MONAI; otherwise the output alone.",
         ),
         BlockParam(
             "deep_supr_num",
             "int",
             1,
-            doc=f"How many heads (1 to {n - 2}), from the level below the top.",
+            doc="How many heads (1 to len(strides) - 2), from the level below the top.",
         ),
         BlockParam(
             "res_block",
