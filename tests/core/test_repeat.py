@@ -179,3 +179,15 @@ def test_a_repeated_node_with_a_condition_is_told_to_put_it_in_the_count(catalog
     (problem,) = validate(doc, catalog)
     assert problem.node_id == "down" and problem.param == "condition"
     assert "('len(widths) - 2' if len(widths) > 3 else 0)" in problem.message
+
+
+def test_a_copied_repeated_node_pastes_as_a_repeated_node():
+    from blockstudio.ui.clipboard import copy_payload, paste_commands
+
+    doc = unet(4)
+    commands = paste_commands(doc, copy_payload(doc, ["down", "up"]))
+    for command in commands:
+        command.redo(doc)
+    copies = [n for n in doc.nodes.values() if n.name in ("down_2", "up_2")]
+    assert [n.repeat for n in copies] == [doc.nodes["down"].repeat, doc.nodes["up"].repeat]
+    assert any(e.dst == copies[1].id and e.port == 1 for e in doc.edges)  # the skip edge too
