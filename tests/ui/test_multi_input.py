@@ -4,7 +4,7 @@ shapes, an up block's two ports, and a level's parameter following one entry of 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from blockstudio.core.document import Edge, ParamRef
 from blockstudio.core.library import BlockLibrary
@@ -89,6 +89,8 @@ def test_a_level_follows_one_entry_of_a_list_parameter(make_window, qtbot, catal
     # a repeated level follows the entry of its instance: shown as the expression
     window.scene.select_node("downsamples")
     assert window.inspector.editors["stride"].link.currentText() == "strides[i + 1]"
+    said = [w.text() for w in window.inspector.findChildren(QLabel)]
+    assert "i in range(len(strides) - 2); chained; outputs kept in skips" in said
     # the list itself is a block parameter, edited as a tuple in the table
     window.scene.clearSelection()
     table = window.inspector.editors["params"]
