@@ -1,8 +1,10 @@
-"""The whole network: MONAI's 5-level 2D DynUNet (residual blocks) against one UnetResBlock.
+"""The whole network: MONAI's DynUNet at 6 levels in 3-D (residual blocks) against one
+UnetResBlock.
 
-The DynUNet is the shipped ``dynunet`` template: 5 residual blocks down, 4 up blocks (each a
-transposed convolution, a skip concatenation and a basic block), an output block; 75 weights,
-7.9 million parameters, on (None, 64, 64, 1). The single block is ``unet-res-block`` on the
+The DynUNet is the shipped ``dynunet`` template (its levels are repeated nodes) with 6 levels:
+``kernel_size=(3,) * 6, strides=(1, 2, 2, 2, 2, 2)``, MONAI's widths (32 ... 320), on
+(None, 32, 32, 32, 1): input block, 4 residual blocks down (one repeated node), the bottleneck,
+5 up blocks (one repeated node), an output block. The single block is ``unet-res-block`` on the
 same input. Each step runs on both, interleaved, medians of several rounds, printed with the
 issue's budget and the ratio to the single block:
 
@@ -39,7 +41,7 @@ BUDGET_MS = {
     "shape inference after a change": 20,
     "... after changing every level": 20,
     "code generation (build style)": 100,
-    "trace of one call + timeline drawn": 500,
+    "trace of one call + timeline drawn": 1000,
     "canvas open": 200,
 }
 
@@ -56,6 +58,18 @@ def main() -> None:
     catalog = load_catalog().with_library(BlockLibrary())
     open_scene = scene_opener(app, catalog)
     unet, single = load_template("dynunet", catalog), load_template("unet-res-block", catalog)
+    six = {
+        "spatial_dims": 3,
+        "kernel_size": (3,) * 6,
+        "strides": (1, 2, 2, 2, 2, 2),
+        "upsample_kernel_size": (2,) * 5,
+    }
+    for name, value in six.items():
+        unet.replace_block_param(name, dataclasses.replace(unet.param(name), default=value))
+    unet.set_block_field("input_shape", (None, 32, 32, 32, 1))
+    single.replace_block_param(
+        "spatial_dims", dataclasses.replace(single.param("spatial_dims"), default=3)
+    )
     single.set_block_field("input_shape", unet.input_shape)
     infer = ShapeInference(catalog)
     timeline = TimelineView()
@@ -101,7 +115,8 @@ def main() -> None:
     resets = []
     steps = {
         "shape inference after a change": (
-            after_change(unet, "upsamples_1", "kernel_size", ParamRef("kernel_size", 2)),
+            # one value of the repeated up blocks: every instance changes
+            after_change(unet, "upsamples", "negative_slope", ParamRef("negative_slope")),
             after_change(single, "conv1", "kernel_size", ParamRef("kernel_size")),
         ),
         "... after changing every level": (
@@ -116,7 +131,7 @@ def main() -> None:
         "canvas open": (open_scene(unet), open_scene(single)),
     }
     print(
-        f"5-level 2D DynUNet (res blocks, {unet.input_shape}) vs one unet-res-block, medians "
+        f"6-level 3D DynUNet (res blocks, {unet.input_shape}) vs one unet-res-block, medians "
         f"of {ROUNDS} interleaved rounds"
     )
     compare(steps, ROUNDS, BUDGET_MS, after_each=lambda: [reset() for reset in resets])

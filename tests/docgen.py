@@ -16,6 +16,7 @@ CONDITIONS = [
     "dropout is not None",
     "in_channels != out_channels or stride != 1",
     "(in_channels != out_channels or stride != 1) and dropout is not None",
+    "in_channels != out_channels or not all_one(stride)",
 ]
 
 

@@ -15,7 +15,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
+from blockstudio.core.document import (
+    BlockParam,
+    Document,
+    Edge,
+    Expr,
+    Node,
+    ParamRef,
+    Repeat,
+    SkipSource,
+)
 from blockstudio.core.project import document_to_json
 from tools.make_unet_template import unet_params
 
@@ -75,14 +84,15 @@ def params(n: int, spatial_dims: int, res_block: bool = True) -> list[BlockParam
             "deep_supervision",
             "bool",
             False,
-            doc="Also return the deep supervision heads, upsampled to the output's size: the "
-            "block then returns [output, head_1, ...].",
+            doc="In training, also return the deep supervision heads, upsampled to the output's "
+            "size and stacked after it on axis 1: (batch, 1 + deep_supr_num, *spatial, "
+            "out_channels), as MONAI; otherwise the output alone.",
         ),
         BlockParam(
             "deep_supr_num",
             "int",
             1,
-            doc=f"How many heads (1 to {n - 2}), from the level below the top.",
+            doc="How many heads (1 to len(strides) - 2), from the level below the top.",
         ),
         BlockParam(
             "res_block",
@@ -97,97 +107,119 @@ def params(n: int, spatial_dims: int, res_block: bool = True) -> list[BlockParam
 def levels(
     n: int = 5, spatial_dims: int = 2, size: int = 64, in_channels: int = 1, res_block: bool = True
 ) -> Document:
-    """A DynUNet of ``n`` levels (2 or more) on inputs of ``size`` per spatial axis;
-    ``res_block`` is the default of its parameter of that name (MONAI's own default is
-    False: basic blocks down the levels)."""
-    if n < 2:
-        raise ValueError("a DynUNet needs at least two levels")
+    """A DynUNet whose defaults have ``n`` levels (3 or more, as MONAI) on inputs of ``size``
+    per spatial axis; ``res_block`` is the default of its parameter of that name (MONAI's own
+    default is False: basic blocks down the levels).
+
+    The graph is the same for every depth: ``downsamples`` and ``upsamples`` are repeated
+    nodes, one instance per level (``len(strides) - 2`` down, ``len(strides) - 1`` up), as
+    MONAI's ModuleLists; the deep supervision heads repeat ``deep_supr_num`` times.
+    """
+    if n < 3:
+        raise ValueError("a DynUNet needs at least three levels, as MONAI's")
     doc = Document(
         "DynUNet",
         (None, *[size] * spatial_dims, in_channels),
         params(n, spatial_dims, res_block),
         description="Dynamic U-Net, as MONAI's DynUNet. "
         "One level per entry of strides: residual (or basic) blocks go down, UnetUpBlocks come "
-        "back up "
-        "with the skip of their level, and a 1x1 convolution maps to out_channels.",
+        "back up with the skip of their level, and a 1x1 convolution maps to out_channels.",
     )
     shared = {name: R(name) for name in SHARED}
     dx, dy = 260.0, 150.0
 
-    def res(name: str, level: int) -> Node:
-        values = {
+    def level_values(at: int | str) -> dict:
+        return {
             **shared,
-            "out_channels": R("filters", level),
-            "kernel_size": R("kernel_size", level),
-            "stride": R("strides", level),
+            "out_channels": R("filters", at),
+            "kernel_size": R("kernel_size", at),
+            "stride": R("strides", at),
+            "res_block": R("res_block"),
         }
-        values["res_block"] = R("res_block")
-        return Node(name, LEVEL, name, values, position=(dx * (level + 1), dy * level))
 
-    encoder = [res("input_block", 0)]
-    encoder += [res(f"downsamples_{i - 1}", i) for i in range(1, n - 1)]
-    bottom = res("bottleneck", n - 1)
-    nodes = [Node("input", "Input", "input", position=(0.0, 0.0)), *encoder, bottom]
-    edges = [Edge("input", "input_block")]
-    edges += [Edge(a.id, b.id) for a, b in zip(encoder, [*encoder[1:], bottom], strict=True)]
-    below = bottom.id
-    for j in range(n - 1):
-        level = n - 2 - j  # the level this block returns to; its skip comes from there
-        name = f"upsamples_{j}"
-        values = {
-            **shared,
-            "out_channels": R("filters", level),
-            "kernel_size": R("kernel_size", level + 1),
-            "upsample_kernel_size": R("upsample_kernel_size", level),
-            "trans_bias": R("trans_bias"),
-        }
-        nodes.append(Node(name, UP, name, values, position=(dx * (2 * n - 1 - level), dy * level)))
-        edges += [Edge(below, name, 0), Edge(encoder[level].id, name, 1)]
-        below = name
-    out_values = {"spatial_dims": R("spatial_dims"), "out_channels": R("out_channels")}
-    out_values["dropout"] = R("dropout")
-    nodes.append(Node("output_block", OUT, "output_block", out_values, position=(dx * 2 * n, 0.0)))
-    nodes.append(Node("output", "Output", "output", position=(dx * (2 * n + 1), 0.0)))
-    edges += [Edge(below, "output_block"), Edge("output_block", "output")]
-    head_nodes, head_edges = heads(n, out_values, dx, dy)
-    nodes, edges = nodes + head_nodes, edges + head_edges
+    up_values = {
+        **shared,
+        "out_channels": R("filters", "len(strides) - 2 - i"),
+        "kernel_size": R("kernel_size", "len(strides) - 1 - i"),
+        "upsample_kernel_size": R("upsample_kernel_size", "len(strides) - 2 - i"),
+        "trans_bias": R("trans_bias"),
+    }
+    out_values = {
+        "spatial_dims": R("spatial_dims"),
+        "out_channels": R("out_channels"),
+        "dropout": R("dropout"),
+    }
+    down = Repeat("len(strides) - 2", "i", chain=True, collect="skips")
+    up = Repeat("len(strides) - 1", "i", chain=True, collect="ups", skip=SkipSource(1, True, 0))
+    # head i reads the up block that returns to level i + 1: ups[-(i + 2)]
+    heads = Repeat(
+        "deep_supr_num if deep_supervision else 0",
+        "i",
+        chain=False,
+        collect="heads",
+        skip=SkipSource(0, True, 1),
+    )
+    # and is upsampled (nearest) by the strides of the levels above it, to the output's size
+    scale = Repeat(
+        "deep_supr_num if deep_supervision else 0", "i", False, None, SkipSource(0, False, 0)
+    )
+    nodes = [
+        Node("input", "Input", "input", position=(0.0, 0.0)),
+        Node("input_block", LEVEL, "input_block", level_values(0), position=(dx, 0.0)),
+        Node(
+            "downsamples",
+            LEVEL,
+            "downsamples",
+            level_values("i + 1"),
+            position=(2 * dx, dy),
+            repeat=down,
+        ),
+        Node(
+            "bottleneck",
+            LEVEL,
+            "bottleneck",
+            level_values("len(strides) - 1"),
+            position=(3 * dx, 2 * dy),
+        ),
+        Node("upsamples", UP, "upsamples", up_values, position=(4 * dx, dy), repeat=up),
+        Node("output_block", OUT, "output_block", out_values, position=(5 * dx, 0.0)),
+        Node("output", "Output", "output", position=(6 * dx, 0.0)),
+        Node(
+            "deep_supervision_heads",
+            OUT,
+            "deep_supervision_heads",
+            dict(out_values),
+            position=(5 * dx, 2 * dy),
+            repeat=heads,
+        ),
+        Node(
+            "head_upsamples",
+            "Upsample",
+            "head_upsamples",
+            {"size": Expr("prod_axes([strides[k] for k in range(1, i + 2)])")},
+            position=(6 * dx, 2 * dy),
+            repeat=scale,
+        ),
+        # MONAI returns the heads in training only, stacked after the output on axis 1
+        Node("heads", "Output", "heads", {"index": 1, "stack": True}, position=(7 * dx, 2 * dy)),
+    ]
+    edges = [
+        Edge("input", "input_block"),
+        Edge("input_block", "downsamples"),
+        Edge("downsamples", "bottleneck"),
+        Edge("bottleneck", "upsamples", 0),
+        Edge("downsamples", "upsamples", 1),
+        Edge("upsamples", "output_block"),
+        Edge("output_block", "output"),
+        Edge("upsamples", "deep_supervision_heads"),
+        Edge("deep_supervision_heads", "head_upsamples"),
+        Edge("head_upsamples", "heads"),
+    ]
     for node in nodes:
         doc.add_node(node)
     for edge in edges:
         doc.add_edge(edge)
     return doc
-
-
-def heads(n: int, out_values: dict, dx: float, dy: float) -> tuple[list[Node], list[Edge]]:
-    """MONAI's deep supervision: head ``j`` (a UnetOutBlock) on the output of the up block that
-    returns to level ``j + 1``, upsampled (nearest, a level at a time) to the output's size,
-    and returned after the output; each only when ``deep_supervision`` and
-    ``deep_supr_num > j``."""
-    nodes: list[Node] = []
-    edges: list[Edge] = []
-    for j in range(n - 2):
-        level = j + 1
-        when = f"deep_supervision and deep_supr_num > {j}"
-        name = f"deep_supervision_heads_{j}"
-        # a row each, under the U, starting below the up block the head reads
-        x, y = dx * (2 * n - 1 - level), dy * (n + j)
-        nodes.append(Node(name, OUT, name, dict(out_values), condition=when, position=(x, y)))
-        edges.append(Edge(f"upsamples_{n - 2 - level}", name))
-        src = name
-        for k in range(level, 0, -1):  # nearest upsampling composes: one level at a time
-            up = f"head{j}_up{k}"
-            x += dx * 0.85
-            nodes.append(
-                Node(up, "Upsample", up, {"size": R("strides", k)}, condition=when, position=(x, y))
-            )
-            edges.append(Edge(src, up))
-            src = up
-        out = f"head{j}_output"
-        nodes.append(
-            Node(out, "Output", out, {"index": j + 1}, condition=when, position=(x + dx * 0.85, y))
-        )
-        edges.append(Edge(src, out))
-    return nodes, edges
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
 from blockstudio.core.project import document_to_json
 
 R = ParamRef
-# MONAI projects when any axis strides (np.any(stride != 1)); a stride given as all ones per
-# axis, (1, 1, 1), is != 1 here and projects where MONAI does not (kept: the condition reads as
-# the seed's and MONAI's scalar test)
-PROJECTION = "in_channels != out_channels or stride != 1"
+# MONAI projects when the channels change or any axis strides:
+# ``not np.all(np.atleast_1d(stride) == 1)``; all_one reads an int or a per-axis tuple, so a
+# stride of (1, 1, 1) with equal channels does not project
+PROJECTION = "in_channels != out_channels or not all_one(stride)"
 
 
 def unet_params() -> list[BlockParam]:

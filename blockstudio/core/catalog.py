@@ -113,7 +113,17 @@ _IO_KINDS = {
         "The block's output tensor. A block with several returns a list, in index order.",
         1,
         1,
-        params=(_index("output in the list the block returns (0 first)"),),
+        params=(
+            _index("output in the list the block returns (0 first)"),
+            ParamSpec(
+                "stack",
+                "bool",
+                False,
+                linkable=False,
+                doc="Training only, as MONAI's deep supervision: in training the block returns "
+                "its first output and these stacked on axis 1; otherwise the first output alone.",
+            ),
+        ),
     ),
 }
 

@@ -20,6 +20,8 @@ from blockstudio.core.expressions import (
 )
 
 IN_CHANNELS = "in_channels"
+# the functions a condition may call: all_one(stride) is MONAI's np.all(np.atleast_1d(stride) == 1)
+CONDITION_FUNCTIONS = frozenset({"all_one"})
 
 
 class ConditionError(ExpressionError):
@@ -36,6 +38,19 @@ def parse_condition(text: str) -> ast.Expression:
 
 
 def _check(node: ast.AST) -> None:
+    if isinstance(node, ast.Call):
+        if (
+            not isinstance(node.func, ast.Name)
+            or node.func.id not in CONDITION_FUNCTIONS
+            or node.keywords
+            or len(node.args) != 1
+        ):
+            raise ConditionError(
+                f"This call is not allowed in a condition; only "
+                f"{', '.join(sorted(CONDITION_FUNCTIONS))}(value) can be called.",
+                node.col_offset,
+            )
+        return
     if not isinstance(node, CONDITION_NODES):
         what = type(node).__name__
         raise ConditionError(
@@ -51,19 +66,27 @@ def _check(node: ast.AST) -> None:
 
 def condition_names(text: str) -> set[str]:
     """The parameter names a condition reads."""
-    tree = parse_condition(text)
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return set(_read_names(parse_condition(text)))
 
 
 def check_names(text: str, known: set[str]) -> None:
     """Raise :class:`ConditionError` if the condition reads a name not in ``known``."""
-    tree = parse_condition(text)
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and n.id not in known:
+    for n in _read_names(parse_condition(text)).values():
+        if n.id not in known:
             choices = ", ".join(sorted(known)) or "none"
             raise ConditionError(
                 f"Unknown name {n.id!r} in condition; known names: {choices}.", n.col_offset
             )
+
+
+def _read_names(tree: ast.AST) -> dict[str, ast.Name]:
+    """The names a condition reads (not the functions it calls), each at its first use."""
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    out: dict[str, ast.Name] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and id(n) not in called:
+            out.setdefault(n.id, n)
+    return out
 
 
 def evaluate_condition(text: str, env: dict[str, Any]) -> bool:

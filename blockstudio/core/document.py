@@ -36,13 +36,54 @@ PARAM_TYPES = ("int", "float", "str", "bool", "ints")
 @dataclass(frozen=True)
 class ParamRef:
     """A node parameter that takes the value of a block parameter, or with ``index`` one entry
-    of a list parameter (``strides[2]``: the third level of a U-Net)."""
+    of a list parameter (``strides[2]``: the third level of a U-Net). In a repeated node the
+    index may be an expression over the repeat index (``"i + 1"``)."""
 
     param: str
-    index: int | None = None
+    index: int | str | None = None
 
     def __str__(self) -> str:
         return self.param if self.index is None else f"{self.param}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A node parameter computed by an expression over the block parameters and the repeat
+    index (``{"$expr": "i + 1"}``); only a repeated node holds one."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class SkipSource:
+    """Input ``port`` of each instance of a repeat takes one entry of the list a source repeat
+    collects (its chain's input, then each instance's output): entry ``-(i + 1 + offset)``
+    when ``reverse`` (the way up of a U-Net takes the skips deepest first), else
+    ``i + offset``."""
+
+    port: int = 1
+    reverse: bool = True
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A node made once per value of ``index`` in ``range(count)`` (``count`` an expression over
+    the block parameters: ``len(strides) - 2``), as MONAI's ModuleLists.
+
+    ``chain``: instance ``i`` feeds input 0 of instance ``i + 1`` (the first takes the node's
+    own input 0). ``collect``: the name of the list of the chain's input and every instance's
+    output (the skips of a U-Net encoder), which another repeat reads with ``skip``.
+    """
+
+    count: str
+    index: str = "i"
+    chain: bool = True
+    collect: str | None = None
+    skip: SkipSource | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +119,7 @@ class Node:
     condition: str | None = None
     shares: str | None = None  # id of a node whose layer object this node calls again
     position: tuple[float, float] = (0.0, 0.0)
+    repeat: Repeat | None = None  # made once per repeat index (core.repeat expands it)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
@@ -90,7 +132,7 @@ class Node:
 
     def __reduce__(self) -> tuple:
         fields = (self.id, self.kind, self.name, dict(self.params), self.lifecycle)
-        return (_make_node, (*fields, self.condition, self.shares, self.position))
+        return (_make_node, (*fields, self.condition, self.shares, self.position, self.repeat))
 
     def with_changes(self, **changes: Any) -> Node:
         return dataclasses.replace(self, **changes)
@@ -100,7 +142,7 @@ def _make_node(*args: Any) -> Node:
     return Node(*args)
 
 
-NODE_FIELDS = ("name", "kind", "lifecycle", "condition", "shares", "position")
+NODE_FIELDS = ("name", "kind", "lifecycle", "condition", "shares", "position", "repeat")
 BLOCK_FIELDS = ("name", "description", "input_shape")
 
 

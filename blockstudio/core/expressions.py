@@ -40,6 +40,34 @@ _BINARY = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
+
+
+def prod_axes(values: Any) -> Any:
+    """The product, axis by axis, of ints or per-axis tuples (the total stride of several
+    levels: ``prod_axes([2, (1, 2, 2)])`` is ``(2, 4, 4)``); an int if all are ints."""
+    values = list(values)
+    sizes = {len(v) for v in values if isinstance(v, tuple | list)}
+    if len(sizes) > 1:
+        raise TypeError(f"prod_axes: entries {values!r} have different numbers of axes")
+    if not sizes:
+        out = 1
+        for v in values:
+            out *= v
+        return out
+    n = sizes.pop()
+    axes = [1] * n
+    for v in values:
+        for k, s in enumerate(v if isinstance(v, tuple | list) else (v,) * n):
+            axes[k] *= s
+    return tuple(axes)
+
+
+def all_one(value: Any) -> bool:
+    """Whether an int, or every entry of a per-axis tuple, is 1 (MONAI's
+    ``np.all(np.atleast_1d(stride) == 1)``)."""
+    return all(v == 1 for v in value) if isinstance(value, tuple | list) else value == 1
+
+
 FUNCTIONS = {
     "min": min,
     "max": max,
@@ -52,6 +80,8 @@ FUNCTIONS = {
     "sum": sum,
     "list": list,
     "tuple": tuple,
+    "prod_axes": prod_axes,
+    "all_one": all_one,
 }
 STEPS = 100_000  # nodes evaluated at most: a runaway comprehension stops here
 LONGEST = 10_000  # items in a range or sequence at most

@@ -15,7 +15,17 @@ from typing import Any
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.conditions import IN_CHANNELS, ConditionError, evaluate_condition
 from blockstudio.core.doc_json import value_from_json
-from blockstudio.core.document import BlockParam, Document, Edge, Node, ParamRef
+from blockstudio.core.document import (
+    BlockParam,
+    Document,
+    Edge,
+    Expr,
+    Node,
+    ParamRef,
+    Repeat,
+    SkipSource,
+)
+from blockstudio.core.expressions import ExpressionError, evaluate_expression
 from blockstudio.core.layout import laid_out
 from blockstudio.core.library import BlockLibrary, template_kind
 from blockstudio.core.params import block_env
@@ -142,6 +152,9 @@ def _run_layers(src: dict[str, Any], trace: Trace) -> set[str]:
         if n["kind"] != "layer":
             continue
         layer = by_name.get(n["layer"]) or by_attr.get(n.get("attr") or "")
+        base, _, digits = n["layer"].rpartition("_")
+        if layer is None and digits.isdigit() and "repeat" in by_name.get(base, {}):
+            layer = by_name[base]  # downsamples_1: an instance of the repeated downsamples
         if layer is None:
             raise SourceMismatch(f"the run calls {n['layer']}, which the source does not make")
         if n["class"] != layer["kind"] and n["class"] not in layer.get("classes", ()):
@@ -162,14 +175,21 @@ def _check_conditions(
     )
     if made_for is not None:  # init style's argument, not the input, decides what is made
         env[IN_CHANNELS] = trace.values.get(IN_CHANNELS, made_for["default"])
+    unseen = _training_only(src)
     for layer in src["layers"]:
-        if layer.get("operator"):
-            continue  # x + res: no layer of the run, whatever the values
+        if layer.get("operator") or layer["key"] in unseen:
+            continue  # x + res: no layer of the run; nor one that feeds training alone
         cond = layer["condition"]
         try:
             holds = cond is None or evaluate_condition(cond, env)
         except ConditionError as exc:
             raise SourceMismatch(f"{_label(layer)} is made only if {cond}: {exc}") from None
+        if "repeat" in layer:  # made once per index: none at all when the count is 0
+            count = layer["repeat"]["count"]
+            try:
+                holds = evaluate_expression(count, env) > 0
+            except (ExpressionError, TypeError) as exc:
+                raise SourceMismatch(f"{_label(layer)} repeats {count} times: {exc}") from None
         if holds != (layer["key"] in present):
             ran = "called it" if layer["key"] in present else "did not call it"
             if cond is None:  # made, but call() never calls it with these values
@@ -178,6 +198,27 @@ def _check_conditions(
                 f"{_label(layer)} is made only if {cond}, which the run's values "
                 f"{'meet' if holds else 'do not meet'}, yet the run {ran}"
             )
+
+
+def _training_only(src: dict[str, Any]) -> set[str]:
+    """The layers whose outputs reach only the outputs returned in training (stacked): a run
+    in inference records no call of them."""
+    inputs = {c["id"]: c for c in src["calls"]}
+
+    def upstream(ids: list[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(ids)
+        while todo:
+            cid = todo.pop()
+            if cid in seen or cid not in inputs:
+                continue
+            seen.add(cid)
+            todo += inputs[cid]["inputs"]
+        return {inputs[c]["layer"] for c in seen}
+
+    stacked = [o["source"] for o in src["outputs"] if o.get("stack")]
+    plain = [o["source"] for o in src["outputs"] if not o.get("stack")]
+    return upstream(stacked) - upstream(plain)
 
 
 def _params(src: dict[str, Any], catalog: Catalog) -> list[BlockParam]:
@@ -277,6 +318,7 @@ def _graph(src: dict[str, Any], names: set[str], catalog: Catalog) -> tuple[list
                     _node_params(layer, names, catalog),
                     layer["lifecycle"],
                     layer["condition"],
+                    repeat=_repeat(layer),
                 )
             )
         else:
@@ -287,9 +329,28 @@ def _graph(src: dict[str, Any], names: set[str], catalog: Catalog) -> tuple[list
     for i, out in enumerate(src["outputs"]):
         oid = "output" if i == 0 else (out["name"] or f"output_{i + 1}")
         index = {"index": i} if i else {}
+        if out.get("stack"):
+            index["stack"] = True
         nodes.append(Node(oid, "Output", oid, index, condition=out["condition"]))
         edges.append(Edge(ids[out["source"]], oid))
     return nodes, edges
+
+
+def _repeat(layer: dict[str, Any]) -> Repeat | None:
+    """A repeated layer's repeat, as the loops that call it say (see engine/source_loops)."""
+    r = layer.get("repeat")
+    if r is None:
+        return None
+    if "chain" not in r:
+        raise SourceMismatch(f"{_label(layer)} is made as a list, and no loop calls it")
+    skip = r.get("skip")
+    return Repeat(
+        r["count"],
+        r["index"],
+        r["chain"],
+        r.get("collect"),
+        SkipSource(skip["port"], skip["reverse"], skip["offset"]) if skip else None,
+    )
 
 
 def _again(name: str, taken: set[str]) -> str:
@@ -305,7 +366,9 @@ def _node_params(layer: dict[str, Any], names: set[str], catalog: Catalog) -> di
     for key, value in layer["params"].items():
         if spec.param(key) is None:
             raise SourceMismatch(f"{_label(layer)}: {layer['kind']} has no parameter {key}")
-        if isinstance(value, dict):
+        if isinstance(value, dict) and "$expr" in value:
+            out[key] = Expr(value["$expr"])
+        elif isinstance(value, dict):
             if value["$param"] not in names:
                 raise SourceMismatch(f"{_label(layer)}.{key} follows {value['$param']}")
             out[key] = ParamRef(value["$param"], value.get("$index"))

@@ -38,6 +38,12 @@ class ImportError_(ValueError):
         self.partial = partial
 
 
+# what the source reader says of a loop over layers (a repeated node's generated code)
+REPEATED = (
+    "a loop over layers (a repeated node); Block Studio does not read loops back into repeats yet"
+)
+
+
 def _value(v: Any) -> Any:
     return tuple(_value(x) for x in v) if isinstance(v, list | tuple) else v
 
@@ -64,6 +70,7 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
         except SourceMismatch as exc:
             why = str(exc)
         else:
+            lost = [w for w in lost if not _made_by(doc, w)]  # a layer of training only
             if lost:
                 raise ImportError_(lost, doc)
             return doc, ""
@@ -130,6 +137,8 @@ def import_trace(trace: Trace, catalog: Catalog) -> tuple[Document, str]:
     said = f"Imported from a run of {trace.label}. Its source was not followed: {why}."
     doc = laid_out(Document(trace.block, trace.input_shape, (), said, nodes, edges))
     if problems or lost:
+        if REPEATED in why:  # the reason first: the run's calls are only what is left
+            problems.insert(0, f"its source cannot be imported: {why}")
         raise ImportError_(problems + lost, doc)
     return doc, why
 
@@ -214,6 +223,16 @@ def _what(n: dict[str, Any]) -> str:
     if n["kind"] != "op" or n["class"].startswith("tf."):
         return n["class"]
     return "keras.ops." + snake_case(n["class"])
+
+
+def _made_by(doc: Document, lost: str) -> bool:
+    """Whether a weight the run's structure did not see (``heads_0's weight kernel, ...``) is
+    one of a layer ``doc`` makes: a repeated node's instance, used in training only."""
+    owner = lost.split("'s weight ", 1)[0]
+    base, _, digits = owner.rpartition("_")
+    return digits.isdigit() and any(
+        n.name == base and n.repeat is not None for n in doc.nodes.values()
+    )
 
 
 def lost_weights(trace: Trace) -> list[str]:

@@ -26,16 +26,21 @@ DYNUNET_ARGS = (
 )
 
 
+ANY_DEPTH = -1  # a DynUNet drawn with repeats builds the depth strides asks for
+
+
 def dynunet_levels(doc: Document) -> int | None:
     """The levels ``doc`` builds if it takes DynUNet's arguments (one per ``strides[i]`` its
-    nodes read), else None."""
+    nodes read; :data:`ANY_DEPTH` when its levels are repeated nodes), else None."""
     if any(doc.param(name) is None for name in DYNUNET_ARGS):
         return None
+    if any(node.repeat is not None for node in doc.nodes.values()):
+        return ANY_DEPTH
     read = [
         v.index
         for node in doc.nodes.values()
         for v in node.params.values()
-        if isinstance(v, ParamRef) and v.param == "strides" and v.index is not None
+        if isinstance(v, ParamRef) and v.param == "strides" and type(v.index) is int
     ]
     return max(read) + 1 if read else None
 
@@ -50,9 +55,10 @@ def check_dynunet_args(
     filters,
     deep_supervision,
     deep_supr_num,
-    levels,
+    levels=None,
 ):
-    """MONAI's DynUNet checks, in its words; then the depth this code builds."""
+    """MONAI's DynUNet checks, in its words; then the depth this code builds (if it is
+    fixed)."""
     if len(kernel_size) != len(strides) or len(kernel_size) < 3:
         raise ValueError(
             "length of kernel_size and strides should be the same, and no less than 3."
@@ -77,7 +83,7 @@ def check_dynunet_args(
         )
     if deep_supervision and deep_supr_num < 1:
         raise ValueError("deep_supr_num should be larger than 0.")
-    if len(strides) != levels:
+    if levels is not None and len(strides) != levels:
         raise ValueError(
             f"This DynUNet is written for {levels} levels, and strides asks for "
             f"{len(strides)}: export it again with {len(strides)} levels."
@@ -103,7 +109,8 @@ def dynunet_problem(doc: Document, env: dict[str, Any]) -> str | None:
     if levels is None:
         return None
     try:
-        check_dynunet_args(*(env.get(name) for name in DYNUNET_ARGS), levels)
+        depth = None if levels == ANY_DEPTH else levels
+        check_dynunet_args(*(env.get(name) for name in DYNUNET_ARGS), depth)
     except (ValueError, TypeError) as exc:
         return str(exc)
     return None

@@ -10,7 +10,7 @@ from typing import Any
 
 from blockstudio.core.catalog import ParamSpec
 from blockstudio.core.conditions import IN_CHANNELS
-from blockstudio.core.document import BlockParam, Document, ParamRef
+from blockstudio.core.document import BlockParam, Document, Expr, ParamRef
 from blockstudio.core.expressions import ExpressionError, evaluate_expression, expression_names
 from blockstudio.core.shapes import first_shape
 
@@ -202,11 +202,27 @@ def when_none_problems(doc: Document, p: BlockParam) -> list[str]:
 
 
 def resolve(value: Any, env: dict[str, Any]) -> Any:
-    """A node param's value with block parameter references replaced from ``env``."""
+    """A node param's value with block parameter references replaced from ``env`` (an index or
+    a value computed by an expression: with the repeat index ``env`` holds, if any; None when
+    it cannot be computed, which validation reports)."""
+    if isinstance(value, Expr):
+        try:
+            return evaluate_expression(value.text, env)
+        except ExpressionError:
+            return None
     if isinstance(value, ParamRef):
         whole = env[value.param]
         if value.index is None:
             return whole
+        if isinstance(value.index, str):
+            try:
+                index = evaluate_expression(value.index, env)
+            except ExpressionError:
+                return None
+            if isinstance(index, int) and isinstance(whole, tuple | list) and index < 0:
+                index += len(whole)
+            ok = isinstance(index, int) and index >= 0 and has_entry(whole, index)
+            return whole[index] if ok else None
         # an entry the list lacks is reported by validation; the value is then unknown
         return whole[value.index] if has_entry(whole, value.index) else None
     return value

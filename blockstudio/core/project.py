@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from blockstudio.core.catalog import Catalog
-from blockstudio.core.doc_json import value_from_json
+from blockstudio.core.doc_json import repeat_from_dict, value_from_json
 from blockstudio.core.document import (
     LIFECYCLES,
     PARAM_TYPES,
     BlockParam,
     Document,
     Edge,
+    Expr,
     Node,
     ParamRef,
 )
@@ -25,7 +26,7 @@ from blockstudio.core.library import is_block_kind
 from blockstudio.core.shapes import as_input_shape
 
 FORMAT_NAME = "blockstudio.block"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: nodes may repeat (``repeat``); a file without one is still written as 1
 SUFFIX = ".bsblock"
 
 
@@ -51,7 +52,9 @@ class ProjectError(Exception):
 
 def document_to_json(doc: Document) -> str:
     """Deterministic text: the same document always gives the same bytes."""
-    payload = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "document": doc.to_dict()}
+    # a file that repeats no node stays version 1, readable by Block Studios before repeats
+    version = FORMAT_VERSION if any(n.repeat for n in doc.nodes.values()) else 1
+    payload = {"format": FORMAT_NAME, "version": version, "document": doc.to_dict()}
     return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -312,6 +315,11 @@ def _read_node(r: _Reader, n: Any, where: str, catalog: Catalog) -> Node | None:
         r.fail(f"{where}.lifecycle", f"expected 'init' or 'build', got {lifecycle!r}")
     condition = r.get(n, "condition", where, str, required=False)
     shares = r.get(n, "shares", where, str, required=False)
+    repeat = None
+    if "repeat" in n:
+        repeat, defects = repeat_from_dict(n["repeat"])
+        for at, what in defects:
+            r.fail(f"{where}.repeat{at}", what)
     pos = r.get(n, "position", where, list, required=False) or [0.0, 0.0]
     if len(pos) != 2 or not all(_is_type(v, float) for v in pos):
         r.fail(f"{where}.position", "expected [x, y] numbers")
@@ -327,6 +335,7 @@ def _read_node(r: _Reader, n: Any, where: str, catalog: Catalog) -> Node | None:
         condition,
         shares,
         (float(pos[0]), float(pos[1])),
+        repeat,
     )
 
 
@@ -341,5 +350,5 @@ def _plain_value(value: Any, depth: int = 0) -> bool:
     if isinstance(value, list):
         return depth < MAX_VALUE_DEPTH and all(_plain_value(v, depth + 1) for v in value)
     if isinstance(value, dict):
-        return isinstance(value_from_json(value), ParamRef)
+        return isinstance(value_from_json(value), ParamRef | Expr)
     return False

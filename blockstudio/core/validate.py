@@ -37,6 +37,7 @@ from blockstudio.core.params import (
     with_defaults,
 )
 from blockstudio.core.problems import Problem
+from blockstudio.core.repeat import has_repeats, instance_problems
 from blockstudio.core.shapes import input_shapes
 from blockstudio.core.validate_axes import axes_problem
 from blockstudio.core.validate_graph import (
@@ -51,7 +52,14 @@ CODEGEN_NAMES = RESERVED
 
 
 def validate(doc: Document, catalog: Catalog) -> list[Problem]:
-    """All problems of ``doc``: block fields, names, params, conditions, edges and graph shape."""
+    """All problems of ``doc``: block fields, names, params, conditions, edges and graph shape.
+
+    Repeated nodes are checked as the instances they make with the block's values (each problem
+    on the repeated node, naming the instance).
+    """
+    if has_repeats(doc):
+        block = [p for p in _check_block(doc, catalog) if p.node_id is None]
+        return instance_problems(doc, block_env(doc), lambda d: validate(d, catalog), block)
     problems: list[Problem] = []
     problems += _check_block(doc, catalog)
     names: dict[str, str] = {}
@@ -118,6 +126,8 @@ def _extra_outputs(inner: Document, node: Node, values: dict[str, Any]) -> list[
     follows = {k for k, v in node.params.items() if isinstance(v, ParamRef)}
     extra = []
     for out in inner.output_nodes[1:]:
+        if out.params.get("stack"):
+            continue  # returned in training only, stacked with the first: still one tensor
         if out.condition is None:
             extra.append(out.name)
             continue

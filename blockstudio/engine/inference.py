@@ -23,6 +23,7 @@ from blockstudio.core.graph import topological_order
 from blockstudio.core.library import PATH_MARK
 from blockstudio.core.params import effective_params, missing_entry
 from blockstudio.core.problems import Problem
+from blockstudio.core.repeat import RepeatError, expand, has_repeats, stand_for_repeats
 from blockstudio.core.shapes import (
     InputShape,
     Shape,
@@ -120,6 +121,21 @@ class ShapeInference:
         env = block_env(doc, values)
         env[IN_CHANNELS] = shape[-1] if shape else None
         result = InferenceResult(spatial_dims=spatial_dims_of(doc, env, shape), input_shape=given)
+        if has_repeats(doc):  # the instances the values make; the repeated node shows its last
+            try:
+                expansion = expand(doc, env)
+            except RepeatError as exc:
+                result.problems.append(Problem("bad_repeat", exc.message, exc.node_id, exc.param))
+                return result
+            self._run_on(expansion.doc, env, shape, result)
+            stand_for_repeats(expansion, result.shapes, result.present, result.param_counts)
+            return result
+        self._run_on(doc, env, shape, result)
+        return result
+
+    def _run_on(
+        self, doc: Document, env: dict[str, Any], shape: Shape, result: InferenceResult
+    ) -> None:
         order, _cyclic = topological_order(doc)
         # only kinds whose Keras class depends on spatial_dims need the rank to match it: a
         # generic Dropout or Normalization also serves an MLP's 2-D tensors
@@ -138,7 +154,7 @@ class ShapeInference:
                     param="input_shape",
                 )
             )
-            return result
+            return
         inputs: dict[str, list[str]] = {}
         for e in sorted(doc.edges, key=lambda e: e.port):
             inputs.setdefault(e.dst, []).append(e.src)
@@ -146,7 +162,6 @@ class ShapeInference:
         for nid in order:
             node = doc.nodes[nid]
             self._infer_node(doc, node, inputs.get(nid, []), env, result)
-        return result
 
     def _infer_node(
         self,

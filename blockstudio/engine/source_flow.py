@@ -193,6 +193,7 @@ class FlowReader:
             return
         items = value.elts if isinstance(value, ast.List) else [value]
         self.outputs += [output(self._operand(stmt, item)) for item in items]
+        self.outputs += self.stacked  # returned in training only, stacked after the first
 
 
 def output(source: str, condition: str | None = None, named: Any = None) -> dict[str, Any]:

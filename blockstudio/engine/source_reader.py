@@ -17,9 +17,11 @@ import re
 from typing import Any
 
 from blockstudio.core.conditions import IN_CHANNELS
+from blockstudio.core.import_structure import REPEATED
 from blockstudio.core.names import snake_case
 from blockstudio.engine.generic import GENERICS, KERAS_CLASSES
 from blockstudio.engine.source_flow import FlowReader, output
+from blockstudio.engine.source_loops import LoopReader, repeated_name
 from blockstudio.engine.source_pieces import (
     Unreadable,
     allowed_values,
@@ -39,7 +41,7 @@ from blockstudio.engine.source_weights import is_add_weight, read_weight
 
 HELPERS = {g.helper: g for g in GENERICS.values()}
 PREFIXES = ("_layer_prefix",)  # a functional block's name prefix for its layers
-USE_ARGUMENTS = ("name", "dtype")  # a functional block's arguments that are not the block's
+USE_ARGUMENTS = ("name", "dtype", "training")  # a functional block's arguments, not the block's
 KERAS_LAYERS = ("keras.layers", "layers")
 
 
@@ -89,7 +91,7 @@ def _class_name(function: str, module_doc: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in function.split("_"))
 
 
-class _Reader(FlowReader):
+class _Reader(FlowReader, LoopReader):
     def __init__(
         self,
         found: ast.ClassDef | ast.FunctionDef,
@@ -116,6 +118,9 @@ class _Reader(FlowReader):
         self.checks_channels = False  # an in_channels argument checked against the input
         self.shapes: set[str] = set()  # build()'s input_shape
         self.channels: set[str] = set()  # names for its [-1]: the input's channels
+        self.collections: dict[str, str] = {}  # a repeated node's list → its call
+        self.stacked: list[dict[str, Any]] = []  # outputs returned stacked, in training only
+        self.loop_index: str | None = None  # the index of the comprehension being read
 
     # -- the whole block ------------------------------------------------------------------
     def read(self) -> dict[str, Any]:
@@ -209,10 +214,16 @@ class _Reader(FlowReader):
                     continue
                 if stmt.orelse:
                     raise Unreadable(stmt, "an else branch")
+                if calls and self._stacked_return(stmt):
+                    continue
                 if calls and is_presence_check(test, self.made):
                     self._body(stmt.body, conds, where, calls)
                     continue
                 self._body(stmt.body, [*conds, self._condition(test)], where, calls)
+            elif isinstance(stmt, ast.For) and calls and not conds:
+                self._loop(stmt)
+            elif isinstance(stmt, ast.For) and (calls or self._makes_layers(stmt)):
+                raise Unreadable(stmt, REPEATED)
             elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                 self._assign(stmt, stmt.targets[0], stmt.value, conds, where, calls)
             elif isinstance(stmt, ast.Return) and calls:
@@ -229,6 +240,11 @@ class _Reader(FlowReader):
             layer = read_weight(name, value, conds, where, self._value)
             self.layers.append(layer)
             self.made[name] = layer
+            return
+        if isinstance(value, ast.ListComp) and self._makes_layers(value):
+            if name is None or self.functional:
+                raise Unreadable(stmt, REPEATED)
+            self._repeated_layers(stmt, name, value, conds, where)
             return
         if isinstance(value, ast.Call) and self._factory(value.func) is not None:
             if name is None:
@@ -320,6 +336,12 @@ class _Reader(FlowReader):
                 raise Unreadable(call, "**keyword arguments")
             if kw.arg == "dtype":
                 continue  # the block's dtype policy, passed on to every layer
+            if kw.arg == "name" and self.loop_index is not None:
+                name = repeated_name(kw.value, self.loop_index)
+                if name is None:
+                    raise Unreadable(call, 'a repeated layer\'s name that is not f"<name>_{i}"')
+                args["name"] = name
+                continue
             if kw.arg == "name" and prefixed_name(kw.value) is not None:
                 args["name"] = prefixed_name(kw.value)  # f"{prefix}conv1" is conv1
                 continue
@@ -341,10 +363,13 @@ class _Reader(FlowReader):
 
     def _value(self, node: ast.expr) -> Any:
         """An argument: a block argument (``stride``, ``self.stride``, ``strides[2]``) as a
-        reference, else a literal."""
+        reference, one computed by an expression (``strides[i + 1]``), else a literal."""
         ref = self._ref(node)
         if ref is not None:
             return ref
+        computed = self._expression_value(node)
+        if computed is not None:
+            return computed
         if isinstance(node, ast.Subscript):
             base = self._ref(node.value)
             if base is not None and isinstance(node.slice, ast.Constant):
@@ -376,6 +401,13 @@ class _Reader(FlowReader):
 
             def visit_Name(self, node: ast.Name) -> ast.AST:
                 return ast.Name(IN_CHANNELS, ast.Load()) if node.id in channels else node
+
+            def visit_Call(self, node: ast.Call) -> ast.AST:
+                # the generated helper _all_one(stride) is the condition's all_one(stride)
+                if isinstance(node.func, ast.Name) and node.func.id == "_all_one":
+                    node.func = ast.Name("all_one", ast.Load())
+                node.args = [self.visit(a) for a in node.args]
+                return node
 
             def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
                 if last_axis(node, shapes):

@@ -169,6 +169,7 @@ def tag_nodes(events: list, doc: Document) -> dict[str, str]:
     its node, so the Keras layer name maps back; runs stay with their nodes through renames.
     Returns the name → id map used."""
     ids = {n.name: n.id for n in doc.nodes.values() if n.kind not in (INPUT_KIND, OUTPUT_KIND)}
+    repeated = {n.name: n.id for n in doc.nodes.values() if n.repeat is not None}
     # a weight of the block's own is the block's add_weight: its Weight node, by Keras name
     own = {
         n.params.get("weight_name") or n.name: n.id
@@ -177,8 +178,14 @@ def tag_nodes(events: list, doc: Document) -> dict[str, str]:
     }
     top = snake_case(doc.name)
     for event in events:
-        # a layer inside a block node ("down2/conv1") belongs to that node on this canvas
-        event.node = ids.get(event.layer.partition("/")[0]) if event.layer else None
+        # a layer inside a block node ("down2/conv1") belongs to that node on this canvas, an
+        # instance of a repeated node ("downsamples_1/...") to the repeated node
+        head = event.layer.partition("/")[0] if event.layer else ""
+        base, _, digits = head.rpartition("_")
+        found = ids.get(head) if head else None
+        if found is None and digits.isdigit():
+            found = repeated.get(base)
+        event.node = found
         if event.type == "weight" and event.layer == top and event.data.get("name") in own:
             event.node = own[event.data["name"]]
     return ids

@@ -82,8 +82,15 @@ class BlockNavigator(QObject):
                 f"{kind_label(node.kind)} is a template shipped with Block Studio and opens "
                 "read-only; Make an Editable Copy (above the canvas) to change it for this node."
             )
-        model.enter(inner, node.kind, read_only, self._context(node), (*model.where, node.name))
+        where = node.name if node.repeat is None else f"{node.name}_0"
+        model.enter(inner, node.kind, read_only, self._context(node), (*model.where, where))
         self._after_move()
+        if node.repeat is not None:
+            self.w.statusBar().showMessage(
+                f"{node.name} is repeated: showing its first instance, {node.name}_0, with its "
+                "values (the others differ only in their indexed values).",
+                8000,
+            )
         return True
 
     def _context(self, node) -> tuple[tuple, dict[str, Any]] | None:
@@ -96,6 +103,8 @@ class BlockNavigator(QObject):
             return None
         shape = tuple(tuple(s) for s in shapes) if len(shapes) > 1 else shapes[0]
         env = block_env(model.doc, model.context[1] if model.context is not None else None)
+        if node.repeat is not None:  # a repeated node opens as its first instance
+            env[node.repeat.index] = 0
         return tuple(shape), resolved(node.params, env)
 
     def up(self, levels: int = 1) -> None:

@@ -82,6 +82,7 @@ class NodeItem(QGraphicsObject):
         self.name, self.kind = node.name, node.kind
         self.lifecycle, self.condition, self.shares = node.lifecycle, node.condition, node.shares
         self.shape_text = ""
+        self.repeat_text = ""  # "×4": how many instances a repeated node makes now
         self.params_text = ""
         self.problem_text = ""
         self.absent_reason = ""
@@ -141,7 +142,7 @@ class NodeItem(QGraphicsObject):
         self.update()
 
     def refresh_tooltip(self) -> None:
-        lines = [f"<b>{self.name}</b> — {kind_title(self.kind)}"]
+        lines = [f"<b>{self.name}</b>{self.repeat_text} — {kind_title(self.kind)}"]
         if self.shape_text:
             lines.append(f"output {self.shape_text}")
         if self.condition:
@@ -179,7 +180,7 @@ class NodeItem(QGraphicsObject):
         title.setBold(True)
         painter.setFont(title)
         painter.setPen(QColor("#e8eaed"))
-        name = self.name + ("  ↺" if self.shares else "")
+        name = self.name + ("  ↺" if self.shares else "") + self.repeat_text
         painter.drawText(QRectF(14, 5, NODE_W - 60, 18), Qt.AlignLeft | Qt.AlignVCenter, name)
         small = QFont()
         small.setPointSizeF(8)

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QGraphicsScene
 from blockstudio.core import commands as c
 from blockstudio.core.connect import connection_problem, occupant
 from blockstudio.core.document import Edge, Node
+from blockstudio.core.params import block_env
+from blockstudio.core.repeat import RepeatError, repeat_count
 from blockstudio.core.runs import ReplayMoved, RunEvent, RunModel, ScopeChanged, ShownChanged
 from blockstudio.ui.canvas_items import (
     FAR,
@@ -52,6 +54,7 @@ class BlockScene(QGraphicsScene):
         model.sigEdgeRemoved.connect(self._remove_edge)
         model.sigAnalysis.connect(self.refresh_analysis)
         model.sigChanged.connect(self.refresh_problems)
+        model.sigChanged.connect(self.refresh_repeats)
         self._unsubscribe = runs.subscribe(self._on_run_event)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         # a refused edit (a move in a read-only block) puts the cards back once the gesture's
@@ -79,6 +82,7 @@ class BlockScene(QGraphicsScene):
         for edge in self.model.doc.edges:
             self._add_edge(edge)
         self.refresh_problems()
+        self.refresh_repeats()
         self.refresh_analysis()
         self._show_run_states()
 
@@ -173,6 +177,20 @@ class BlockScene(QGraphicsScene):
         shape = self.model.shapes.get(item.edge.src)
         item.set_label(format_shape(shape) if shape else "")
 
+    def refresh_repeats(self) -> None:
+        """Each repeated node's card says how many instances the block's values make now."""
+        env = None
+        for nid, item in self.nodes.items():
+            node = self.model.doc.nodes.get(nid)
+            text = ""
+            if node is not None and node.repeat is not None:
+                env = env if env is not None else self._values()
+                text = f"  ×{_count(node, env)}"
+            if text != item.repeat_text:
+                item.repeat_text = text
+                item.refresh_tooltip()
+                item.update()
+
     def refresh_analysis(self) -> None:
         run_errors = self.runs.errors()
         for nid, item in self.nodes.items():
@@ -203,6 +221,10 @@ class BlockScene(QGraphicsScene):
             note = run_note(self.model, self.runs, nid)
             problems.append(f"{run_errors[nid]} ({note})" if note else run_errors[nid])
         return "; ".join(problems)
+
+    def _values(self) -> dict:
+        context = self.model.context
+        return block_env(self.model.doc, context[1] if context is not None else None)
 
     def _params_text(self, node: Node) -> str:
         """Keras's own parameter count for the node's layer (the engine builds it from shapes)."""
@@ -364,3 +386,11 @@ class BlockScene(QGraphicsScene):
         item = self.nodes.get(nid)
         if item is not None:
             item.setSelected(True)
+
+
+def _count(node: Node, env: dict) -> str:
+    """How many instances ``node`` makes with the values ``env``, or ? (validation says why)."""
+    try:
+        return str(repeat_count(node, env))
+    except RepeatError:
+        return "?"

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from blockstudio.core import commands as c
-from blockstudio.core.doc_json import value_from_json
+from blockstudio.core.doc_json import repeat_from_dict, value_from_json
 from blockstudio.core.document import (
     INPUT_KIND,
     OUTPUT_KIND,
@@ -39,6 +39,7 @@ def paste_commands(doc: Document, text: str, offset: float = 40.0) -> list[c.Com
         nid = scratch.new_id()
         mapping[raw["id"]] = nid
         x, y = raw.get("position", [0, 0])
+        repeat = repeat_from_dict(raw["repeat"])[0] if "repeat" in raw else None
         node = Node(
             nid,
             raw["kind"],
@@ -48,6 +49,7 @@ def paste_commands(doc: Document, text: str, offset: float = 40.0) -> list[c.Com
             raw.get("condition"),
             None,
             (float(x) + offset, float(y) + offset),
+            repeat,  # a repeated node's copy repeats too
         )
         scratch.add_node(node)
         out.append(c.AddNode(node))

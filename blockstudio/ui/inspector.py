@@ -210,6 +210,8 @@ class Inspector(BlockPage, QScrollArea):
             cond.editingFinished.connect(lambda: self._set_condition(cond))
             self.editors["condition"] = cond
             form.addRow("Only if", cond)
+        if node.repeat is not None:  # read-only here: the document's JSON says how it repeats
+            form.addRow("Repeated", QLabel(repeat_text(node.repeat), wordWrap=True))
         shape = model.shapes.get(nid)
         form.addRow("Output", QLabel(format_shape(shape) if shape else "unknown"))
         run = self._run_text(nid)
@@ -344,3 +346,15 @@ def link_choices(doc, pspec, env: dict) -> list[ParamRef]:
             if p.type == "ints" and isinstance(env[p.name], tuple | list):
                 out += [ParamRef(p.name, i) for i in range(len(env[p.name]))]
     return out
+
+
+def repeat_text(rep) -> str:
+    """How a node repeats, as the inspector says it."""
+    parts = [f"{rep.index} in range({rep.count})", "chained" if rep.chain else "not chained"]
+    if rep.collect:
+        parts.append(f"outputs kept in {rep.collect}")
+    if rep.skip is not None:
+        order = "deepest first" if rep.skip.reverse else "in order"
+        later = f", skipping {rep.skip.offset}" if rep.skip.offset else ""
+        parts.append(f"input {rep.skip.port} reads a collected list {order}{later}")
+    return "; ".join(parts)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from blockstudio.core.catalog import ParamSpec
-from blockstudio.core.document import ParamRef
+from blockstudio.core.document import Expr, ParamRef
 from blockstudio.core.params import check_value
 from blockstudio.core.params import parse_text as parse_value
 
@@ -49,7 +49,7 @@ class ParamEditor(QWidget):
         read-only while linked, and kept as the value when the link is removed."""
         super().__init__(parent)
         self.spec = spec
-        self.resolved = resolved if isinstance(value, ParamRef) else value
+        self.resolved = resolved if isinstance(value, ParamRef | Expr) else value
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.editor = self._make_editor(value)
@@ -65,7 +65,7 @@ class ParamEditor(QWidget):
         self.link.setMinimumContentsLength(8)
         layout.addWidget(self.link)  # first: a combo shown without a parent is a window
         self.link.setVisible(bool(links) and spec.linkable)
-        if isinstance(value, ParamRef):
+        if isinstance(value, ParamRef | Expr):  # an Expr: computed per repeat index
             if self.link.findText(str(value)) < 0:
                 self.link.addItem(str(value), value)  # an entry past the list's end: refused
             self.link.setCurrentText(str(value))

@@ -25,7 +25,7 @@ def test_build_style_creates_projection_in_build(unet, catalog):
     init, build = source.split("def build(self, input_shape):")
     assert "self.res_conv = None" in init and "self.conv1 = _conv(" in init
     assert "in_channels = input_shape[-1]" in build
-    assert "if in_channels != self.out_channels or self.stride != 1:" in build
+    assert "if in_channels != self.out_channels or not _all_one(self.stride):" in build
     assert "if self.res_conv is not None:" in source
 
 
@@ -42,7 +42,7 @@ def test_init_style_takes_in_channels(unet, catalog):
     walk = source.split("def _walk_shapes(")[1]
     assert "self.conv1.build(x_shape)" in walk
     assert "in_channels=32," in source
-    assert "if in_channels != out_channels or stride != 1:" in source
+    assert "if in_channels != out_channels or not _all_one(stride):" in source
 
 
 def test_template_signature_and_attributes(unet, catalog):
@@ -139,10 +139,10 @@ def test_static_spatial_dims_names_keras_classes(unet, catalog):
 def test_build_reads_as_an_expert_writes_it(unet, catalog):
     source = generate_code(unet, catalog, "build")
     build = source.split("def build(self, input_shape):")[1].split("def call(")[0]
-    condition = "if in_channels != self.out_channels or self.stride != 1:"
+    condition = "if in_channels != self.out_channels or not _all_one(self.stride):"
     assert build.count(condition) == 1  # res_conv, res_drop and res_norm under one if
     assert "            if self.dropout is not None:" in build  # nested, not repeated
-    assert "in_channels != self.out_channels or self.stride != 1) and" not in build
+    assert "in_channels != self.out_channels or not _all_one(self.stride)) and" not in build
 
 
 def test_branch_tensors_are_named_after_what_they_hold(unet, catalog):

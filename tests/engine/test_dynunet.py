@@ -29,22 +29,25 @@ def small(dims=2, size=16):
     return levels(3, dims, size=size, in_channels=3)
 
 
-def test_the_shipped_template_is_monai_s_five_level_2d_dynunet(blocks):
+def test_the_shipped_template_is_monai_s_dynunet_with_its_levels_repeated(blocks):
     doc = load_template("dynunet", blocks)
     layers = [n for n in doc.nodes.values() if n.kind not in ("Input", "Output")]
-    names = [n.name for n in layers if n.condition is None]
-    assert names == [
+    assert [n.name for n in layers] == [
         "input_block",
-        "downsamples_0",
-        "downsamples_1",
-        "downsamples_2",
+        "downsamples",
         "bottleneck",
-        "upsamples_0",
-        "upsamples_1",
-        "upsamples_2",
-        "upsamples_3",
+        "upsamples",
         "output_block",
+        "deep_supervision_heads",
+        "head_upsamples",
     ]
+    repeats = {n.name: n.repeat.count for n in layers if n.repeat is not None}
+    assert repeats == {  # as MONAI's ModuleLists: one level per entry of strides
+        "downsamples": "len(strides) - 2",
+        "upsamples": "len(strides) - 1",
+        "deep_supervision_heads": "deep_supr_num if deep_supervision else 0",
+        "head_upsamples": "deep_supr_num if deep_supervision else 0",
+    }
     assert [p.name for p in doc.params][:7] == [  # MONAI's order: positional calls port
         "spatial_dims",
         "in_channels",
@@ -54,12 +57,11 @@ def test_the_shipped_template_is_monai_s_five_level_2d_dynunet(blocks):
         "upsample_kernel_size",
         "filters",
     ]
-    heads = [n.name for n in layers if n.name.startswith("deep_supervision_heads_")]
-    assert heads == [f"deep_supervision_heads_{j}" for j in range(3)]  # up to n - 2, if asked
     result = ShapeInference(blocks).run(doc, count_params=True)
     assert result.problems == [] and result.shapes["output"] == (None, 64, 64, 2)
     # the up blocks see [below, skip]: the deepest takes the bottleneck and downsamples_2
     assert result.inner["upsamples_0"].shapes["skip"] == (None, 8, 8, 256)
+    assert result.shapes["downsamples"] == (None, 8, 8, 256)  # the card shows the last level's
 
 
 @pytest.mark.parametrize("style", ["build", "init", "functional"])
@@ -71,10 +73,16 @@ def test_one_ruff_clean_module_with_each_class_once_in_dependency_order(blocks, 
     at = {name: source.index(f"class {name}(") for name in classes}
     outer = source.index("def dyn_u_net(" if style == "functional" else "class DynUNet(")
     assert at["UnetBasicBlock"] < at["UnetUpBlock"] and max(at.values()) < outer
-    if style != "functional":  # MONAI's ModuleLists: the levels are lists, the names stay
+    # MONAI's ModuleLists and loops: no level written out, the instance names stay
+    assert 'name=f"downsamples_{i}"' in source or 'name=f"{prefix}downsamples_{i}"' in source
+    assert "downsamples_0" not in source and "upsamples_1" not in source
+    if style != "functional":
         assert "self.downsamples = [" in source and "self.upsamples = [" in source
-        assert "self.upsamples[0]([" in source and "self.upsamples[1]([" in source
-        assert 'name="downsamples_0"' in source
+        assert "for i in range(len(strides) - 2)" in source
+        assert "for downsample in self.downsamples:" in source
+        assert "zip(self.upsamples, reversed(skips), strict=False)" in source
+    else:
+        assert "zip(range(len(strides) - 1), reversed(skips), strict=False)" in source
 
 
 def test_init_style_takes_in_channels_like_monai(blocks):
@@ -97,6 +105,10 @@ def test_the_trace_matches_keras_and_nests_to_the_deepest_layer(blocks):
     assert chain[:3] == ["upsamples_1/conv_block", "upsamples_1", "dyn_u_net"]
     lanes = {lane.layer: lane.depth for lane in layout_trace(trace).lanes}
     assert lanes["upsamples_1"] == 1 and lanes["upsamples_1/conv_block/conv1"] == 3
+    # one lane per instance of a repeated node, each run's event on the repeated node's card
+    assert {"downsamples_0", "upsamples_0", "upsamples_1"} <= set(lanes)
+    tagged = {e.layer.split("/")[0]: e.node for e in trace.events if e.layer}
+    assert tagged["downsamples_0"] == "downsamples" and tagged["upsamples_1"] == "upsamples"
 
 
 def test_a_size_the_strides_do_not_divide_is_named_where_the_skip_does_not_fit(blocks):
@@ -108,17 +120,26 @@ def test_a_size_the_strides_do_not_divide_is_named_where_the_skip_does_not_fit(b
     assert problem.message.startswith("upsamples_1 › cat:")
 
 
-def test_list_values_of_the_wrong_length_are_refused_with_the_level(blocks):
+def test_list_values_of_the_wrong_length_are_refused_with_monai_s_words_or_the_level(blocks):
+    import dataclasses
+
     from blockstudio.core.validate import validate
 
-    doc = small()
-    doc.replace_block_param(
-        "strides",
-        next(p for p in doc.params if p.name == "strides").__class__("strides", "ints", (1, 2)),
+    def with_values(**values):
+        doc = small()
+        for name, value in values.items():
+            doc.replace_block_param(name, dataclasses.replace(doc.param(name), default=value))
+        return validate(doc, blocks)
+
+    (problem,) = with_values(strides=(1, 2))
+    assert problem.message == (
+        "length of kernel_size and strides should be the same, and no less than 3."
     )
-    problems = validate(doc, blocks)
+    problems = with_values(upsample_kernel_size=(2,))
+    # the repeated node, naming the instance that lacks its entry
     assert any(
-        p.node_id == "bottleneck" and "strides[2] needs at least 3 entries" in p.message
+        p.node_id == "upsamples"
+        and p.message.startswith("upsamples_0: upsample_kernel_size: upsample_kernel_size[1]")
         for p in problems
     )
 
@@ -286,7 +307,7 @@ def _around_a_dynunet(params, block_params=()):
     return Document("Outer", (None, 16, 16, 3), list(block_params), nodes=nodes, edges=edges)
 
 
-def test_a_dynunet_is_a_node_while_its_heads_are_off(blocks):
+def test_a_dynunet_is_a_node_with_its_heads_off_or_on(blocks):
     from blockstudio.core.document import BlockParam, ParamRef
     from blockstudio.core.validate import validate
 
@@ -297,13 +318,37 @@ def test_a_dynunet_is_a_node_while_its_heads_are_off(blocks):
     module = load_generated(generate_code(doc, blocks, "build"), "build")
     out = module.Outer()(np.zeros((1, 16, 16, 3), "float32"))
     assert tuple(out.shape) == (1, 16, 16, 2)  # one tensor, as the node's one port says
-    # heads on (or following the outer block's argument, which may turn them on): refused
-    on = validate(_around_a_dynunet({**small, "deep_supervision": True}), blocks)
-    assert [p.message for p in on] == [
-        "dynunet can return 2 outputs here (head0_output besides the first), and a block node "
-        "has one output port: leave them off (their conditions say when they are returned)."
-    ]
+    # heads on: still one tensor outside training (MONAI stacks them in training only)
+    on = _around_a_dynunet({**small, "deep_supervision": True, "deep_supr_num": 2})
+    assert validate(on, blocks) == []
     follows = _around_a_dynunet(
         {**small, "deep_supervision": ParamRef("heads")}, [BlockParam("heads", "bool", False)]
     )
-    assert "can return 4 outputs here" in validate(follows, blocks)[0].message
+    assert validate(follows, blocks) == []
+
+
+def test_what_a_loop_does_not_write_yet_is_refused_naming_the_node(catalog):
+    from blockstudio.core.document import Document, Edge, Node, Repeat
+    from blockstudio.engine.codegen import CodegenError
+
+    conv = {"filters": 4, "kernel_size": 3, "padding": "symmetric", "strides": 1}
+    nodes = [
+        Node("in", "Input", "x_in"),
+        Node("convs", "Convolution", "convs", conv, repeat=Repeat("2")),
+        Node("out", "Output", "y"),
+    ]
+    doc = Document(
+        "Convs", (None, 8, 8, 4), nodes=nodes, edges=[Edge("in", "convs"), Edge("convs", "out")]
+    )
+    with pytest.raises(CodegenError, match="convs is repeated and a convolution with symmetric"):
+        generate_code(doc, catalog, "build")
+    plain = Document(
+        "Convs",
+        (None, 8, 8, 4),
+        nodes=[*nodes[:1], nodes[1].with_changes(params={**conv, "padding": "same"}), nodes[2]],
+        edges=[Edge("in", "convs"), Edge("convs", "out")],
+    )
+    module = load_generated(generate_code(plain, catalog, "build"), "build")
+    block = module.Convs()
+    assert tuple(block(np.zeros((1, 8, 8, 4), "float32")).shape) == (1, 8, 8, 4)
+    assert [w.path.split("/")[1] for w in block.weights] == ["convs_0", "convs_1"]

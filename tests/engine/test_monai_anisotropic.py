@@ -78,6 +78,33 @@ def test_blocks_with_per_axis_kernels_and_strides_match_monai(
 
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize(
+    ("stride", "chans", "projects"),
+    [
+        ((1, 1, 1), (4, 4), False),  # MONAI: np.all(np.atleast_1d(stride) == 1): no conv3
+        ([1, 1, 1], (4, 4), False),
+        (1, (4, 4), False),
+        ((1, 2, 1), (4, 4), True),
+        ((1, 1, 1), (3, 4), True),
+    ],
+)
+def test_the_projection_is_added_exactly_when_monai_adds_it(blocks, style, stride, chans, projects):
+    cin, cout = chans
+    doc = load_template("unet-res-block", blocks)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, cin, 4, 6, 6)).astype("float32")
+    sd = {}
+    res_params(sd, rng, "b", 3, cin, cout, 3, stride, "instance")
+    sd = {k: v.astype("float32") for k, v in sd.items()}
+    assert ("b.conv3.conv.weight" in sd) == projects  # the reference decides as MONAI does
+    values = {"spatial_dims": 3, "out_channels": cout, "stride": stride, "norm_name": "instance"}
+    block, lookup = build_block(doc, blocks, style, values, input_shape=(None, 4, 6, 6, cin))
+    assert (lookup("res_conv") is not None) == projects
+    load_monai_state(block, {k.removeprefix("b."): v for k, v in sd.items()})  # 1:1, all used
+    _close(block(channels_last(x), training=False), res_block(x, sd, "b", 3, stride, "instance"))
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize(
     ("dims", "size", "kernel", "up"),
     [
         (3, (4, 3, 3), (1, 3, 3), (1, 2, 2)),

@@ -321,8 +321,9 @@ def test_dynunet_with_basic_blocks_matches_monai_default(blocks, style):
 
 @pytest.mark.parametrize("style", ["build", "init", "functional"])
 def test_dynunet_deep_supervision_heads_match_monai(blocks, style):
-    """With deep_supervision the block returns [output, head_1, ...]: MONAI's training-mode
-    stack, as a list (a Keras layer's outputs must not change with ``training``)."""
+    """With deep_supervision, training returns MONAI's stack of the output and the heads on
+    axis 1 (channels last: (N, 1 + heads, *S, C)); inference the output alone. Functional
+    code is told ``training`` when the model is made."""
     strides, kernel_size, filters = (1, 2, 2, 2), (3, 3, 3, 3), (4, 8, 12, 16)
     doc = levels(4, 2, size=16, in_channels=3)
     rng = np.random.default_rng(11)
@@ -334,7 +335,7 @@ def test_dynunet_deep_supervision_heads_match_monai(blocks, style):
         )
         sd[f"deep_supervision_heads.{j}.conv.conv.bias"] = rng.normal(size=2).astype("float32")
     sd = {k: v.astype("float32") for k, v in sd.items()}
-    expected = dynunet(x, sd, kernel_size, strides, "instance", heads=2)
+    out, *heads = dynunet(x, sd, kernel_size, strides, "instance", heads=2)
     values = {
         "out_channels": 2,
         "filters": filters,
@@ -344,11 +345,14 @@ def test_dynunet_deep_supervision_heads_match_monai(blocks, style):
         "deep_supervision": True,
         "deep_supr_num": 2,
     }
+    if style == "functional":
+        values["training"] = True
     block, _ = build_block(doc, blocks, style, values, input_shape=(None, 16, 16, 3))
     load_monai_state(block, sd)
-    got = block(channels_last(x), training=False)
-    assert len(got) == 3
-    for ours, theirs in zip(got, expected, strict=True):
-        np.testing.assert_allclose(
-            np.moveaxis(np.asarray(ours), -1, 1), theirs, atol=1e-4, rtol=1e-4
-        )
+    got = np.asarray(block(channels_last(x), training=True))
+    assert got.shape == (2, 3, 16, 16, 2)
+    expected = np.stack([out, *heads], axis=1)
+    np.testing.assert_allclose(np.moveaxis(got, -1, 2), expected, atol=1e-4, rtol=1e-4)
+    if style != "functional":
+        alone = np.asarray(block(channels_last(x), training=False))
+        np.testing.assert_allclose(np.moveaxis(alone, -1, 1), out, atol=1e-4, rtol=1e-4)

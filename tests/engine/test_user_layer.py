@@ -265,7 +265,7 @@ ROUND_TRIPS = [
     ("unet-res-block", "init", "lazy"),
     ("unet-res-block", "functional", "eager"),  # the same code for both weights options
     # the other MONAI templates: two inputs (up), conditional merges (level), blocks inside
-    # blocks and conditional outputs (the whole DynUNet)
+    # blocks and repeated nodes written as loops (the whole DynUNet)
     *[
         (name, style, "eager")
         for name in ("unet-basic-block", "unet-up-block", "unet-level-block", "dynunet")
@@ -300,6 +300,45 @@ PER_AXIS = {
 def test_per_axis_defaults_go_export_import_export_unchanged(catalog, tmp_path, template, style):
     shape, defaults = PER_AXIS[template]
     _round_trip(catalog, tmp_path, template, style, "eager", shape, {"spatial_dims": 3, **defaults})
+
+
+@pytest.mark.parametrize("style", ["build", "init", "functional"])
+def test_the_dynunet_with_heads_goes_export_import_export_unchanged(catalog, tmp_path, style):
+    # six levels, three heads stacked in training: every repeat, its skips and the stack
+    defaults = {
+        "kernel_size": (3,) * 6,
+        "strides": (1, 2, 2, 2, 2, 2),
+        "upsample_kernel_size": (2,) * 5,
+        "deep_supervision": True,
+        "deep_supr_num": 3,
+    }
+    _round_trip(catalog, tmp_path, "dynunet", style, "eager", (None, 32, 32, 1), defaults)
+
+
+def test_a_loop_the_reader_does_not_know_is_refused_saying_so(catalog):
+    from blockstudio.core.import_structure import ImportError_, document_from_trace
+
+    source = textwrap.dedent(
+        """
+        import keras
+
+        class Stack(keras.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.convs = [keras.layers.Dense(4, name=f"convs_{i}") for i in range(2)]
+
+            def call(self, x):
+                for conv in self.convs:
+                    x = conv(x) + x
+                return x
+        """
+    )
+    trace = trace_layer(LayerSpec("Stack", source=source), (None, 4))
+    doc = document_from_trace(trace, catalog)  # the run's two Dense and two Add: as they ran
+    assert "a loop over layers (a repeated node)" in doc.description
+    assert "pasted_layer.py:10" in doc.description
+    assert {"convs_0", "convs_1"} <= {n.name for n in doc.nodes.values()}
+    assert ImportError_  # the run alone could be imported here
 
 
 def _round_trip(catalog, tmp_path, template, style, weights, shape=None, defaults=()):
@@ -402,7 +441,7 @@ def test_cli_imports_a_functional_block(catalog, tmp_path, capsys):
     assert main(args) == 0
     doc = load_document(out, catalog)
     assert doc.name == "UnetResBlock" and doc.node_by_name("res_conv").condition == (
-        "in_channels != out_channels or stride != 1"
+        "in_channels != out_channels or not all_one(stride)"
     )
     assert main(["check", target, "--input-shape", "(None, 16, 16, 32)"]) == 2
     assert "unet_res_block is a function" in capsys.readouterr().err

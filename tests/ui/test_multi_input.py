@@ -4,7 +4,7 @@ shapes, an up block's two ports, and a level's parameter following one entry of 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from blockstudio.core.document import Edge, ParamRef
 from blockstudio.core.library import BlockLibrary
@@ -77,15 +77,20 @@ def test_an_up_block_on_two_inputs_from_palette_to_run(make_window, qtbot):
 def test_a_level_follows_one_entry_of_a_list_parameter(make_window, qtbot, catalog):
     doc = load_template("dynunet", catalog.with_library(BlockLibrary()))
     window = make_window(doc=doc)
-    window.scene.select_node("downsamples_1")
+    window.scene.select_node("input_block")
     editor = window.inspector.editors["stride"]
-    assert editor.link.currentText() == "strides[2]" and not editor.editor.isEnabled()
+    assert editor.link.currentText() == "strides[0]" and not editor.editor.isEnabled()
     choices = [editor.link.itemText(i) for i in range(editor.link.count())]
     assert {"filters[0]", "strides[4]", "kernel_size[3]"} <= set(choices)
     editor.link.setCurrentText("strides[1]")
-    assert doc.nodes["downsamples_1"].params["stride"] == ParamRef("strides", 1)
+    assert doc.nodes["input_block"].params["stride"] == ParamRef("strides", 1)
     window.model.undo_stack.undo()
-    assert doc.nodes["downsamples_1"].params["stride"] == ParamRef("strides", 2)
+    assert doc.nodes["input_block"].params["stride"] == ParamRef("strides", 0)
+    # a repeated level follows the entry of its instance: shown as the expression
+    window.scene.select_node("downsamples")
+    assert window.inspector.editors["stride"].link.currentText() == "strides[i + 1]"
+    said = [w.text() for w in window.inspector.findChildren(QLabel)]
+    assert "i in range(len(strides) - 2); chained; outputs kept in skips" in said
     # the list itself is a block parameter, edited as a tuple in the table
     window.scene.clearSelection()
     table = window.inspector.editors["params"]
@@ -94,10 +99,49 @@ def test_a_level_follows_one_entry_of_a_list_parameter(make_window, qtbot, catal
     assert doc.param("strides").default == (1, 2, 2, 2)
     qtbot.waitUntil(
         lambda: any(
-            p.node_id == "bottleneck" and "strides[4] needs at least 5 entries" in p.message
+            p.param == "params.strides" and p.message.startswith("length of kernel_size and")
             for p in window.model.all_problems()
         )
     )
+
+
+def test_a_repeated_node_is_one_card_counting_its_instances_and_opens_the_first(
+    make_window, qtbot, catalog
+):
+    doc = load_template("dynunet", catalog.with_library(BlockLibrary()))
+    window = make_window(doc=doc, start_engine=True)
+    scene = window.scene
+    qtbot.waitUntil(lambda: scene.nodes["downsamples"].repeat_text == "  ×3")
+    assert "downsamples_0" not in scene.nodes  # one card, not one per level
+    assert scene.nodes["upsamples"].repeat_text == "  ×4"
+    assert scene.nodes["deep_supervision_heads"].repeat_text == "  ×0"
+    assert "×3" in scene.nodes["downsamples"].toolTip()
+    # six levels: the count follows the values
+    window.scene.clearSelection()
+    table = window.inspector.editors["params"]
+    for name, text in (
+        ("kernel_size", "(3, 3, 3, 3, 3, 3)"),
+        ("upsample_kernel_size", "(2, 2, 2, 2, 2)"),
+        ("strides", "(1, 2, 2, 2, 2, 2)"),
+    ):
+        table = window.inspector.editors["params"]
+        row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == name)
+        table.item(row, 2).setText(text)
+    qtbot.waitUntil(lambda: scene.nodes["downsamples"].repeat_text == "  ×4")
+    assert scene.nodes["upsamples"].repeat_text == "  ×5"
+    wait_for_engine(qtbot, window)  # the shapes: a block opens with what reaches it
+    qtbot.waitUntil(
+        lambda: window.model.shapes.get("downsamples") == (None, 4, 4, 512), timeout=20000
+    )
+    item = scene.nodes["downsamples"]
+    window.view.resetTransform()
+    window.view.centerOn(item)
+    pos = view_point(window.view, item.sceneBoundingRect().center())
+    qtbot.mouseDClick(window.view.viewport(), Qt.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: window.model.doc.name == "UnetLevelBlock")
+    assert "showing its first instance, downsamples_0" in window.statusBar().currentMessage()
+    # the first instance's values: filters[1], strides[1]
+    assert window.model.context[1]["stride"] == 2 and window.model.context[1]["out_channels"] == 64
 
 
 def test_a_new_block_parameter_can_become_a_list(make_window, qtbot):

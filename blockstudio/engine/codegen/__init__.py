@@ -8,6 +8,7 @@ Its modules, from the top down (each imports only those below it):
 - ``build``: the statements of ``build()`` and ``compute_output_shape()``;
 - ``layers``: each sub-layer's constructor;
 - ``nest``: the blocks used as nodes, and the channels they are told in init style;
+- ``loops``: a repeated node as a list of layers and the loops that call it;
 - ``sources``: a weight of the block's own (``self.add_weight``) and a position range;
 - ``helpers``: the source of the helper functions a generated module carries;
 - ``plan``: what they all read (order, variables, the lists of numbered layers).

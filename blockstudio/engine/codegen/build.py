@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from blockstudio.core.document import Node
 from blockstudio.core.sources import SOURCE_KINDS
+from blockstudio.engine.codegen.loops import LoopWriter
 from blockstudio.engine.codegen.plan import Plan, RefRenderer
 from blockstudio.engine.codegen.sources import shape_text
 from blockstudio.engine.pyformat import call_lines, if_lines
@@ -78,7 +79,11 @@ class BuildWriter:
     def lines(self, indent: str) -> list[str]:
         out: list[str] = []
         plan = self.plan
+        loops = LoopWriter(plan)
         for node in plan.order:
+            if node.repeat is not None:
+                out += loops.shapes(node, indent, self.builds_here(node), shape_var)
+                continue
             var = shape_var(plan.var[node.id])
             if node.kind in SOURCE_KINDS:
                 if self.needs_out[node.id]:

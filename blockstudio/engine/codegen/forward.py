@@ -13,6 +13,7 @@ from blockstudio.core.document import Node
 from blockstudio.core.shapes import per_sample
 from blockstudio.core.sources import RANGE_KIND, SOURCE_KINDS
 from blockstudio.engine.codegen.build import shape_var
+from blockstudio.engine.codegen.loops import LoopWriter
 from blockstudio.engine.codegen.plan import OPERATORS, RefRenderer, signature
 from blockstudio.engine.codegen.sources import range_lines
 from blockstudio.engine.pyformat import (
@@ -58,6 +59,10 @@ class ForwardWriter:
         i = 0
         while i < len(order):
             node = order[i]
+            if node.repeat is not None:  # a loop over its instances
+                out += LoopWriter(plan, self).forward(node, refs, indent, layer_of(node))
+                i += 1
+                continue
             var = plan.var[node.id]
             srcs = [plan.var[s] for s in plan.inputs[node.id]]
             layer = layer_of(plan.owner(node))
@@ -100,8 +105,12 @@ class ForwardWriter:
             out += self.apply(node, layer, srcs, var, refs, indent)
             i += 1
         outs = plan.doc.output_nodes
-        names = [plan.var[s] for s in plan.output_srcs]
+        names = plan.output_names()
         conditions = [refs.condition(o.condition) if o.condition else None for o in outs]
+        stacked = plan.stacked()
+        if any(stacked):
+            labels = [o.name for o in outs]
+            return out + stacked_return_lines(indent, names, stacked, labels)
         out += return_lines(indent, names, conditions, [o.name for o in outs])
         return out
 
@@ -175,6 +184,8 @@ class ForwardWriter:
         fname = snake_case(self.doc.name)
         params = list(self.doc.params)
         sig = ["inputs", *signature(params)]
+        if any(self.plan.stacked()):  # the stacked outputs are returned in training only
+            sig.append("training=None")
         out = call_lines("", f"def {fname}", [*sig, "name=None", "dtype=None"], ":")
         summary, rest = split_summary(
             self.doc.description or f"Apply the {self.doc.name} block to ``inputs``."
@@ -248,20 +259,43 @@ def split_summary(text: str) -> tuple[str, str]:
     return text[: end + 1], text[end + 2 :]
 
 
+def stacked_return_lines(
+    indent: str, names: list[str], stacked: list[bool], labels: list[str] | None = None
+) -> list[str]:
+    """MONAI's deep supervision: in training, the first output and the stacked ones on axis 1
+    (``torch.stack(out_all, dim=1)``); otherwise the first output alone."""
+    if not all(stacked[1:]) or stacked[0]:
+        raise ValueError("only the outputs after the first can be stacked, and then all of them")
+    rest = names[1:]
+    lists = [n[1:] for n in rest if n.startswith("*")]
+    test = " and ".join(["training", *lists[:1]]) if len(rest) == 1 else "training"
+    items = ", ".join(names)
+    stack = call_lines(indent + I1, "return keras.ops.stack", [f"[{items}]", "axis=1"])
+    label = labels[1] if labels and len(rest) == 1 else None
+    said = f"  # {label}" if label and label != rest[0].lstrip("*") else ""
+    if len(stack) == 1 and len(stack[0] + said) <= LINE:  # the Output's name, read back
+        stack = [stack[0] + said]
+    return [*if_lines(indent, "if", test), *stack, f"{indent}return {names[0]}"]
+
+
 def return_lines(
     indent: str, names: list[str], conditions: list[str | None], labels: list[str]
 ) -> list[str]:
     """``return x``, or the list of several outputs (one per line when it is long); an output
     under a condition is added to the list only when it holds (its Output's name beside it)."""
-    if any(conditions):
+    if any(conditions) or any(n.startswith("*") for n in names):
+        # a repeat's list (*heads) may be empty: the block then returns its first output alone
         out = [f"{indent}outputs = [{names[0]}]"]
         for name, condition, label in zip(names[1:], conditions[1:], labels[1:], strict=True):
-            said = f"  # {label}" if label != name else ""
+            said = f"  # {label}" if label.lstrip("*") != name.lstrip("*") else ""
+            add = (
+                f"outputs.extend({name[1:]})" if name.startswith("*") else f"outputs.append({name})"
+            )
             if condition:
                 out += if_lines(indent, "if", condition)
-                out.append(f"{indent}{I1}outputs.append({name}){said}")
+                out.append(f"{indent}{I1}{add}{said}")
             else:
-                out.append(f"{indent}outputs.append({name}){said}")
+                out.append(f"{indent}{add}{said}")
         # without its optional outputs the block returns one tensor, not a list of one
         return [*out, f"{indent}return outputs if len(outputs) > 1 else outputs[0]"]
     if len(names) == 1:

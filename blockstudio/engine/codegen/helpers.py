@@ -53,4 +53,25 @@ def _per_axis(value, spatial, name):
         name = f"{block}_{uses}" if uses else ""
     return f"{name}_" if name else ""''',
     "dynunet": CHECK_SOURCE.rstrip(),
+    "all_one": '''def _all_one(value):
+    """Whether an int, or every entry of a per-axis tuple, is 1 (as MONAI's
+    ``np.all(np.atleast_1d(stride) == 1)``)."""
+    if isinstance(value, (tuple, list)):
+        return all(v == 1 for v in value)
+    return value == 1''',
+    "prod_axes": '''def _prod_axes(values):
+    """The product, axis by axis, of ints or per-axis tuples (the total stride of
+    several levels); an int if all are ints."""
+    values = list(values)
+    n = max((len(v) for v in values if isinstance(v, (tuple, list))), default=0)
+    if not n:
+        out = 1
+        for v in values:
+            out *= v
+        return out
+    axes = [1] * n
+    for v in values:
+        for k, s in enumerate(v if isinstance(v, (tuple, list)) else (v,) * n):
+            axes[k] *= s
+    return tuple(axes)''',
 }

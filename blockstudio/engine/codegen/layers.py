@@ -56,7 +56,11 @@ class LayerWriter:
 
     def constructor(self, node: Node, refs: RefRenderer) -> tuple[str, list[str]]:
         spec = self.plan.spec(node)
-        name = f'f"{{prefix}}{node.name}"' if self.functional else literal(node.name)
+        if node.repeat is not None:  # one name per instance: downsamples_0, downsamples_1, ...
+            own = f"{node.name}_{{{node.repeat.index}}}"
+            name = f'f"{{prefix}}{own}"' if self.functional else f'f"{own}"'
+        else:
+            name = f'f"{{prefix}}{node.name}"' if self.functional else literal(node.name)
         name_arg = [f"name={name}", f"dtype={self.dtype}"]
         if spec.block is not None:
             args = [f"{k}={refs.value(v)}" for k, v in node.params.items()]

@@ -18,13 +18,13 @@ from typing import Any
 from blockstudio.core.catalog import Catalog
 from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.document import BlockParam, Document, Node
-from blockstudio.core.monai_checks import DYNUNET_ARGS, dynunet_levels
+from blockstudio.core.monai_checks import ANY_DEPTH, DYNUNET_ARGS, dynunet_levels
 from blockstudio.core.params import with_defaults
 from blockstudio.core.problems import Problem
 from blockstudio.core.runs import STYLES, WEIGHTS
 from blockstudio.core.shapes import first_shape
 from blockstudio.core.sources import SOURCE_KINDS, no_functional
-from blockstudio.engine.codegen.build import BuildWriter, shape_var
+from blockstudio.engine.codegen.build import BuildWriter
 from blockstudio.engine.codegen.forward import (
     ForwardWriter,
     conjuncts,
@@ -33,12 +33,14 @@ from blockstudio.engine.codegen.forward import (
 )
 from blockstudio.engine.codegen.helpers import HELPERS
 from blockstudio.engine.codegen.layers import LayerWriter
+from blockstudio.engine.codegen.loops import LoopWriter
 from blockstudio.engine.codegen.nest import (
     block_in_channels,
     init_takes_in_channels,
     nested_blocks,
 )
 from blockstudio.engine.codegen.plan import (
+    HELPER_FUNCTIONS,
     CodegenError,
     Plan,
     RefRenderer,
@@ -168,7 +170,10 @@ class _Generator(ForwardWriter):
         ]
         if {"pad", "padded_shape"} & self.helpers:
             self.helpers.add("paddings")
-        order = ("pad", "padded_shape", "paddings", "prefix", "dynunet")
+        for key, helper in HELPER_FUNCTIONS.items():
+            if any(f"{helper}(" in text for text in [*classes, *body]):
+                self.helpers.add(key)
+        order = ("pad", "padded_shape", "paddings", "prefix", "dynunet", *HELPER_FUNCTIONS)
         parts += [HELPERS[h] for h in order if h in self.helpers]
         parts += [g.source for kind, g in GENERICS.items() if kind in self.helpers]
         parts += classes
@@ -218,9 +223,10 @@ class _Generator(ForwardWriter):
             message = f'f"{p.name} must be {text}, not {{{p.name}!r}}."'
             out += call_lines(indent + I1, "raise ValueError", [message])
         levels = dynunet_levels(self.doc)
-        if levels is not None:  # MONAI's checks, and the depth this code builds
+        if levels is not None:  # MONAI's checks (and the depth, when the code is not looped)
             self.helpers.add("dynunet")
-            out += call_lines(indent, "_check_dynunet_args", [*DYNUNET_ARGS, str(levels)])
+            args = [*DYNUNET_ARGS] if levels == ANY_DEPTH else [*DYNUNET_ARGS, str(levels)]
+            out += call_lines(indent, "_check_dynunet_args", args)
         return out
 
     def channel_check(self, indent: str, given: str, shape: str) -> list[str]:
@@ -290,7 +296,8 @@ class _Generator(ForwardWriter):
             if walks:
                 out.append(f"{I2}# Build each sub-layer on its input shape: all weights exist now.")
                 out.append(f"{I2}self._walk_shapes(input_shape, build=True)")
-        out += ["", f"{I1}def call(self, inputs):"]
+        training = ", training=None" if any(self.plan.stacked()) else ""
+        out += ["", f"{I1}def call(self, inputs{training}):"]
         out += self.unpack(I2, shapes=False)
         if any(self.plan.is_operator(n) and self.plan.needs_shape(n) for n in self.plan.order):
             out.append(f"{I2}in_channels = {self.first_input(shapes=False)}.shape[-1]")
@@ -319,9 +326,11 @@ class _Generator(ForwardWriter):
         if any(re.search(r"\bin_channels\b", line) for line in lines):  # an operator's if
             out.append(f"{I2}in_channels = {self.first_input(shapes=True)}[-1]")
         out += lines
-        names = [shape_var(self.plan.var[s]) for s in self.plan.output_srcs]
+        names = self.plan.output_names(shapes=True)
         refs = RefRenderer(attr=True)
         outs = self.doc.output_nodes
+        if any(self.plan.stacked()):  # what inference returns: the first output alone
+            return [*out, f"{I2}return {names[0]}"]
         conditions = [refs.condition(o.condition) if o.condition else None for o in outs]
         return out + return_lines(I2, names, conditions, names)
 
@@ -352,6 +361,8 @@ class _Generator(ForwardWriter):
         items = [(n, conjuncts(n.condition) if n.condition else []) for n in nodes]
 
         def create(node: Node, at: str) -> list[str]:
+            if node.repeat is not None:
+                return LoopWriter(self.plan, self).create(node, refs, at)
             if node.id not in self.lists:
                 return self.layers.assign(node, refs, at, f"self.{node.name} = ")
             base, index = self.lists[node.id]

@@ -76,7 +76,18 @@ class Channels:
         return self.of(self.plan.output_src)
 
     def entering(self, node: Node) -> str | None:
-        return self.of(self.plan.inputs[node.id][0])
+        """The channels reaching ``node``; for a chained repeat, reaching instance ``i``: the
+        node's input for the first, the instance before's output for the others."""
+        first = self.of(self.plan.inputs[node.id][0])
+        rep = node.repeat
+        if rep is not None and rep.skip is not None and rep.skip.port == 0:
+            return None  # each instance reads another entry of a list: not one expression
+        if rep is None or not rep.chain:
+            return first
+        own = self._repeated_own(node)
+        if own is None or first is None:
+            return None
+        return _either(own, rep.index, f"{rep.index} - 1", f"{rep.index} == 0", first)
 
     def of(self, node_id: str) -> str | None:
         if node_id not in self._memo:
@@ -91,12 +102,24 @@ class Channels:
         if node.kind in SOURCE_KINDS:  # a weight, a range: no channels of the input's
             return None
         srcs = [self.of(s) for s in plan.inputs[node_id]]
+        if node.repeat is not None:  # the last instance's output (the input, if none)
+            own = self._repeated_own(node)
+            if not node.repeat.chain or own is None or srcs[0] is None:
+                return None
+            count = _ARGS.expr(node.repeat.count)
+            return _either(own, node.repeat.index, f"{count} - 1", f"not {count}", srcs[0])
         owner = plan.owner(node)
         spec = plan.spec(owner)
         mine = self._own(owner, spec, srcs)
         if node.condition is None:
             return mine
         return mine if mine == srcs[0] else None  # absent passes its input on: either may hold
+
+    def _repeated_own(self, node: Node) -> str | None:
+        """The output channels of instance ``i`` of a chained repeat, over its index."""
+        entering = node.repeat.index  # a stand-in: its own output must not depend on it
+        mine = self._own(node, self.plan.spec(node), [entering])
+        return None if mine is None or mine == entering else mine
 
     def _own(self, owner: Node, spec: Any, srcs: list[str | None]) -> str | None:
         if spec.block is not None:
@@ -126,12 +149,83 @@ class Channels:
         return substitute(inner, values)
 
 
+def _either(own: str, index: str, at: str, first_test: str, first: str) -> str:
+    """``own`` with ``index`` replaced by ``at``; when that also gives ``first`` for the case
+    ``first_test`` (``filters[i - 1 + 1]`` at i = 0 is ``filters[0]``), the one expression,
+    else ``first if first_test else ...``."""
+    value = fold(replace_names(own, {index: at}))
+    edge = fold(replace_names(value, {index: "0"})) if first_test.endswith("== 0") else None
+    if first_test.startswith("not "):  # the count is 0: then index is count - 1 = -1
+        edge = fold(replace_names(own, {index: "-1"}))
+    if edge == fold(first):
+        return value
+    return f"{first} if {first_test} else {value}"
+
+
+def replace_names(expr: str, names: dict[str, str]) -> str:
+    """``expr`` with the given names replaced by expressions, the others left as they are."""
+    tree = ast.parse(expr, mode="eval")
+
+    class _Replace(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id in names:
+                return ast.parse(f"({names[node.id]})", mode="eval").body
+            return node
+
+    return ast.unparse(_Replace().visit(tree))
+
+
+def fold(expr: str) -> str:
+    """``expr`` with the whole numbers of each sum gathered: ``i - 1 + 1`` is ``i``."""
+    tree = ast.parse(expr, mode="eval")
+
+    def terms(node: ast.AST, sign: int) -> list[tuple[int, ast.AST]]:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+            right = 1 if isinstance(node.op, ast.Add) else -1
+            return terms(node.left, sign) + terms(node.right, sign * right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return terms(node.operand, -sign)
+        return [(sign, node)]
+
+    class _Fold(ast.NodeTransformer):
+        def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+            if not isinstance(node.op, ast.Add | ast.Sub):
+                return self.generic_visit(node)
+            parts = [(s, self.visit(t)) for s, t in terms(node, 1)]
+            number = sum(
+                s * t.value
+                for s, t in parts
+                if isinstance(t, ast.Constant) and type(t.value) is int
+            )
+            rest = [
+                (s, t)
+                for s, t in parts
+                if not (isinstance(t, ast.Constant) and type(t.value) is int)
+            ]
+            if not rest:
+                return ast.Constant(number)
+            out: ast.AST = rest[0][1] if rest[0][0] > 0 else ast.UnaryOp(ast.USub(), rest[0][1])
+            for s, t in rest[1:]:
+                out = ast.BinOp(out, ast.Add() if s > 0 else ast.Sub(), t)
+            if number:
+                out = ast.BinOp(
+                    out, ast.Add() if number > 0 else ast.Sub(), ast.Constant(abs(number))
+                )
+            return out
+
+    return ast.unparse(ast.fix_missing_locations(_Fold().visit(tree)))
+
+
 def substitute(expr: str, names: dict[str, str]) -> str | None:
     """``expr`` with each name replaced by its expression; None if a name has no value."""
     tree = ast.parse(expr, mode="eval")
     missing: list[str] = []
 
     class _Replace(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            node.args = [self.visit(a) for a in node.args]  # a function's name stays
+            return node
+
         def visit_Name(self, node: ast.Name) -> ast.AST:
             if node.id not in names:
                 missing.append(node.id)

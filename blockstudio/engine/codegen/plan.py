@@ -14,9 +14,11 @@ from blockstudio.core.document import (
     OUTPUT_KIND,
     BlockParam,
     Document,
+    Expr,
     Node,
     ParamRef,
 )
+from blockstudio.core.expressions import FUNCTIONS
 from blockstudio.core.graph import reachable_from_inputs, reaching, topological_order
 from blockstudio.core.names import is_identifier
 from blockstudio.core.problems import Problem, errors
@@ -102,6 +104,25 @@ class Plan:
         """What the first Output returns (the main path, ``x``)."""
         return self.output_srcs[0]
 
+    def output_names(self, shapes: bool = False) -> list[str]:
+        """What each Output returns: a variable, or ``*list`` for the instances of a repeat
+        without a chain (their shapes' list in the walk of shapes)."""
+        out = []
+        for src in self.output_srcs:
+            node = self.doc.nodes[src]
+            var = self.var[src]
+            if node.repeat is not None and not node.repeat.chain:
+                out.append(f"*{var}_shapes" if shapes else f"*{var}")
+            else:
+                out.append(
+                    ("input_shape" if var == "inputs" else f"{var}_shape") if shapes else var
+                )
+        return out
+
+    def stacked(self) -> list[bool]:
+        """Whether each Output is stacked with the first in training (deep supervision)."""
+        return [bool(o.params.get("stack")) for o in self.doc.output_nodes]
+
     def needs_shape(self, node: Node) -> bool:
         return node.condition is not None and IN_CHANNELS in condition_names(node.condition)
 
@@ -133,6 +154,9 @@ def make_plan(doc: Document, catalog: Catalog) -> Plan:
     names = [n.name for n in ins] if len(ins) > 1 else []  # one input is ``inputs``
     plan = Plan(doc, catalog, order, inputs, output_srcs=srcs, input_vars=names)
     _name_variables(plan, [n.id for n in ins])
+    for node in order:  # a repeat without a chain gives a list: it is held in one
+        if node.repeat is not None and not node.repeat.chain:
+            plan.var[node.id] = node.repeat.collect or f"{node.name}_outs"
     return plan
 
 
@@ -174,9 +198,13 @@ def _name_variables(plan: Plan, input_ids: list[str]) -> None:
     Input nodes.
     """
     consumers: dict[str, int] = {}
-    for srcs in plan.inputs.values():
-        for s in srcs:
-            consumers[s] = consumers.get(s, 0) + 1
+    for nid, srcs in plan.inputs.items():
+        node = plan.doc.nodes[nid]
+        # a repeat's skip reads the list its source collects, not the source's variable
+        skip = node.repeat.skip.port if node.repeat and node.repeat.skip else None
+        for port, s in enumerate(srcs):
+            if port != skip:
+                consumers[s] = consumers.get(s, 0) + 1
     chain_of: dict[str, int] = {}
     chains: list[list[Node]] = []
     weights = {n.id for n in plan.own_weights()}
@@ -184,7 +212,14 @@ def _name_variables(plan: Plan, input_ids: list[str]) -> None:
         if node.id in weights:
             continue  # held by the block: self.gamma
         first = plan.inputs[node.id][0] if plan.inputs[node.id] else None
-        if first is not None and consumers.get(first) == 1 and first in chain_of:
+        unchained = node.repeat is not None and not node.repeat.chain  # it gives a list
+        if (
+            not unchained
+            and first is not None
+            and first not in input_ids
+            and consumers.get(first) == 1
+            and first in chain_of
+        ):
             chain_of[node.id] = chain_of[first]
             chains[chain_of[first]].append(node)
         else:
@@ -297,38 +332,76 @@ def signature(params: list[BlockParam]) -> list[str]:
     return [*required, *[f"{p.name}={literal(p.default)}" for p in params if not p.required]]
 
 
+# safe functions of the studio's expressions that generated code defines as helpers
+HELPER_FUNCTIONS = {"all_one": "_all_one", "prod_axes": "_prod_axes"}
+
+
 class RefRenderer:
     """Renders param values and conditions for one scope of the generated code.
 
     ``attr`` True: block parameters are ``self.name`` (build(), call()); False: plain names
-    (__init__ arguments, function arguments).
+    (__init__ arguments, function arguments). ``local`` names (a loop's index) stay as they are.
     """
 
-    def __init__(self, attr: bool, in_channels: str = IN_CHANNELS) -> None:
+    def __init__(
+        self, attr: bool, in_channels: str = IN_CHANNELS, local: frozenset[str] = frozenset()
+    ) -> None:
         self.attr = attr
         self.in_channels = in_channels
+        self.local = local
+
+    def with_local(self, *names: str) -> RefRenderer:
+        return RefRenderer(self.attr, self.in_channels, self.local | set(names))
 
     def name(self, param: str) -> str:
         return f"self.{param}" if self.attr else param
 
     def value(self, value: Any) -> str:
+        if isinstance(value, Expr):
+            return self.expr(value.text)
         if isinstance(value, ParamRef):
             name = self.name(value.param)
-            return name if value.index is None else f"{name}[{value.index}]"
+            if value.index is None:
+                return name
+            index = self.expr(value.index) if isinstance(value.index, str) else value.index
+            return f"{name}[{index}]"
         return literal(value)
 
     def condition(self, text: str) -> str:
-        tree = parse_condition(text)
+        return self.expr(ast.unparse(parse_condition(text)))
+
+    def expr(self, text: str) -> str:
+        """An expression of the studio (a condition, a repeat's count or index) as code of
+        this scope: block parameters read as this scope reads them, helpers by their names."""
+        tree = ast.parse(text.strip(), mode="eval")
         renderer = self
+        bound = {
+            n.target.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.comprehension) and isinstance(n.target, ast.Name)
+        }
+        keep = bound | set(self.local) | set(FUNCTIONS)
 
         class _Rename(ast.NodeTransformer):
+            def visit_Call(self, node: ast.Call) -> ast.AST:
+                node.args = [self.visit(a) for a in node.args]
+                if isinstance(node.func, ast.Name):
+                    helper = HELPER_FUNCTIONS.get(node.func.id, node.func.id)
+                    node.func = ast.Name(helper, ast.Load())
+                return node
+
+            def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+                node.iter = self.visit(node.iter)
+                node.ifs = [self.visit(c) for c in node.ifs]
+                return node
+
             def visit_Name(self, node: ast.Name) -> ast.AST:
-                if node.id == IN_CHANNELS:
+                if node.id == IN_CHANNELS and node.id not in renderer.local:
                     return ast.Name(renderer.in_channels, ast.Load())
-                if renderer.attr:
+                if renderer.attr and node.id not in keep:
                     return ast.Attribute(ast.Name("self", ast.Load()), node.id, ast.Load())
                 return node
 
-        new = ast.fix_missing_locations(_Rename().visit(ast.parse(ast.unparse(tree), mode="eval")))
+        new = ast.fix_missing_locations(_Rename().visit(tree))
         text = ast.unparse(new)
         return text.replace("'", '"') if "\\" not in text and '"' not in text else text
