@@ -63,9 +63,9 @@ class BlockNavigator(QObject):
     def depth(self) -> int:
         return len(self.levels)
 
-    def open_node(self, node_id: str) -> bool:
-        """Show the block of node ``node_id``; False (and a status message) if it is no block
-        or cannot be read."""
+    def open_node(self, node_id: str, instance: int = 0) -> bool:
+        """Show the block of node ``node_id`` (of a repeated node, its instance ``instance``);
+        False (and a status message) if it is no block or cannot be read."""
         model = self.w.model
         node = model.doc.nodes.get(node_id)
         if node is None or not is_block_kind(node.kind):
@@ -82,18 +82,20 @@ class BlockNavigator(QObject):
                 f"{kind_label(node.kind)} is a template shipped with Block Studio and opens "
                 "read-only; Make an Editable Copy (above the canvas) to change it for this node."
             )
-        where = node.name if node.repeat is None else f"{node.name}_0"
-        model.enter(inner, node.kind, read_only, self._context(node), (*model.where, where))
+        where = node.name if node.repeat is None else f"{node.name}_{instance}"
+        context = self._context(node, instance)
+        model.enter(inner, node.kind, read_only, context, (*model.where, where))
         self._after_move()
         if node.repeat is not None:
+            which = "its first instance" if instance == 0 else "instance"
             self.w.statusBar().showMessage(
-                f"{node.name} is repeated: showing its first instance, {node.name}_0, with its "
-                "values (the others differ only in their indexed values).",
+                f"{node.name} is repeated: showing {which} {where}, with its values (the "
+                "inspector's Open button takes another instance).",
                 8000,
             )
         return True
 
-    def _context(self, node) -> tuple[tuple, dict[str, Any]] | None:
+    def _context(self, node, instance: int = 0) -> tuple[tuple, dict[str, Any]] | None:
         """The input shape reaching ``node`` and its parameter values, block parameters
         resolved: what the block inside sees there."""
         model = self.w.model
@@ -103,8 +105,8 @@ class BlockNavigator(QObject):
             return None
         shape = tuple(tuple(s) for s in shapes) if len(shapes) > 1 else shapes[0]
         env = block_env(model.doc, model.context[1] if model.context is not None else None)
-        if node.repeat is not None:  # a repeated node opens as its first instance
-            env[node.repeat.index] = 0
+        if node.repeat is not None:  # a repeated node opens as one of its instances
+            env[node.repeat.index] = instance
         return tuple(shape), resolved(node.params, env)
 
     def up(self, levels: int = 1) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +26,7 @@ from blockstudio.core.document import ParamRef
 from blockstudio.core.library import kind_title
 from blockstudio.core.names import name_problem
 from blockstudio.core.params import resolve
+from blockstudio.core.repeat import RepeatError, repeat_count
 from blockstudio.core.runs import RunEvent, RunModel, ScopeChanged, ShownChanged
 from blockstudio.core.shapes import (
     format_shape,
@@ -41,6 +43,7 @@ class Inspector(BlockPage, QScrollArea):
     """Rebuilt when the selection or the shown object changes; edits become commands."""
 
     sigOpenBlock = Signal(str)  # a block node's "Open" button: show the block inside it
+    sigOpenInstance = Signal(str, int)  # a repeated block node's: one of its instances
 
     def __init__(self, model: DocumentModel, runs: RunModel, parent=None) -> None:
         super().__init__(parent)
@@ -187,9 +190,17 @@ class Inspector(BlockPage, QScrollArea):
         if spec is not None and spec.block is not None:
             button = QPushButton(f"Open {spec.block}")
             button.setToolTip("Show the block inside this node (or double-click the card)")
-            button.clicked.connect(lambda: self.sigOpenBlock.emit(nid))
             self.editors["open_block"] = button
             layout.addWidget(button)
+            if node.repeat is None:
+                button.clicked.connect(lambda: self.sigOpenBlock.emit(nid))
+            else:  # a repeated node: the instance the button opens
+                which = QSpinBox()
+                which.setPrefix(f"{node.name}_")
+                which.setRange(0, max(_instances(node, model) - 1, 0))
+                self.editors["instance"] = which
+                layout.addWidget(which)
+                button.clicked.connect(lambda: self.sigOpenInstance.emit(nid, which.value()))
         form = QFormLayout()
         layout.addLayout(form)
         name = QLineEdit(node.name)
@@ -358,3 +369,12 @@ def repeat_text(rep) -> str:
         later = f", skipping {rep.skip.offset}" if rep.skip.offset else ""
         parts.append(f"input {rep.skip.port} reads a collected list {order}{later}")
     return "; ".join(parts)
+
+
+def _instances(node, model) -> int:
+    """How many instances a repeated node makes with the values the block has now."""
+    context = model.context
+    try:
+        return repeat_count(node, block_env(model.doc, context[1] if context else None))
+    except RepeatError:
+        return 0

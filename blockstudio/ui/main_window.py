@@ -243,6 +243,7 @@ class MainWindow(FileActions, EditActions, QMainWindow):
         self.scene.sigStatus.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         self.model.sigRefused.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.inspector.sigOpenBlock.connect(self.nav.open_node)
+        self.inspector.sigOpenInstance.connect(self.nav.open_node)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.problems.sigSelectNode.connect(self.focus_node)
         self.code.sigExport.connect(self.export_dialog)

@@ -139,9 +139,20 @@ def test_a_repeated_node_is_one_card_counting_its_instances_and_opens_the_first(
     pos = view_point(window.view, item.sceneBoundingRect().center())
     qtbot.mouseDClick(window.view.viewport(), Qt.LeftButton, pos=pos)
     qtbot.waitUntil(lambda: window.model.doc.name == "UnetLevelBlock")
-    assert "showing its first instance, downsamples_0" in window.statusBar().currentMessage()
+    assert "showing its first instance downsamples_0" in window.statusBar().currentMessage()
     # the first instance's values: filters[1], strides[1]
     assert window.model.context[1]["stride"] == 2 and window.model.context[1]["out_channels"] == 64
+    # another instance from the inspector: the last one down, downsamples_3 (filters[4])
+    window.nav.up()
+    qtbot.waitUntil(lambda: window.model.shapes.get("downsamples") == (None, 4, 4, 512))
+    window.scene.select_node("downsamples")
+    which = window.inspector.editors["instance"]
+    assert which.maximum() == 3
+    which.setValue(3)
+    qtbot.mouseClick(window.inspector.editors["open_block"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.model.doc.name == "UnetLevelBlock")
+    assert window.model.context[1]["out_channels"] == 512
+    assert "showing instance downsamples_3" in window.statusBar().currentMessage()
 
 
 def test_a_new_block_parameter_can_become_a_list(make_window, qtbot):
