@@ -180,15 +180,17 @@ class NodeItem(QGraphicsObject):
         title.setBold(True)
         painter.setFont(title)
         painter.setPen(QColor("#e8eaed"))
-        name = self.name + ("  ↺" if self.shares else "") + self.repeat_text
-        painter.drawText(QRectF(14, 5, NODE_W - 60, 18), Qt.AlignLeft | Qt.AlignVCenter, name)
+        name = self.name + ("  ↺" if self.shares else "")
+        room = self._badges_left() - 18  # the name stops before the badges, elided if long
+        name = painter.fontMetrics().elidedText(name, Qt.ElideRight, int(room))
+        painter.drawText(QRectF(14, 5, room, 18), Qt.AlignLeft | Qt.AlignVCenter, name)
         small = QFont()
         small.setPointSizeF(8)
         painter.setFont(small)
         painter.setPen(QColor("#9aa0a6"))
-        painter.drawText(
-            QRectF(14, 23, NODE_W - 20, 16), Qt.AlignLeft | Qt.AlignVCenter, kind_title(self.kind)
-        )
+        kind_w = NODE_W - 20 - (14 + 6 * len(self.repeat_text.strip()) if self.repeat_text else 0)
+        kind = painter.fontMetrics().elidedText(kind_title(self.kind), Qt.ElideRight, int(kind_w))
+        painter.drawText(QRectF(14, 23, kind_w, 16), Qt.AlignLeft | Qt.AlignVCenter, kind)
         painter.setPen(QColor("#c7c9cc"))
         painter.drawText(
             QRectF(14, 40, NODE_W - 20, 14), Qt.AlignLeft | Qt.AlignVCenter, self.shape_text
@@ -251,12 +253,13 @@ class NodeItem(QGraphicsObject):
 
         Kept per card for the last zoom and texts: measuring text is the cost of a repaint.
         """
-        key = (lod, self.name, self.shape_text)
+        key = (lod, self.name, self.shape_text, self.repeat_text)
         if self._compact_cache is not None and self._compact_cache[0] == key:
             return self._compact_cache[1]
         pad = 8 / lod if lod > 0.6 else 10
         width = NODE_W - pad - 4
-        name = self.name  # the ↺ of a shared layer shows when zoomed in (and in the tooltip)
+        # the ↺ of a shared layer shows when zoomed in (and in the tooltip); ×N always
+        name = self.name + self.repeat_text
         shape = compact_shape(self.shape_text)
         title = QFont()
         title.setBold(True)
@@ -267,12 +270,24 @@ class NodeItem(QGraphicsObject):
         self._compact_cache = (key, result)
         return result
 
-    def _paint_badges(self, painter: QPainter, font: QFont) -> None:
+    def _badges(self) -> list[tuple[str, str]]:
+        """(text, colour) of the card's badges beside its name, left to right: lifecycle, if."""
         badges: list[tuple[str, str]] = []
         if self.kind not in (INPUT_KIND, OUTPUT_KIND):
             badges.append((self.lifecycle, "#5f6368" if self.lifecycle == "init" else "#b06d1f"))
         if self.condition:
             badges.append(("if", "#7e57c2"))
+        return badges
+
+    def _badges_left(self) -> float:
+        """Where the leftmost badge starts (the name's room ends there)."""
+        x = NODE_W - 6
+        for text, _color in self._badges():
+            x -= 10 + 6 * len(text) + 4
+        return x
+
+    def _paint_badges(self, painter: QPainter, font: QFont) -> None:
+        badges = self._badges()
         painter.setFont(font)
         x = NODE_W - 6
         for text, color in reversed(badges):
@@ -284,6 +299,15 @@ class NodeItem(QGraphicsObject):
             painter.setPen(QColor("#ffffff"))
             painter.drawText(QRectF(x, 6, w, 15), Qt.AlignCenter, text)
             x -= 4
+        if self.repeat_text:  # ×N on the kind's line: how many instances the values make now
+            text = self.repeat_text.strip()
+            w = 10 + 6 * len(text)
+            box = QRectF(NODE_W - 6 - w, 24, w, 15)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor("#00897b"))
+            painter.drawRoundedRect(box, 7, 7)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(box, Qt.AlignCenter, text)
         if self.problem_text:
             painter.setPen(Qt.NoPen)
             painter.setBrush(QColor("#d93025"))
