@@ -188,7 +188,7 @@ class NodeItem(QGraphicsObject):
         small.setPointSizeF(8)
         painter.setFont(small)
         painter.setPen(QColor("#9aa0a6"))
-        kind_w = NODE_W - 20 - (14 + 6 * len(self.repeat_text.strip()) if self.repeat_text else 0)
+        kind_w = NODE_W - 20 - (22 + 6 * len(self.repeat_text.strip()) if self.repeat_text else 0)
         kind = painter.fontMetrics().elidedText(kind_title(self.kind), Qt.ElideRight, int(kind_w))
         painter.drawText(QRectF(14, 23, kind_w, 16), Qt.AlignLeft | Qt.AlignVCenter, kind)
         painter.setPen(QColor("#c7c9cc"))
@@ -302,7 +302,7 @@ class NodeItem(QGraphicsObject):
         if self.repeat_text:  # ×N on the kind's line: how many instances the values make now
             text = self.repeat_text.strip()
             w = 10 + 6 * len(text)
-            box = QRectF(NODE_W - 6 - w, 24, w, 15)
+            box = QRectF(NODE_W - 14 - w, 24, w, 15)  # clear of the output port
             painter.setPen(Qt.NoPen)
             painter.setBrush(QColor("#00897b"))
             painter.drawRoundedRect(box, 7, 7)
