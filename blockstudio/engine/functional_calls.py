@@ -16,17 +16,22 @@ from typing import Any
 
 import keras
 
+from blockstudio.engine.layer_config import (
+    call_arguments,
+    chains,
+    changed_config,
+    input_node,
+    plain_config,
+)
+from blockstudio.engine.locations import user_location
 from blockstudio.engine.tracer import symbolic_inputs
 
 SKIP_OPS = ("Identity", "Placeholder")  # the graph's own steps, no computation of the block
 # the graph's ops that are the studio's kinds: x + y, x - y, x * y (as keras.ops writes them)
 KIND_OPS = {"AddV2": "Add", "Add": "Add", "Sub": "Subtract", "Mul": "Multiply"}
-# the graph's ops that are the studio's kinds: x + y, x - y, x * y (as keras.ops writes them)
-KIND_OPS = {"AddV2": "Add", "Add": "Add", "Sub": "Subtract", "Mul": "Multiply"}
 
 
 def record_functional(block: Any, input_shape: tuple, filename: str, why: Exception | None) -> dict:
-    from blockstudio.engine.structure import _changed_config, _plain, call_arguments, input_node
 
     Layer = keras.layers.Layer
     original = Layer.__dict__["__call__"]
@@ -142,7 +147,7 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
         k = counts.get(layer.name, 0)
         counts[layer.name] = k + 1
         nid = f"{layer.name}#{k}"
-        config = _changed_config(layer)
+        config = changed_config(layer)
         inputs = [source(t) for t in c["inputs"]]
         nodes.append(
             {
@@ -154,7 +159,7 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
                 "shape": _shape(c["outputs"][0]),
                 "attr": attrs.get(id(layer), ""),
                 "where": c["where"],
-                "config": _plain(config, lost := {}),
+                "config": plain_config(config, lost := {}),
                 **({"lost": lost} if lost else {}),
                 **({"lost_call": c["lost_call"]} if c["lost_call"] else {}),
             }
@@ -179,9 +184,8 @@ def record_functional(block: Any, input_shape: tuple, filename: str, why: Except
         if why is not None
         else "tensors not from the input (ops.arange) feed the block"
     )
-    from blockstudio.engine.structure import _chains
 
-    return _chains({"nodes": nodes, "edges": edges, "functional": said}, block)
+    return chains({"nodes": nodes, "edges": edges, "functional": said}, block)
 
 
 def _range(op: Any) -> dict[str, Any] | None:
@@ -228,7 +232,5 @@ def _op_where(op: Any, filename: str) -> str:
 
 
 def _where_of(exc: BaseException, filename: str) -> str:
-    from blockstudio.engine.user_layer import user_location
-
     where = user_location(exc, filename) if filename else ""
     return f"{where}: " if where else ""

@@ -17,7 +17,14 @@ from typing import Any
 
 import keras
 
-from blockstudio.engine.source_pieces import as_plain
+from blockstudio.engine.functional_calls import record_functional
+from blockstudio.engine.layer_config import (
+    call_arguments,
+    chains,
+    changed_config,
+    input_node,
+    plain_config,
+)
 from blockstudio.engine.tracer import symbolic_inputs
 
 IDENTITY_OPS = ("ConvertToTensor",)
@@ -35,7 +42,7 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
         with _where_calls_are_made(filename):
             out = block.call(given)
     except Exception as exc:  # what only Keras's functional call accepts (tf.image, shapes)
-        return functional_calls(block, input_shape, filename, exc)
+        return record_functional(block, input_shape, filename, exc)
     outputs = list(out) if isinstance(out, list | tuple) else [out]
     ids = ["input"] + [f"input_{i + 1}" for i in range(1, len(xs))]
     nodes: dict[str, dict[str, Any]] = {
@@ -117,7 +124,9 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
             "shape": list(tensor.shape),
             "attr": attrs.get(id(op), ""),  # the attribute the block keeps the layer in
             "where": getattr(inbound, "_blockstudio_where", ""),
-            "config": _plain(_changed_config(op), lost) if is_layer else _plain(vars(op)),
+            "config": plain_config(changed_config(op), lost)
+            if is_layer
+            else plain_config(vars(op)),
         }
         if lost:
             nodes[node_id]["lost"] = lost
@@ -146,67 +155,8 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
     if any(n.get("not_from_input") for n in ordered):
         # a tensor the symbolic call cannot follow (ops.arange, and each layer called on it
         # eagerly): Keras's functional call records it as ops of a graph
-        return functional_calls(block, input_shape, filename, None)
-    return _chains({"nodes": ordered, "edges": edges}, block)
-
-
-def input_node(nid: str, index: int, tensor: Any) -> dict[str, Any]:
-    """The structure's node for the block's input ``index`` (a tensor of its shape)."""
-    shape = list(tensor.shape)
-    return {
-        "id": nid,
-        "layer": nid,
-        "class": "Input",
-        "kind": "input",
-        "index": index,
-        "shape": shape,
-    }
-
-
-def _chains(structure: dict[str, Any], block: Any) -> dict[str, Any]:
-    """Each call of a ``keras.Sequential`` the block keeps (``self.ffn``) as the chain of its
-    layers' calls, named ``ffn_dense``, ``ffn_dense_1``...; each knows its path in the
-    original (``sequential/dense``), so the import compares their weights."""
-    seqs = {v.name: (k, v) for k, v in vars(block).items() if isinstance(v, keras.Sequential)}
-    nodes, edges = [], [list(e) for e in structure["edges"]]
-    for n in structure["nodes"]:
-        if n.get("kind") != "layer" or n["layer"] not in seqs:
-            nodes.append(n)
-            continue
-        attr, seq = seqs[n["layer"]]
-        inner = [la for la in seq.layers if not isinstance(la, keras.layers.InputLayer)]
-        if not inner:
-            nodes.append(n)
-            continue
-        chain = []
-        for la in inner:
-            chain.append(
-                {
-                    **n,
-                    "id": f"{n['layer']}/{la.name}#{n['call']}",
-                    "layer": f"{n['layer']}/{la.name}",
-                    "class": type(la).__name__,
-                    "attr": f"{attr}_{la.name}",
-                    "config": _plain(_changed_config(la), lost := {}),
-                    **({"lost": lost} if lost else {}),
-                    "shape": list(la.output.shape) if _has_output(la) else n["shape"],
-                }
-            )
-        nodes += chain
-        edges = [
-            [chain[-1]["id"] if a == n["id"] else a, chain[0]["id"] if b == n["id"] else b, p]
-            for a, b, p in edges
-        ]
-        edges += [[x["id"], y["id"], 0] for x, y in zip(chain, chain[1:], strict=False)]
-    return {**structure, "nodes": nodes, "edges": edges}
-
-
-def _has_output(layer: Any) -> bool:
-    try:
-        layer.output  # noqa: B018 - raises when the layer has no single symbolic output
-    except (AttributeError, ValueError):
-        return False
-    return True
+        return record_functional(block, input_shape, filename, None)
+    return chains({"nodes": ordered, "edges": edges}, block)
 
 
 @contextmanager
@@ -230,164 +180,3 @@ def _where_calls_are_made(filename: str) -> Iterator[None]:
         yield
     finally:
         Node.__init__ = original
-
-
-def _changed_config(layer: Any) -> dict[str, Any]:
-    """The layer's config without what a layer made with only its required arguments has too
-    (Keras spells defaults out: ``data_format="channels_last"``, ``activation="linear"``).
-
-    The arguments are those the layer was *constructed* with, as Keras's ``Operation.__new__``
-    recorded them when it was made (``_auto_config``), not what ``build()`` turned them into:
-    ``LayerNormalization()`` keeps ``axis=-1`` (built: ``[-1]``), ``MultiHeadAttention`` keeps
-    ``attention_axes=None`` (built: ``(1,)``)."""
-    import inspect
-
-    made = _as_constructed(layer)
-    if made is not None:
-        return made
-    config = layer.get_config()
-    try:
-        params = inspect.signature(type(layer).__init__).parameters.values()
-        required = {
-            p.name: config[p.name]
-            for p in params
-            if p.default is inspect.Parameter.empty
-            and p.name != "self"
-            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        }
-        base = type(layer)(**required).get_config()
-    except Exception:  # a class that cannot be made from its config's required part
-        return config
-    return {k: v for k, v in config.items() if k in required or base.get(k) != v}
-
-
-def _as_constructed(layer: Any) -> dict[str, Any] | None:
-    """The arguments ``layer`` was made with that differ from a layer made with only its
-    required ones, both as Keras recorded them at construction; a scalar Keras spells out per
-    axis (``kernel_size=3`` → ``(3, 3)``) in the form its config gives. None when Keras kept no
-    record (an argument that is an object, not a literal)."""
-    given = getattr(getattr(layer, "_auto_config", None), "config", None)
-    if not isinstance(given, dict):
-        return None
-    import inspect
-
-    try:
-        params = inspect.signature(type(layer).__init__).parameters.values()
-        required = [
-            p.name
-            for p in params
-            if p.default is inspect.Parameter.empty
-            and p.name != "self"
-            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        base_layer = type(layer)(**{k: given[k] for k in required})
-        base = getattr(getattr(base_layer, "_auto_config", None), "config", None) or {}
-        config = layer.get_config()
-    except Exception:
-        return None
-    out = {}
-    for key, value in given.items():
-        if key in required or base.get(key, value) != value or key not in base:
-            spelled = config.get(key)
-            if (
-                isinstance(value, int | float)
-                and not isinstance(value, bool)
-                and isinstance(spelled, list | tuple)
-                and spelled
-                and all(v == value for v in spelled)
-            ):
-                value = spelled  # kernel_size=3 is Conv2D's (3, 3) from its construction on
-            elif isinstance(value, str) and isinstance(spelled, str) and value.lower() == spelled:
-                value = spelled  # padding="VALID" is Keras's "valid" from its construction on
-            out[key] = value
-    return out
-
-
-def _plain(config: dict[str, Any], lost: dict[str, str] | None = None) -> dict[str, Any]:
-    """The JSON-plain part of a config: numbers, strings, booleans, None and tuples of them.
-
-    With ``lost`` (a layer's config), a Keras object given by value (an initializer, a
-    regularizer, a constraint) is its name when it is that name's default
-    (``RandomNormal()`` is ``"random_normal"``); any other value no node can hold is put in
-    ``lost``, described, so the import says it instead of dropping it."""
-
-    def plain(v: Any) -> bool:
-        if isinstance(v, list | tuple):
-            return all(plain(x) for x in v)
-        return v is None or isinstance(v, bool | int | float | str)
-
-    out = {}
-    for k, v in config.items():
-        if k.startswith("_") or k in ("name", "trainable", "dtype"):
-            continue
-        if plain(v):
-            out[k] = as_plain(v)  # a list the layer keeps is Keras's TrackedList: a plain list
-            continue
-        if lost is None:
-            continue
-        named = _default_named(v)
-        if named is not None:
-            out[k] = named
-        else:
-            lost[k] = _described(v)
-    return out
-
-
-def call_arguments(args: tuple, kwargs: dict[str, Any]) -> list[str]:
-    """What a sub-layer call passes besides tensors (``use_causal_mask=True``): no node holds
-    it, so an import says it would be lost. ``training`` and arguments left None do not count
-    (the block passes its own training on; None is the default)."""
-
-    def tensors(v: Any) -> bool:
-        if isinstance(v, list | tuple):
-            return all(tensors(x) for x in v)
-        return hasattr(v, "shape") and hasattr(v, "dtype")
-
-    out = [f"argument {i + 1} = {v!r}" for i, v in enumerate(args) if not tensors(v)]
-    out += [
-        f"{k}={v!r}"
-        for k, v in kwargs.items()
-        if v is not None and k != "training" and not tensors(v)
-    ]
-    return out
-
-
-def _default_named(value: Any) -> str | None:
-    """``"random_normal"`` for Keras's serialized ``RandomNormal()`` (an initializer,
-    regularizer or constraint made with no arguments), which Keras takes by that name; else
-    None."""
-    if not (isinstance(value, dict) and "class_name" in value):
-        return None
-    module = str(value.get("module", ""))
-    if module not in ("keras.initializers", "keras.regularizers", "keras.constraints"):
-        return None
-    from blockstudio.core.names import snake_case
-
-    try:
-        obj = keras.saving.deserialize_keras_object(value)
-        name = snake_case(value["class_name"])
-        again = getattr(keras, module.split(".")[1]).get(name)
-    except Exception:
-        return None
-    if type(again) is not type(obj) or again.get_config() != obj.get_config():
-        return None
-    return name
-
-
-def _described(value: Any) -> str:
-    """A config value as the code would say it: ``RandomNormal(stddev=0.02)``."""
-    if isinstance(value, dict) and "class_name" in value:
-        given = value.get("config") or {}
-        args = ", ".join(f"{k}={v!r}" for k, v in given.items() if v is not None)
-        return f"{value['class_name']}({args})"
-    return type(value).__name__
-
-
-def functional_calls(block: Any, input_shape: tuple, filename: str, why: Exception | None) -> dict:
-    """The block called on a ``keras.Input``, as Keras's functional API calls it (``call()`` on
-    the backend's symbolic tensors, where ``tf.image.extract_patches`` or
-    ``ops.broadcast_to(x, ops.shape(y))`` work): each sub-layer call, and each computation
-    between them that is no layer's, listed with its file:line (no kind can hold those)."""
-    from blockstudio.engine.functional_calls import record_functional
-
-    return record_functional(block, input_shape, filename, why)

@@ -11,7 +11,6 @@ import inspect
 import itertools
 import linecache
 import sys
-import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,8 @@ from blockstudio.core.checkup import CheckResult
 from blockstudio.core.params import parse_literal
 from blockstudio.core.shapes import Shape
 from blockstudio.core.trace import Trace
+from blockstudio.engine.locations import short_name as _short
+from blockstudio.engine.locations import user_location
 
 if TYPE_CHECKING:
     from blockstudio.engine.tracer import RunSpec
@@ -205,26 +206,6 @@ def functional_model(fn: Any, input_shape: Shape) -> Any:
 
 
 # -- where did it happen -----------------------------------------------------------------------
-def user_location(exc: BaseException, filename: str) -> str:
-    """``file:line`` of the innermost frame of the user's file in ``exc``'s traceback."""
-    where = ""
-    seen: set[int] = set()
-    link: BaseException | None = exc
-    while link is not None and id(link) not in seen:  # Keras re-raises: look down the chain
-        seen.add(id(link))
-        for frame in traceback.extract_tb(link.__traceback__):
-            if frame.filename == filename:
-                where = f"{_short(filename)}:{frame.lineno}"
-        if where:
-            return where
-        link = link.__cause__ or link.__context__
-    return where
-
-
-def _short(filename: str) -> str:
-    return Path(filename).name
-
-
 def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
