@@ -13,8 +13,9 @@ from blockstudio.commands.user import UserTimeout, run_user, user_target
 def cmd_import(args: argparse.Namespace) -> int:
     from blockstudio.core.catalog import load_catalog
     from blockstudio.core.project import save_document
+    from blockstudio.core.runs import STYLES
     from blockstudio.core.sources import NO_FUNCTIONAL, styles_for
-    from blockstudio.engine.import_verify import STYLES, import_verdict
+    from blockstudio.engine.import_verify import import_verdict
     from blockstudio.engine.user_layer import trace_layer
 
     args.template, args.set = None, []

@@ -169,30 +169,14 @@ def weight_node(nid: str, name: str, n: dict[str, Any], trace: Trace) -> tuple[N
     where = n.get("where") or n["layer"]
     if kind == "constant" and given is not None and set(given) <= {"value"}:
         params.update(initializer="constant", value=float(given.get("value", 0.0)))
-    elif kind in WEIGHT_INITIALIZERS and given is not None and not _non_default(kind, given):
-        params["initializer"] = kind
+    elif init.get("name") in WEIGHT_INITIALIZERS:  # made with no arguments (the engine says)
+        params["initializer"] = init["name"]
     else:
         problems.append(
             f"{where}: the initializer of {name} ({init.get('class_name', '?')} {given or ''}) "
             "has no exact equivalent in a Weight node; its start values would change"
         )
     return Node(nid, WEIGHT_KIND, name, params, lifecycle), problems
-
-
-# the configs Keras gives initializers made with no arguments (those a Weight node can name)
-_PLAIN_INITIALIZERS = {
-    "random_normal": {"mean": 0.0, "stddev": 0.05, "seed": None},
-    "random_uniform": {"minval": -0.05, "maxval": 0.05, "seed": None},
-    "truncated_normal": {"mean": 0.0, "stddev": 0.05, "seed": None},
-    "orthogonal": {"gain": 1.0, "seed": None},
-    "identity": {"gain": 1.0},
-    "variance_scaling": {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal"},
-}
-
-
-def _non_default(kind: str, given: dict[str, Any]) -> bool:
-    plain = _PLAIN_INITIALIZERS.get(kind, {})
-    return any(k != "seed" and plain.get(k, None) != v for k, v in given.items())
 
 
 # what common graph ops are in the code people write, for the reasons an import gives

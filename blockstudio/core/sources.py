@@ -12,6 +12,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from blockstudio.core.runs import STYLES
+
+# the merges generated code writes as +, - and * (x * self.gamma): they broadcast as NumPy does
+ARITHMETIC_KINDS = ("Add", "Subtract", "Multiply")
+
 WEIGHT_KIND = "Weight"
 RANGE_KIND = "Range"
 SOURCE_KINDS = frozenset({WEIGHT_KIND, RANGE_KIND})
@@ -115,7 +120,7 @@ SOURCE_SPECS: list[dict[str, Any]] = [
 ]
 
 
-def styles_for(doc: Any, styles: tuple[str, ...] = ("build", "init", "functional")) -> tuple:
+def styles_for(doc: Any, styles: tuple[str, ...] = STYLES) -> tuple:
     """The ``styles`` ``doc`` can be written in: a weight of the block's own, or a layer fed
     a range, needs a Layer class to hold it. A functional model holds only the layers on its
     input's graph, and ``keras.ops.arange`` is a constant, on no graph."""

@@ -46,7 +46,8 @@ def _initializer_name(init: Any) -> str:
 
 def _initializer_config(init: Any, variable: Any) -> dict[str, Any]:
     """The initializer as plain data, ``{"class_name": "Constant", "config": {"value": 1e-06}}``
-    (None is what ``add_weight`` takes then: Glorot uniform for floats, zeros otherwise)."""
+    (None is what ``add_weight`` takes then: Glorot uniform for floats, zeros otherwise), with
+    ``name`` when Keras knows it by a name alone (``RandomNormal()``: ``"random_normal"``)."""
     try:
         if init is None:
             init = "glorot_uniform" if "float" in str(variable.dtype) else "zeros"
@@ -57,9 +58,12 @@ def _initializer_config(init: Any, variable: Any) -> dict[str, Any]:
     plain = {
         k: v for k, v in config.items() if v is None or isinstance(v, bool | int | float | str)
     }
+    from blockstudio.engine.layer_config import default_named
+
     return {
         "class_name": type(obj).__name__,
         "config": plain if len(plain) == len(config) else None,
+        "name": default_named(keras.initializers.serialize(obj)),
     }
 
 

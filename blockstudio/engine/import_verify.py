@@ -16,8 +16,6 @@ from blockstudio.core.document import Document
 from blockstudio.core.sources import styles_for
 from blockstudio.core.trace import Trace
 
-STYLES = ("build", "init", "functional")
-
 
 def verify_import(doc: Document, catalog: Catalog, original: Trace) -> list[str]:
     """Each reason ``doc`` is not ``original``'s block ([] when it is, in every style)."""

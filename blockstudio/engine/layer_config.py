@@ -164,7 +164,7 @@ def plain_config(config: dict[str, Any], lost: dict[str, str] | None = None) -> 
             continue
         if lost is None:
             continue
-        named = _default_named(v)
+        named = default_named(v)
         if named is not None:
             out[k] = named
         else:
@@ -191,7 +191,7 @@ def call_arguments(args: tuple, kwargs: dict[str, Any]) -> list[str]:
     return out
 
 
-def _default_named(value: Any) -> str | None:
+def default_named(value: Any) -> str | None:
     """``"random_normal"`` for Keras's serialized ``RandomNormal()`` (an initializer,
     regularizer or constraint made with no arguments), which Keras takes by that name; else
     None."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import keras
 
+from blockstudio.core.sources import ARITHMETIC_KINDS  # keras.ops' +, - and * have these names
 from blockstudio.engine.functional_calls import record_functional
 from blockstudio.engine.layer_config import (
     call_arguments,
@@ -28,7 +29,6 @@ from blockstudio.engine.layer_config import (
 from blockstudio.engine.tracer import symbolic_inputs
 
 IDENTITY_OPS = ("ConvertToTensor",)
-ARITHMETIC = ("Add", "Subtract", "Multiply")  # keras.ops of +, - and *
 
 
 def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, Any]:
@@ -132,7 +132,7 @@ def call_graph(block: Any, input_shape: tuple, filename: str = "") -> dict[str, 
             nodes[node_id]["lost"] = lost
         arguments = getattr(inbound, "arguments", None)
         # a layer's call, or x * 0.5: what is passed besides tensors no node holds
-        if arguments is not None and (is_layer or type(op).__name__ in ARITHMETIC):
+        if arguments is not None and (is_layer or type(op).__name__ in ARITHMETIC_KINDS):
             said = call_arguments(arguments.args, arguments.kwargs)
             if said:
                 nodes[node_id]["lost_call"] = said

@@ -19,11 +19,16 @@ class Head(keras.layers.Layer):
 """
 
 
+def import_class(tmp_path, source: str, name: str, shape: str = "(None, 4)"):
+    """``blockstudio import`` of class ``name`` written in ``source``: (exit code, out path)."""
+    path = tmp_path / f"{name.lower()}.py"
+    path.write_text(source)
+    out = tmp_path / f"{name.lower()}.bsblock"
+    return main(["import", f"{path}:{name}", "--input-shape", shape, "-o", str(out)]), out
+
+
 def _import(tmp_path, init: str):
-    path = tmp_path / "head.py"
-    path.write_text(HEAD.format(init=init))
-    out = tmp_path / "head.bsblock"
-    return main(["import", f"{path}:Head", "--input-shape", "(None, 4)", "-o", str(out)]), out
+    return import_class(tmp_path, HEAD.format(init=init), "Head")
 
 
 def test_an_initializer_with_its_own_arguments_is_named_not_dropped(tmp_path, capsys):
@@ -62,10 +67,8 @@ class Drop(keras.layers.Layer):
 
 
 def test_an_argument_the_kind_has_no_parameter_for_is_named_not_dropped(tmp_path, capsys):
-    path = tmp_path / "drop.py"
-    path.write_text(DROP)
-    out = tmp_path / "drop.bsblock"
-    assert main(["import", f"{path}:Drop", "--input-shape", "(None, 4)", "-o", str(out)]) == 1
+    code, out = import_class(tmp_path, DROP, "Drop")
+    assert code == 1
     assert "drop's seed=7: Dropout here has no parameter seed; it would be lost" in (
         capsys.readouterr().err
     )
@@ -87,10 +90,8 @@ class Frozen(keras.layers.Layer):
 
 
 def test_a_frozen_sub_layer_is_not_imported_as_a_trained_one(tmp_path, capsys):
-    path = tmp_path / "frozen.py"
-    path.write_text(FROZEN)
-    out = tmp_path / "frozen.bsblock"
-    assert main(["import", f"{path}:Frozen", "--input-shape", "(None, 4)", "-o", str(out)]) == 1
+    code, out = import_class(tmp_path, FROZEN, "Frozen")
+    assert code == 1
     err = capsys.readouterr().err
     assert "the original's stem/kernel 4x4 float32 (frozen), stem/bias 4 float32 (frozen)" in err
     assert not out.exists()
@@ -113,11 +114,8 @@ class Causal(keras.layers.Layer):
     ("more", "code"), [(", use_causal_mask=True", 1), ("", 0), (", training=False", 0)]
 )
 def test_what_a_call_passes_besides_tensors_is_named_not_dropped(tmp_path, capsys, more, code):
-    path = tmp_path / "causal.py"
-    path.write_text(CAUSAL.format(more=more))
-    out = tmp_path / "causal.bsblock"
-    args = ["import", f"{path}:Causal", "--input-shape", "(None, 5, 8)", "-o", str(out)]
-    assert main(args) == code
+    got, out = import_class(tmp_path, CAUSAL.format(more=more), "Causal", "(None, 5, 8)")
+    assert got == code
     if code:
         err = capsys.readouterr().err
         assert "causal.py:10: att is called with use_causal_mask=True" in err
@@ -125,15 +123,15 @@ def test_what_a_call_passes_besides_tensors_is_named_not_dropped(tmp_path, capsy
 
 
 def test_a_constant_operand_is_named_not_a_one_input_multiply(tmp_path, capsys):
-    path = tmp_path / "half.py"
-    path.write_text(
+    code, _out = import_class(
+        tmp_path,
         "import keras\n\n\nclass Half(keras.layers.Layer):\n"
         "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
         "        self.dense = keras.layers.Dense(4)\n\n"
-        "    def call(self, x):\n        return self.dense(x) * 0.5\n"
+        "    def call(self, x):\n        return self.dense(x) * 0.5\n",
+        "Half",
     )
-    out = tmp_path / "half.bsblock"
-    assert main(["import", f"{path}:Half", "--input-shape", "(None, 4)", "-o", str(out)]) == 1
+    assert code == 1
     err = capsys.readouterr().err
     assert "half.py:10: multiply is called with argument 2 = 0.5" in err
     assert "needs at least 2 inputs" not in err
