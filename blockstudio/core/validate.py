@@ -17,7 +17,6 @@ from blockstudio.core.document import (
     LIFECYCLES,
     OUTPUT_KIND,
     PARAM_TYPES,
-    BlockParam,
     Document,
     Node,
     ParamRef,
@@ -29,7 +28,6 @@ from blockstudio.core.params import (
     block_env,
     check_block_param,
     check_value,
-    has_entry,
     resolve,
     resolved,
     text_problem,
@@ -46,6 +44,7 @@ from blockstudio.core.validate_graph import (
     check_inputs,
     distinct_indexes,
 )
+from blockstudio.core.validate_refs import index_problem, ref_type, ref_type_mismatch
 
 # Names the generated code itself uses; a node or block parameter with one would clash.
 CODEGEN_NAMES = RESERVED
@@ -283,16 +282,16 @@ def _check_node(
                 )
                 continue
             if value.index is not None:
-                msg = _index_problem(value, bp)
+                msg = index_problem(value, bp)
                 if msg:
                     add("bad_param", f"{key}: {msg}", key)
                     continue
-            mismatch = _ref_type_mismatch(_ref_type(value, bp), pspec.type)
+            mismatch = ref_type_mismatch(ref_type(value, bp), pspec.type)
             if mismatch:
                 add(
                     "bad_param",
                     f"{key} needs {mismatch}, but block parameter {value} is "
-                    f"{_ref_type(value, bp)}.",
+                    f"{ref_type(value, bp)}.",
                     key,
                 )
                 continue
@@ -346,23 +345,6 @@ def _check_node(
     return out
 
 
-_REF_COMPATIBLE = {
-    "int": {"int", "float", "ints", "any", "choice"},
-    "ints": {"ints", "any"},
-    "float": {"float", "any", "choice"},
-    "str": {"str", "choice", "any"},
-    "bool": {"bool", "any", "choice"},
-}
-_TYPE_WORDS = {
-    "int": "a whole number",
-    "float": "a number",
-    "bool": "True or False",
-    "str": "text",
-    "ints": "whole numbers",
-    "choice": "one of its choices",
-}
-
-
 def _unknown_kind(catalog: Catalog, kind: str) -> str:
     if catalog.library is not None and is_block_kind(kind):
         try:
@@ -370,30 +352,6 @@ def _unknown_kind(catalog: Catalog, kind: str) -> str:
         except BlockError as exc:
             return _sentence(exc)
     return f"Unknown layer kind {kind!r}."
-
-
-def _ref_type(ref: ParamRef, bp: BlockParam) -> str:
-    """The type a reference gives: the parameter's, or an entry's (an int of ``ints``)."""
-    return "int" if ref.index is not None and bp.type == "ints" else bp.type
-
-
-def _index_problem(ref: ParamRef, bp: BlockParam) -> str | None:
-    """Why ``strides[4]`` cannot be read from block parameter ``bp`` (its default), or None."""
-    if bp.type != "ints":
-        return f"{ref} takes one entry, but block parameter {bp.name!r} is {bp.type}, not a list."
-    default = bp.default
-    if isinstance(default, tuple | list) and not has_entry(default, ref.index):  # type: ignore[arg-type]
-        return (
-            f"{ref} needs at least {ref.index + 1} entries in {bp.name}, which has "  # type: ignore[operator]
-            f"{len(default)} ({', '.join(map(str, default))}); one per level."
-        )
-    return None
-
-
-def _ref_type_mismatch(block_type: str, param_type: str) -> str | None:
-    if param_type in _REF_COMPATIBLE.get(block_type, set()):
-        return None
-    return _TYPE_WORDS.get(param_type, param_type)
 
 
 def _present_at_defaults(node: Node, env: dict[str, Any]) -> bool:

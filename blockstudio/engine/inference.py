@@ -7,13 +7,10 @@ rejects become problems carrying Keras's message.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import keras
-from keras.src.backend.common import global_state
-from keras.src.backend.common.stateless_scope import StatelessScope
 from keras.src.layers.input_spec import assert_input_compatibility
 
 from blockstudio.core.catalog import Catalog, KindSpec
@@ -33,20 +30,23 @@ from blockstudio.core.shapes import (
     format_shape,
     input_shapes,
 )
-from blockstudio.core.sources import SOURCE_KINDS, source_params, source_shape
+from blockstudio.core.sources import ARITHMETIC_KINDS, SOURCE_KINDS, source_params, source_shape
 from blockstudio.core.validate import block_env
 from blockstudio.engine.generic import (
     GENERIC_KINDS,
-    keras_layer_for,
     negative_padding,
-    per_axis,
     symmetric_padding,
     trusts_output_shape,
     uses_spatial_dims,
 )
-
-# merges generated code writes as operators (x * self.gamma): they broadcast as NumPy does
-BROADCASTS = ("Add", "Subtract", "Multiply")
+from blockstudio.engine.keras_shapes import (
+    count_params,
+    first_output_shape,
+    keras_class,
+    padded_shape,
+    reapply,
+    symbolic_call,
+)
 
 
 @dataclass
@@ -77,15 +77,6 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(_freeze(v) for v in value)
     return value
-
-
-def _keras_message(exc: Exception) -> str:
-    """Keras's message as one line: without its terminal bold (``\x1b[1m``), the "Exception
-    encountered when calling" preamble and the "Arguments received by" dump of the tensors."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    text = text.split("Arguments received by")[0]
-    text = re.sub(r"^\s*Exception encountered when calling [\w.]+\(\)\.\s*", "", text)
-    return " ".join(text.split()) or type(exc).__name__
 
 
 class ShapeInference:
@@ -218,11 +209,11 @@ class ShapeInference:
         if node.shares is not None:
             owner_in = [result.shapes.get(s) for s in self._inputs.get(owner.id, [])]
             if owner_in and None not in owner_in and owner_in != in_shapes:
-                problem = _reapply(spec, params, dims, owner_in, in_shapes)
+                problem = reapply(spec, params, dims, owner_in, in_shapes)
                 if problem:
                     result.problems.append(Problem("shape_error", problem, nid))
                     return
-        if spec.kind in BROADCASTS and len({len(s) for s in in_shapes}) > 1:
+        if spec.kind in ARITHMETIC_KINDS and len({len(s) for s in in_shapes}) > 1:
             out = broadcast_shapes(in_shapes)  # a weight or range has no batch axis
         else:
             out = self.output_shape(spec, params, dims, in_shapes)
@@ -306,7 +297,7 @@ class ShapeInference:
             if spec.generic and spec.kind == "Convolution" and params["padding"] == "symmetric":
                 pad = symmetric_padding(params["kernel_size"], params["strides"])
                 in_shapes = [padded_shape(in_shapes[0], pad)]
-            self._counts[key] = _count_params(spec, cls_name, kwargs, in_shapes)
+            self._counts[key] = count_params(spec, cls_name, kwargs, in_shapes)
         return self._counts[key]
 
     def _compute(
@@ -325,7 +316,7 @@ class ShapeInference:
                 in_shapes = [padded_shape(in_shapes[0], pad)]
         layer_key = (cls_name, _freeze(kwargs))
         if not trusts_output_shape(cls_name, kwargs):
-            return _symbolic_call(spec, cls_name, kwargs, in_shapes)
+            return symbolic_call(spec, cls_name, kwargs, in_shapes)
         layer = self._layers.get(layer_key)
         try:
             if layer is None:
@@ -343,91 +334,5 @@ class ShapeInference:
                 shape = layer.compute_output_shape(in_shapes if spec.multi_input else in_shapes[0])
         except Exception:
             # compute_output_shape can refuse what a call accepts: the call decides
-            return _symbolic_call(spec, cls_name, kwargs, in_shapes)
-        return _first_shape(shape), None
-
-
-def keras_class(spec: KindSpec, params: dict[str, Any], dims: int) -> tuple[str, dict]:
-    """The Keras class name and constructor arguments a kind stands for."""
-    if spec.generic:
-        return keras_layer_for(spec.kind, params, dims)
-    return spec.kind, params
-
-
-def _call(spec: KindSpec, layer: Any, shapes: list[Shape]) -> Any:
-    """Call ``layer`` on symbolic inputs of ``shapes``, the way the kind passes its inputs."""
-    xs = [keras.KerasTensor(s) for s in shapes]
-    if spec.call == "args":
-        return layer(*xs)
-    return layer(xs if spec.multi_input else xs[0])
-
-
-def _reapply(
-    spec: KindSpec, params: dict[str, Any], dims: int, first: list[Shape], again: list[Shape]
-) -> str | None:
-    """Keras's message if a layer built on ``first`` refuses to be called again on ``again``."""
-    cls_name, kwargs = keras_class(spec, params, dims)
-    try:
-        layer = getattr(keras.layers, cls_name)(**kwargs)
-        _call(spec, layer, first)
-        _call(spec, layer, again)
-    except Exception as exc:
-        return f"shared {spec.kind} built on {format_shape(first[0])} cannot take " + (
-            f"{format_shape(again[0])}: {_keras_message(exc)}"
-        )
-    return None
-
-
-def _first_shape(shape: Any) -> Shape:
-    if isinstance(shape, list | tuple) and shape and isinstance(shape[0], list | tuple):
-        shape = shape[0]  # layers with several outputs: the first is what flows on
-    return tuple(None if d is None else int(d) for d in shape)
-
-
-def _symbolic_call(
-    spec: KindSpec, cls_name: str, kwargs: dict, in_shapes: list[Shape]
-) -> tuple[Shape | str, int | None]:
-    """What a real call on symbolic inputs gives: Keras's own checks, build included.
-
-    The layer is a throwaway: building it makes variables, so this path is kept for the
-    kinds and params whose ``compute_output_shape`` is not the whole truth.
-    """
-    try:
-        layer = getattr(keras.layers, cls_name)(**kwargs)
-        out = _call(spec, layer, in_shapes)
-    except Exception as exc:  # Keras raises many types; each is shown as its message
-        return f"{spec.kind}: {_keras_message(exc)}", None
-    shape = [o.shape for o in out] if isinstance(out, list | tuple) else out.shape
-    return _first_shape(shape), int(layer.count_params()) if layer.built else None
-
-
-def _count_params(
-    spec: KindSpec, cls_name: str, kwargs: dict, in_shapes: list[Shape]
-) -> int | None:
-    """Keras's own ``count_params()`` of the layer built on ``in_shapes``.
-
-    Built in a stateless scope, so the variables get shapes but no initial values: exact, and
-    cheap even for large kernels.
-    """
-    pending = list(global_state.get_global_attribute("uninitialized_variables", []))
-    try:
-        with StatelessScope(initialize_variables=False):
-            layer = getattr(keras.layers, cls_name)(**kwargs)
-            layer.build(in_shapes if spec.multi_input else in_shapes[0])
-        return int(layer.count_params())
-    except Exception:  # a layer that cannot build from shapes alone: no count, not an error
-        return None
-    finally:
-        # Keras keeps uninitialized variables for the next stateless scope to initialize;
-        # these were only ever shapes, so they must not be made real later
-        global_state.set_global_attribute("uninitialized_variables", pending)
-
-
-def padded_shape(shape: Shape, pad: int | tuple[int, ...]) -> Shape:
-    """``shape`` after zero-padding every spatial axis by ``pad`` on each side (one per axis
-    when a tuple)."""
-    pads = per_axis(pad, len(shape) - 2)
-    if len(pads) != len(shape) - 2:
-        return shape  # a kernel of the wrong length: Keras's call says so, and validation
-    sizes = [None if d is None else d + 2 * p for d, p in zip(shape[1:-1], pads, strict=True)]
-    return (shape[0], *sizes, shape[-1])
+            return symbolic_call(spec, cls_name, kwargs, in_shapes)
+        return first_output_shape(shape), None

@@ -12,12 +12,12 @@ from blockstudio.core.document import Edge, Node
 from blockstudio.core.params import block_env
 from blockstudio.core.repeat import RepeatError, repeat_count
 from blockstudio.core.runs import ReplayMoved, RunEvent, RunModel, ScopeChanged, ShownChanged
+from blockstudio.ui.canvas_edges import EdgeItem
 from blockstudio.ui.canvas_items import (
     FAR,
     NODE_H,
     NODE_W,
     OVERVIEW,
-    EdgeItem,
     NodeItem,
     PortItem,
 )

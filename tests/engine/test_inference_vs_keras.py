@@ -13,7 +13,8 @@ import pytest
 from blockstudio.core.catalog import load_catalog
 from blockstudio.core.params import effective_params
 from blockstudio.engine.generic import keras_layer_for, symmetric_padding
-from blockstudio.engine.inference import ShapeInference, padded_shape
+from blockstudio.engine.inference import ShapeInference
+from blockstudio.engine.keras_shapes import padded_shape
 
 CATALOG = load_catalog()
 

@@ -11,7 +11,8 @@ Its modules, from the top down (each imports only those below it):
 - ``loops``: a repeated node as a list of layers and the loops that call it;
 - ``sources``: a weight of the block's own (``self.add_weight``) and a position range;
 - ``helpers``: the source of the helper functions a generated module carries;
-- ``plan``: what they all read (order, variables, the lists of numbered layers).
+- ``plan``: what they all read (order, variables, the lists of numbered layers);
+- ``refs``: how the code says the block's values (arguments, references, conditions).
 """
 
 from blockstudio.core.runs import STYLES, WEIGHTS

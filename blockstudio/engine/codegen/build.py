@@ -15,7 +15,8 @@ from collections.abc import Callable
 from blockstudio.core.document import Node
 from blockstudio.core.sources import SOURCE_KINDS
 from blockstudio.engine.codegen.loops import LoopWriter
-from blockstudio.engine.codegen.plan import Plan, RefRenderer
+from blockstudio.engine.codegen.plan import Plan
+from blockstudio.engine.codegen.refs import RefRenderer
 from blockstudio.engine.codegen.sources import shape_text
 from blockstudio.engine.pyformat import call_lines, if_lines
 

@@ -14,7 +14,8 @@ from blockstudio.core.shapes import per_sample
 from blockstudio.core.sources import RANGE_KIND, SOURCE_KINDS
 from blockstudio.engine.codegen.build import shape_var
 from blockstudio.engine.codegen.loops import LoopWriter
-from blockstudio.engine.codegen.plan import OPERATORS, RefRenderer, signature
+from blockstudio.engine.codegen.plan import OPERATORS
+from blockstudio.engine.codegen.refs import RefRenderer, signature
 from blockstudio.engine.codegen.sources import range_lines
 from blockstudio.engine.pyformat import (
     LINE,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from blockstudio.core.conditions import IN_CHANNELS
 from blockstudio.core.document import Node, ParamRef
-from blockstudio.engine.codegen.plan import Plan, RefRenderer
+from blockstudio.engine.codegen.plan import Plan
+from blockstudio.engine.codegen.refs import RefRenderer
 from blockstudio.engine.generic import (
     GENERICS,
     keras_layer_for,

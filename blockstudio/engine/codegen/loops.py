@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from blockstudio.core.document import Node
 from blockstudio.core.problems import Problem
-from blockstudio.engine.codegen.plan import CodegenError, Plan, RefRenderer, _taken
+from blockstudio.engine.codegen.plan import CodegenError, Plan, _taken
+from blockstudio.engine.codegen.refs import RefRenderer
 from blockstudio.engine.pyformat import LINE, call_lines, if_lines
 
 I1 = "    "

@@ -39,15 +39,8 @@ from blockstudio.engine.codegen.nest import (
     init_takes_in_channels,
     nested_blocks,
 )
-from blockstudio.engine.codegen.plan import (
-    HELPER_FUNCTIONS,
-    CodegenError,
-    Plan,
-    RefRenderer,
-    layer_lists,
-    make_plan,
-    signature,
-)
+from blockstudio.engine.codegen.plan import CodegenError, Plan, layer_lists, make_plan
+from blockstudio.engine.codegen.refs import HELPER_FUNCTIONS, RefRenderer, signature
 from blockstudio.engine.codegen.sources import weight_lines
 from blockstudio.engine.generic import (
     GENERICS,

@@ -18,7 +18,8 @@ from blockstudio.core.document import Document, Node
 from blockstudio.core.library import BlockError, kind_label
 from blockstudio.core.problems import Problem
 from blockstudio.core.sources import SOURCE_KINDS
-from blockstudio.engine.codegen.plan import CodegenError, Plan, RefRenderer, make_plan
+from blockstudio.engine.codegen.plan import CodegenError, Plan, make_plan
+from blockstudio.engine.codegen.refs import RefRenderer
 from blockstudio.engine.pyformat import literal
 
 _ARGS = RefRenderer(attr=False)  # values as __init__ arguments: block parameters by name

@@ -8,7 +8,7 @@ from typing import Any
 
 from blockstudio.core.document import Node, ParamRef
 from blockstudio.core.sources import RANGE_KIND, SOURCE_SPECS, WEIGHT_KIND
-from blockstudio.engine.codegen.plan import RefRenderer
+from blockstudio.engine.codegen.refs import RefRenderer
 from blockstudio.engine.pyformat import call_lines, literal
 
 _DEFAULTS = {s["kind"]: {p["name"]: p["default"] for p in s["params"]} for s in SOURCE_SPECS}
