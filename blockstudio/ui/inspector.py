@@ -74,7 +74,7 @@ class Inspector(BlockPage, QScrollArea):
         model.sigNodeChanged.connect(self._node_changed)
         model.sigBlockChanged.connect(lambda _field: self._stale.start())
         model.sigBlockParamChanged.connect(lambda _name: self._stale.start())
-        model.sigAnalysis.connect(self._stale.start)  # shapes arrive from the engine later
+        model.sigAnalysis.connect(self._analysis)  # shapes arrive from the engine later
         self._unsubscribe = runs.subscribe(self._on_run_event)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self.show_node(None)
@@ -91,6 +91,17 @@ class Inspector(BlockPage, QScrollArea):
         """An edit was refused (a read-only block): say why and put the fields back."""
         self._notice, self._force = why, True
         self._stale.start()
+
+    def _analysis(self) -> None:
+        """New shapes from the engine: the one label that shows them changes in place. Nothing
+        is rebuilt under the user's hands (a selected parameter row, an open menu)."""
+        label = self.editors.get("output_shape")
+        if self.node_id is not None and label is not None:
+            label.setText(self._shape_text(self.node_id))
+
+    def _shape_text(self, nid: str) -> str:
+        shape = self.model.shapes.get(nid)
+        return format_shape(shape) if shape else "unknown"
 
     def _on_run_event(self, event: RunEvent) -> None:
         if isinstance(event, ShownChanged | ScopeChanged) and self.node_id is not None:
@@ -127,6 +138,8 @@ class Inspector(BlockPage, QScrollArea):
         inside = focus is not None and (focus is self or self.isAncestorOf(focus))
         keep = self._focused_editor() if node_id == self.node_id else None
         keep_notice = node_id == self.node_id and bool(self._notice)
+        table = self.editors.get("params") if node_id is None and self.node_id is None else None
+        keep_row = table.currentRow() if table is not None else -1
         if not keep_notice:
             self._notice = ""
         scroll = self.verticalScrollBar().value()
@@ -153,6 +166,9 @@ class Inspector(BlockPage, QScrollArea):
             _tab_in_order(page)
         if keep_notice:
             self._say(self._notice)  # until the next edit or another node
+        table = self.editors.get("params")
+        if table is not None and 0 <= keep_row < table.rowCount():
+            table.setCurrentCell(keep_row, 0)  # the selected parameter stays selected
         target = self.editors.get(keep) if keep else None
         if target is not None:
             target = getattr(target, "editor", target)  # a ParamEditor: its value field
@@ -223,8 +239,9 @@ class Inspector(BlockPage, QScrollArea):
             form.addRow("Only if", cond)
         if node.repeat is not None:  # read-only here: the document's JSON says how it repeats
             form.addRow("Repeated", QLabel(repeat_text(node.repeat), wordWrap=True))
-        shape = model.shapes.get(nid)
-        form.addRow("Output", QLabel(format_shape(shape) if shape else "unknown"))
+        out = QLabel(self._shape_text(nid))
+        self.editors["output_shape"] = out
+        form.addRow("Output", out)
         run = self._run_text(nid)
         if run:
             note = run_note(model, self.runs, nid)

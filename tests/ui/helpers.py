@@ -80,3 +80,11 @@ def wheel(widget, pos: QPoint, delta: int) -> None:
         False,
     )
     QApplication.sendEvent(widget, event)
+
+
+def type_value(qtbot, line, text: str) -> None:
+    """Replace a field's text as a user does (click, select all, type, Enter)."""
+    qtbot.mouseClick(line, Qt.LeftButton, pos=line.rect().center())
+    qtbot.keyClick(line, Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key_Return)

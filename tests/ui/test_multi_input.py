@@ -10,7 +10,14 @@ from blockstudio.core.document import Edge, ParamRef
 from blockstudio.core.library import BlockLibrary
 from blockstudio.core.templates import load_template
 from blockstudio.ui.file_actions import empty_document
-from tests.ui.helpers import drag, drop_kind, run_and_wait, view_point, wait_for_engine
+from tests.ui.helpers import (
+    drag,
+    drop_kind,
+    run_and_wait,
+    type_value,
+    view_point,
+    wait_for_engine,
+)
 
 UP = "template:unet-up-block"
 
@@ -56,12 +63,12 @@ def test_an_up_block_on_two_inputs_from_palette_to_run(make_window, qtbot):
     # one shape per input, typed in the inspector; a bad second one says which
     window.scene.clearSelection()
     shape = window.inspector.editors["input_shape"]
-    shape.setText("(None, 8, 8, 32), (None, 16, x, 16)")
-    shape.textEdited.emit(shape.text())
+    qtbot.mouseClick(shape, Qt.LeftButton, pos=shape.rect().center())
+    qtbot.keyClick(shape, Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(shape, "(None, 8, 8, 32), (None, 16, x, 16)")
     assert "Input 2: Dimension 3 is 'x'" in window.inspector.error.text()  # shown in place
-    shape = window.inspector.editors["input_shape"]
-    shape.setText("(None, 8, 8, 32), (None, 16, 16, 16)")
-    shape.editingFinished.emit()
+    two = "(None, 8, 8, 32), (None, 16, 16, 16)"
+    type_value(qtbot, window.inspector.editors["input_shape"], two)
     assert doc.input_shape == ((None, 8, 8, 32), (None, 16, 16, 16))
     window.scene.select_node(up)
     window.inspector.editors["out_channels"].editor.setValue(16)
@@ -198,31 +205,47 @@ def test_a_second_output_from_the_palette_makes_the_block_return_a_list(make_win
     qtbot.waitUntil(lambda: "return [inputs, inputs]" in window.code.source, timeout=20000)
 
 
+def _click_param_row(qtbot, window, name: str) -> int:
+    """Click the name cell of block parameter ``name`` in the inspector; its row."""
+    table = window.inspector.editors["params"]
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == name)
+    window.inspector.ensureWidgetVisible(table)
+    table.scrollToItem(table.item(row, 0))
+    rect = table.visualItemRect(table.item(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert table.currentRow() == row
+    return row
+
+
 def test_a_list_parameter_computed_when_none_is_edited_in_the_inspector(
     make_window, qtbot, catalog
 ):
     doc = load_template("dynunet", catalog.with_library(BlockLibrary()))
     window = make_window(doc=doc, start_engine=True)
-    wait_for_engine(qtbot, window)
     window.scene.clearSelection()
     table, when = window.inspector.editors["params"], window.inspector.editors["when_none"]
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "filters")
     assert table.item(row, 2).text() == "None" and not when.isEnabled()
-    table.setCurrentCell(row, 0)
+    # the row is selected while the engine starts: its shapes and counts land afterwards
+    _click_param_row(qtbot, window, "filters")
     assert when.isEnabled() and "2 ** (5 + i)" in when.text()
+    wait_for_engine(qtbot, window)
     qtbot.waitUntil(lambda: window.model.shapes.get("bottleneck", (0,))[-1] == 512, timeout=20000)
-    when.setText("[16 * 2 ** i for i in range(len(strides))]")
-    when.editingFinished.emit()
+    qtbot.waitUntil(lambda: bool(window.model.param_counts), timeout=20000)
+    qtbot.wait(20)  # the inspector's deferred refresh, had it one
+    # the engine's replies landed while the row was selected: it still is, the field with it
+    when = window.inspector.editors["when_none"]
+    assert window.inspector.editors["params"].currentRow() == row
+    assert when.isEnabled() and "2 ** (5 + i)" in when.text()
+    type_value(qtbot, when, "[16 * 2 ** i for i in range(len(strides))]")
     assert doc.param("filters").when_none == "[16 * 2 ** i for i in range(len(strides))]"
     qtbot.waitUntil(lambda: window.model.shapes.get("bottleneck", (0,))[-1] == 256)
     # a bad one is refused where it was typed, and the document keeps the last good one
-    qtbot.waitUntil(lambda: window.inspector.editors.get("when_none") is not when)
-    table, when = window.inspector.editors["params"], window.inspector.editors["when_none"]
-    table.setCurrentCell(row, 0)
-    when.setText("[w for w in widths]")
-    when.editingFinished.emit()
+    when = window.inspector.editors["when_none"]
+    assert window.inspector.editors["params"].currentRow() == row  # still the same parameter
+    type_value(qtbot, when, "[w for w in widths]")
     assert "unknown name 'widths'" in window.inspector.error.text()
     assert doc.param("filters").when_none.startswith("[16 * 2 ** i")
-    window.model.undo_stack.undo()
+    qtbot.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier)
     assert doc.param("filters").when_none.startswith("[min(2 ** (5 + i)")
     qtbot.waitUntil(lambda: window.model.shapes.get("bottleneck", (0,))[-1] == 512)

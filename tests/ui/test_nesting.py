@@ -17,6 +17,7 @@ from tests.ui.helpers import (
     drop_kind,
     run_and_wait,
     timeline_pixel,
+    type_value,
     view_point,
     wait_for_engine,
 )
@@ -43,14 +44,6 @@ def _double_click(qtbot, window, node_id: str) -> None:
     qtbot.wait(20)  # the block opens once the double-click is handled
 
 
-def _type_value(qtbot, line, text: str) -> None:
-    """Replace a field's text as a user does (select all, type, Enter)."""
-    qtbot.mouseClick(line, Qt.LeftButton, pos=line.rect().center())
-    qtbot.keyClick(line, Qt.Key_A, Qt.ControlModifier)
-    qtbot.keyClicks(line, text)
-    qtbot.keyClick(line, Qt.Key_Return)
-
-
 def test_compose_two_unet_blocks_and_run_them(make_window, qtbot, tmp_path):
     window = make_window(doc=empty_document(), start_engine=True)
     assert RES in window.palette.items  # listed under Blocks
@@ -73,7 +66,7 @@ def test_compose_two_unet_blocks_and_run_them(make_window, qtbot, tmp_path):
     _connect(qtbot, window, second, "output")
     # its parameters are the block's: a stride of 2 and 48 channels on the second
     window.scene.select_node(second)
-    _type_value(qtbot, window.inspector.editors["stride"].editor, "2")
+    type_value(qtbot, window.inspector.editors["stride"].editor, "2")
     window.inspector.editors["out_channels"].editor.setValue(48)
     assert window.model.doc.nodes[second].params == {"stride": 2, "out_channels": 48}
     wait_for_engine(qtbot, window)
@@ -195,7 +188,7 @@ def test_an_editable_copy_of_a_template_is_this_nodes_own_file(make_window, qtbo
     assert not window.model.read_only and window.model.kind == "file:unet-res-block.bsblock"
     window.scene.select_node("conv1")
     window.inspector.editors["kernel_size"].link.setCurrentText("—")
-    _type_value(qtbot, window.inspector.editors["kernel_size"].editor, "5")
+    type_value(qtbot, window.inspector.editors["kernel_size"].editor, "5")
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)

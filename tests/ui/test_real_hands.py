@@ -287,3 +287,20 @@ def test_a_palette_drag_that_passes_over_the_canvas_and_leaves_says_nothing(make
     assert enter.isAccepted()
     QApplication.sendEvent(vp, QDragLeaveEvent())
     assert window.model.undo_stack.count() == 0
+
+
+def test_the_engine_s_shapes_land_under_an_open_menu_in_the_inspector(make_window, qtbot):
+    """A node's page is not rebuilt when the engine's shapes land: the Output line changes in
+    place and the menu the user has open stays open, on the same widget."""
+    window = make_window(start_engine=True)  # the shapes are asked of an engine still starting
+    _click_node(qtbot, window, "conv1")
+    out, life = window.inspector.editors["output_shape"], window.inspector.editors["lifecycle"]
+    _click(qtbot, life)  # the "Created in" menu opens
+    qtbot.waitUntil(lambda: life.view().isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: bool(window.model.param_counts), timeout=60000)  # both replies
+    qtbot.wait(20)  # a deferred refresh, had there been one
+    assert window.inspector.editors["lifecycle"] is life and life.view().isVisible()
+    assert out.text() == "(None, 64, 64, 64)"
+    qtbot.keyClick(life.view(), Qt.Key_Down)
+    qtbot.keyClick(life.view(), Qt.Key_Return)  # "build" is chosen where it was left open
+    assert window.model.doc.nodes["conv1"].lifecycle == "build"
