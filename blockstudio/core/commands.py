@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from blockstudio.core.document import (
@@ -15,7 +16,9 @@ from blockstudio.core.document import (
     Node,
     ParamRef,
 )
+from blockstudio.core.expressions import bound_names, rename_name
 from blockstudio.core.params import block_env, resolve
+from blockstudio.core.refs import Expr
 from blockstudio.core.shapes import InputShape, input_shapes
 
 
@@ -214,30 +217,104 @@ def _ref_sites(doc: Document, name: str) -> list[tuple[str, str, int | None]]:
 
 
 class EditBlockParam(Command):
-    """Replace a block parameter; a rename also repoints every node param that refers to it."""
+    """Replace a block parameter. A rename also repoints every node param that refers to it
+    and rewrites every expression that reads it: computed node params, indices, conditions,
+    repeat counts and the other parameters' "When None"."""
 
     def __init__(self, doc: Document, name: str, new: BlockParam) -> None:
         self.new = new
         self.old = doc.param(name)
         if self.old is None:
             raise KeyError(f"no block parameter {name}")
-        self.sites = _ref_sites(doc, name)
+        renamed = new.name != name
+        self.nodes = _renamed_in_nodes(doc, name, new.name) if renamed else []
+        self.others = (
+            [
+                (p, dataclasses.replace(p, when_none=rename_name(p.when_none, name, new.name)))
+                for p in doc.params
+                if p.name != name and p.when_none and name in _names(p.when_none)
+            ]
+            if renamed
+            else []
+        )
         self.text = (
             f"Rename block parameter {name} to {new.name}"
-            if new.name != name
+            if renamed
             else f"Edit block parameter {name}"
         )
 
-    def _apply(self, doc: Document, current: str, param: BlockParam) -> None:
-        doc.replace_block_param(current, param)
-        for node_id, key, index in self.sites:
-            doc.set_param(node_id, key, ParamRef(param.name, index))
-
     def redo(self, doc: Document) -> None:
-        self._apply(doc, self.old.name, self.new)
+        doc.replace_block_param(self.old.name, self.new)
+        for old, new in self.others:
+            doc.replace_block_param(old.name, new)
+        for node_id, field, _old, new in self.nodes:
+            _set_node_value(doc, node_id, field, new)
 
     def undo(self, doc: Document) -> None:
-        self._apply(doc, self.new.name, self.old)
+        for node_id, field, old, _new in reversed(self.nodes):
+            _set_node_value(doc, node_id, field, old)
+        for old, _new in self.others:
+            doc.replace_block_param(old.name, old)
+        doc.replace_block_param(self.new.name, self.old)
+
+
+def _names(text: str) -> set[str]:
+    """Every word of an expression or a condition (more than the names it reads: a cheap test
+    before :func:`rename_name` rewrites just those)."""
+    return set(_NAME.findall(text))
+
+
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _renamed_in_nodes(doc: Document, old: str, new: str) -> list[tuple[str, str, Any, Any]]:
+    """Each (node id, "params:<key>" or a field, old value, new value) that reads block
+    parameter ``old`` and reads ``new`` once renamed."""
+    changes: list[tuple[str, str, Any, Any]] = []
+
+    def text(value: str) -> str:
+        return rename_name(value, old, new) if old in _names(value) else value
+
+    for node in doc.nodes.values():
+        for key, value in node.params.items():
+            if isinstance(value, ParamRef):
+                index = text(value.index) if isinstance(value.index, str) else value.index
+                renamed = ParamRef(new if value.param == old else value.param, index)
+            elif isinstance(value, Expr):
+                renamed = Expr(text(value.text))
+            else:
+                continue
+            if renamed != value:
+                changes.append((node.id, f"params:{key}", value, renamed))
+        if node.condition and text(node.condition) != node.condition:
+            changes.append((node.id, "condition", node.condition, text(node.condition)))
+        if node.repeat is not None and text(node.repeat.count) != node.repeat.count:
+            repeat = dataclasses.replace(node.repeat, count=text(node.repeat.count))
+            changes.append((node.id, "repeat", node.repeat, repeat))
+    return changes
+
+
+def rename_clash(doc: Document, old: str, new: str) -> str | None:
+    """Why block parameter ``old`` cannot be called ``new`` where the document already uses
+    ``new`` for something else (a repeat's index, a comprehension's name), or None."""
+    for node in doc.nodes.values():
+        if node.repeat is not None and node.repeat.index == new:
+            return f"{new!r} is the index of the repeated node {node.name}; pick another name."
+    texts = [p.when_none for p in doc.params if p.when_none]
+    for node in doc.nodes.values():
+        texts += [v.text for v in node.params.values() if isinstance(v, Expr)]
+        texts += [v.index for v in node.params.values() if isinstance(v, ParamRef)]
+    for text in texts:
+        if isinstance(text, str) and old in _names(text) and new in bound_names(text):
+            return f"{new!r} is a name that {text} makes for itself; pick another name."
+    return None
+
+
+def _set_node_value(doc: Document, node_id: str, field: str, value: Any) -> None:
+    if field.startswith("params:"):
+        doc.set_param(node_id, field.removeprefix("params:"), value)
+    else:
+        doc.set_node_field(node_id, field, value)
 
 
 class RemoveBlockParam(Command):

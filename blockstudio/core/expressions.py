@@ -181,13 +181,24 @@ def is_number(value: Any) -> bool:
 def expression_names(text: str) -> frozenset[str]:
     """The parameter names an expression reads (not the names its comprehensions bind)."""
     tree = parse_expression(text)
-    bound = {
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return frozenset(names - _bound(tree) - set(FUNCTIONS))
+
+
+def bound_names(text: str) -> frozenset[str]:
+    """The names an expression's comprehensions make (``i`` in ``[... for i in ...]``)."""
+    try:
+        return frozenset(_bound(ast.parse(text.strip(), mode="eval")))
+    except SyntaxError:
+        return frozenset()
+
+
+def _bound(tree: ast.AST) -> set[str]:
+    return {
         n.target.id
         for n in ast.walk(tree)
         if isinstance(n, ast.comprehension) and isinstance(n.target, ast.Name)
     }
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    return frozenset(names - bound - set(FUNCTIONS))
 
 
 def evaluate_expression(text: str, env: dict[str, Any]) -> Any:
@@ -311,3 +322,36 @@ class Evaluator:
             return self.run(node)
         finally:
             self.env = saved
+
+
+def rename_name(text: str, old: str, new: str) -> str:
+    """``text`` with the parameter name ``old`` read as ``new`` (a block parameter renamed):
+    only the names the expression reads, never an attribute, a string or a name its own
+    comprehension binds. A text that does not parse comes back as it was."""
+    text = text.strip()
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return text
+    if old in _bound(tree):
+        return text  # inside, ``old`` is the comprehension's own name
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    spans = sorted(
+        (
+            starts[n.lineno - 1] + _char_col(lines[n.lineno - 1], n.col_offset),
+            starts[n.end_lineno - 1] + _char_col(lines[n.end_lineno - 1], n.end_col_offset),
+        )
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and n.id == old
+    )
+    for start, end in reversed(spans):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _char_col(line: str, byte_col: int) -> int:
+    """ast's columns count UTF-8 bytes; a str is indexed by characters."""
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -168,9 +167,10 @@ class BlockPage:
         if item.column() == 0:
             text = item.text().strip()
             why = name_problem(text, "param", self.model.catalog.reserved_names)
+            if not why and text != old.name:
+                why = c.rename_clash(doc, old.name, text)
             if why or (text != old.name and doc.param(text)):
-                self._say(why or f"Block parameter name {text!r} is already used.")
-                self._refresh_later()
+                self._refuse(why or f"Block parameter name {text!r} is already used.")
                 return
             new = dataclasses.replace(old, name=text)
         elif item.column() == 2:
@@ -179,13 +179,11 @@ class BlockPage:
                     ParamSpec(old.name, old.type, optional=old.optional), item.text()
                 )
             except ValueError as exc:
-                self._say(str(exc))
-                self._refresh_later()
+                self._refuse(str(exc))
                 return
             message = check_block_param(old, value)
             if message:
-                self._say(message)
-                self._refresh_later()
+                self._refuse(message)
                 return
             new = dataclasses.replace(old, default=value)
         if new != old:
@@ -229,8 +227,11 @@ class BlockPage:
         new = dataclasses.replace(old, type=type_, default=default, choices=None)
         self.model.push(c.EditBlockParam(doc, old.name, new))
 
-    def _refresh_later(self) -> None:
-        QTimer.singleShot(0, lambda: self.show_node(self.node_id))
+    def _refuse(self, why: str) -> None:
+        """A cell edit that cannot be taken: the table shows the document's value again (later:
+        not under the table's own handler) and ``why`` stays below it until the next edit."""
+        self._say(why)
+        self._refused(why)
 
     def _add_param(self) -> None:
         doc = self.model.doc

@@ -1,5 +1,6 @@
 """The DynUNet template and blocks with several inputs, through every part of the engine."""
 
+import re
 import warnings
 
 import keras
@@ -352,3 +353,26 @@ def test_what_a_loop_does_not_write_yet_is_refused_naming_the_node(catalog):
     block = module.Convs()
     assert tuple(block(np.zeros((1, 8, 8, 4), "float32")).shape) == (1, 8, 8, 4)
     assert [w.path.split("/")[1] for w in block.weights] == ["convs_0", "convs_1"]
+
+
+@pytest.mark.parametrize("style", ["build", "init"])
+def test_a_renamed_strides_exports_the_same_network_under_the_new_name(blocks, style):
+    import dataclasses
+
+    from blockstudio.core import commands as c
+
+    doc = small()
+    c.EditBlockParam(doc, "strides", dataclasses.replace(doc.param("strides"), name="steps")).redo(
+        doc
+    )
+    source = generate_code(doc, blocks, style)
+    assert "for i in range(len(steps) - 2)" in source and "steps=(" in source
+    outer = source.index("class DynUNet(")  # the inner blocks' Convs keep strides=, the
+    outer = source[source.index("def __init__(", outer) :]  # docstring's prose its words
+    assert not re.search(r"self\.strides|strides\[|len\(strides\)|\bstrides=", outer)
+    renamed = load_generated(source, style).DynUNet(**SMALL)
+    original = load_generated(generate_code(small(), blocks, style), style).DynUNet(**SMALL)
+    x = np.zeros((1, 16, 16, 3), "float32")
+    renamed(x), original(x)
+    assert renamed.count_params() == original.count_params() > 0
+    assert [w.shape for w in renamed.weights] == [w.shape for w in original.weights]

@@ -4,13 +4,14 @@ shapes, an up block's two ports, and a level's parameter following one entry of 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from blockstudio.core.document import Edge, ParamRef
 from blockstudio.core.library import BlockLibrary
 from blockstudio.core.templates import load_template
 from blockstudio.ui.file_actions import empty_document
 from tests.ui.helpers import (
+    double_click,
     drag,
     drop_kind,
     run_and_wait,
@@ -249,3 +250,48 @@ def test_a_list_parameter_computed_when_none_is_edited_in_the_inspector(
     qtbot.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier)
     assert doc.param("filters").when_none.startswith("[min(2 ** (5 + i)")
     qtbot.waitUntil(lambda: window.model.shapes.get("bottleneck", (0,))[-1] == 512)
+
+
+def _rename_param_row(qtbot, window, old: str, new: str) -> None:
+    """Double-click the name cell of block parameter ``old``, type ``new``, Enter."""
+    table = window.inspector.editors["params"]
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == old)
+    window.inspector.ensureWidgetVisible(table)
+    rect = table.visualItemRect(table.item(row, 0))
+    double_click(qtbot, table.viewport(), rect.center())
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not table, timeout=2000)
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(editor, new)
+    qtbot.keyClick(editor, Qt.Key_Return)
+
+
+def test_renaming_a_list_parameter_keeps_the_repeats_that_count_with_it(
+    make_window, qtbot, catalog
+):
+    doc = load_template("dynunet", catalog.with_library(BlockLibrary()))
+    window = make_window(doc=doc)
+    window.scene.clearSelection()
+    badge = window.scene.nodes["downsamples"].repeat_text.strip()
+    assert badge == "×3" and window.model.all_problems() == []
+    table = window.inspector.editors["params"]
+    _rename_param_row(qtbot, window, "strides", "i")  # the repeats' own index: refused, in place
+    qtbot.waitUntil(lambda: window.inspector.editors["params"] is not table)
+    # the table shows the name again, and says why below it until the next edit
+    assert window.inspector.editors["params"].item(4, 0).text() == "strides"
+    assert "index of the repeated node downsamples" in window.inspector.error.text()
+    assert doc.param("strides") is not None
+    _rename_param_row(qtbot, window, "strides", "steps")
+    qtbot.waitUntil(lambda: doc.param("steps") is not None)
+    assert (
+        doc.param("steps") is not None and doc.nodes["downsamples"].repeat.count == "len(steps) - 2"
+    )
+    assert window.model.undo_stack.undoText() == "Rename block parameter strides to steps"
+    window.model.flush()
+    assert (
+        window.model.all_problems() == []
+        and window.scene.nodes["downsamples"].repeat_text.strip() == "×3"
+    )
+    qtbot.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier)  # one step puts every one back
+    assert doc.nodes["downsamples"].repeat.count == "len(strides) - 2"
+    assert doc.nodes["bottleneck"].params["stride"].index == "len(strides) - 1"
