@@ -129,10 +129,10 @@ class SetParam(Command):
 
 
 class SetNodeField(Command):
-    """Change the name, kind (a block node to a copy of its block), lifecycle, condition or
-    shares of a node."""
+    """Change the name, kind (a block node to a copy of its block), lifecycle, condition,
+    shares or repeat of a node."""
 
-    FIELDS = ("name", "kind", "lifecycle", "condition", "shares")
+    FIELDS = ("name", "kind", "lifecycle", "condition", "shares", "repeat")
 
     def __init__(self, doc: Document, node_id: str, field_name: str, value: Any) -> None:
         if field_name not in self.FIELDS:
@@ -142,6 +142,8 @@ class SetNodeField(Command):
         name = doc.nodes[node_id].name
         if field_name == "name":
             self.text = f"Rename {name} to {value}"
+        elif field_name == "repeat":
+            self.text = f"Set {name} repeat count to {value.count}"
         else:
             self.text = f"Set {name} {field_name} to {_show(value)}"
 

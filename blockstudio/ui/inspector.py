@@ -26,7 +26,6 @@ from blockstudio.core.document import ParamRef
 from blockstudio.core.library import kind_title
 from blockstudio.core.names import name_problem
 from blockstudio.core.params import resolve
-from blockstudio.core.repeat import RepeatError, repeat_count
 from blockstudio.core.runs import RunEvent, RunModel, ScopeChanged, ShownChanged
 from blockstudio.core.shapes import (
     format_shape,
@@ -34,12 +33,13 @@ from blockstudio.core.shapes import (
 from blockstudio.core.validate import block_env
 from blockstudio.ui.doc_model import DocumentModel, run_note
 from blockstudio.ui.inspector_block import BlockPage
+from blockstudio.ui.inspector_repeat import RepeatRows, instances
 from blockstudio.ui.param_editor import ParamEditor
 
 ERROR_STYLE = "color: #f28b82;"
 
 
-class Inspector(BlockPage, QScrollArea):
+class Inspector(BlockPage, RepeatRows, QScrollArea):
     """Rebuilt when the selection or the shown object changes; edits become commands."""
 
     sigOpenBlock = Signal(str)  # a block node's "Open" button: show the block inside it
@@ -56,7 +56,11 @@ class Inspector(BlockPage, QScrollArea):
         self.setWidget(self._holder)
         self.setMinimumWidth(300)
         self.editors: dict[str, Any] = {}
-        self.error = QLabel()
+        # what was refused and why: below the page, outside its scrolling, so it is seen
+        # whichever field said it (a long page puts the last fields far from its end)
+        self.error = QLabel(self, wordWrap=True)
+        self.error.setStyleSheet(f"{ERROR_STYLE} padding: 4px 6px; border-top: 1px solid #5f6368;")
+        self.error.hide()
         self._notice = ""  # said on the next page (why an edit was refused)
         self._force = False  # the next refresh rebuilds even under a text cursor
         self._waiting = False  # a refresh waits for the text cursor to leave the page
@@ -147,13 +151,11 @@ class Inspector(BlockPage, QScrollArea):
         self.editors = {}
         page = QWidget()
         layout = QVBoxLayout(page)
-        self.error = QLabel(wordWrap=True)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self._say("")
         if node_id is None:
             self._block_page(layout)
         else:
             self._node_page(layout, node_id)
-        layout.addWidget(self.error)
         layout.addStretch(1)
         # one holder for the pages, swapped inside it: the new page is shown (and takes the
         # focus) first, then the old one is hidden and goes later (QScrollArea.setWidget would
@@ -192,6 +194,22 @@ class Inspector(BlockPage, QScrollArea):
 
     def _say(self, message: str) -> None:
         self.error.setText(message)
+        self._place_error()
+
+    def _place_error(self) -> None:
+        """The message takes a strip at the bottom, the page scrolls above it."""
+        text = self.error.text()
+        width = self.width() - 2 * self.frameWidth()
+        height = self.error.heightForWidth(width) if text else 0
+        self.setViewportMargins(0, 0, 0, height)
+        self.error.setGeometry(
+            self.frameWidth(), self.height() - self.frameWidth() - height, width, height
+        )
+        self.error.setVisible(bool(text))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place_error()
 
     # -- node -------------------------------------------------------------------------------
     def _node_page(self, layout: QVBoxLayout, nid: str) -> None:
@@ -213,7 +231,7 @@ class Inspector(BlockPage, QScrollArea):
             else:  # a repeated node: the instance the button opens
                 which = QSpinBox()
                 which.setPrefix(f"{node.name}_")
-                which.setRange(0, max(_instances(node, model) - 1, 0))
+                which.setRange(0, max(instances(node, model) - 1, 0))
                 self.editors["instance"] = which
                 layout.addWidget(which)
                 button.clicked.connect(lambda: self.sigOpenInstance.emit(nid, which.value()))
@@ -236,9 +254,12 @@ class Inspector(BlockPage, QScrollArea):
             cond.textEdited.connect(lambda t: self._check_condition(cond, t))
             cond.editingFinished.connect(lambda: self._set_condition(cond))
             self.editors["condition"] = cond
+            if node.repeat is not None and not node.condition:
+                cond.setEnabled(False)  # its instances are counted: the condition is the count
+                cond.setPlaceholderText("repeated: put the condition in the count")
             form.addRow("Only if", cond)
-        if node.repeat is not None:  # read-only here: the document's JSON says how it repeats
-            form.addRow("Repeated", QLabel(repeat_text(node.repeat), wordWrap=True))
+        if node.repeat is not None:
+            self._repeat_rows(form, node)
         out = QLabel(self._shape_text(nid))
         self.editors["output_shape"] = out
         form.addRow("Output", out)
@@ -374,24 +395,3 @@ def link_choices(doc, pspec, env: dict) -> list[ParamRef]:
             if p.type == "ints" and isinstance(env[p.name], tuple | list):
                 out += [ParamRef(p.name, i) for i in range(len(env[p.name]))]
     return out
-
-
-def repeat_text(rep) -> str:
-    """How a node repeats, as the inspector says it."""
-    parts = [f"{rep.index} in range({rep.count})", "chained" if rep.chain else "not chained"]
-    if rep.collect:
-        parts.append(f"outputs kept in {rep.collect}")
-    if rep.skip is not None:
-        order = "deepest first" if rep.skip.reverse else "in order"
-        later = f", skipping {rep.skip.offset}" if rep.skip.offset else ""
-        parts.append(f"input {rep.skip.port} reads a collected list {order}{later}")
-    return "; ".join(parts)
-
-
-def _instances(node, model) -> int:
-    """How many instances a repeated node makes with the values the block has now."""
-    context = model.context
-    try:
-        return repeat_count(node, block_env(model.doc, context[1] if context else None))
-    except RepeatError:
-        return 0

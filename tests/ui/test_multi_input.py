@@ -98,7 +98,8 @@ def test_a_level_follows_one_entry_of_a_list_parameter(make_window, qtbot, catal
     window.scene.select_node("downsamples")
     assert window.inspector.editors["stride"].link.currentText() == "strides[i + 1]"
     said = [w.text() for w in window.inspector.findChildren(QLabel)]
-    assert "i in range(len(strides) - 2); chained; outputs kept in skips" in said
+    assert "3 instances now; index i; chained; outputs kept in skips" in said
+    assert window.inspector.editors["repeat_count"].text() == "len(strides) - 2"
     # the list itself is a block parameter, edited as a tuple in the table
     window.scene.clearSelection()
     table = window.inspector.editors["params"]
@@ -295,3 +296,41 @@ def test_renaming_a_list_parameter_keeps_the_repeats_that_count_with_it(
     qtbot.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier)  # one step puts every one back
     assert doc.nodes["downsamples"].repeat.count == "len(strides) - 2"
     assert doc.nodes["bottleneck"].params["stride"].index == "len(strides) - 1"
+
+
+def test_a_repeat_count_is_edited_in_the_inspector_checked_as_typed_and_undone(
+    make_window, qtbot, catalog
+):
+    doc = load_template("dynunet", catalog.with_library(BlockLibrary()))
+    window = make_window(doc=doc)
+    window.scene.select_node("downsamples")
+    qtbot.waitUntil(lambda: window.inspector.node_id == "downsamples")
+    count = window.inspector.editors["repeat_count"]
+    assert count.text() == "len(strides) - 2"
+    assert not window.inspector.editors["condition"].isEnabled()  # the count says it
+    # a mistake is said where it is typed, and Enter does not take it
+    qtbot.mouseClick(count, Qt.LeftButton, pos=count.rect().center())
+    qtbot.keyClick(count, Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(count, "len(widths) - 2")
+    error = window.inspector.error
+    assert "widths" in error.text()
+    # said in a strip below the page, seen however far the page scrolls
+    viewport = window.inspector.viewport().geometry()
+    assert error.isVisible() and error.geometry().top() >= viewport.bottom()
+    assert window.inspector.rect().contains(error.geometry())
+    qtbot.keyClick(count, Qt.Key_Return)
+    assert doc.nodes["downsamples"].repeat.count == "len(strides) - 2"
+    # one level fewer on the way down: the card says ×2 and the way up, one skip short, says so
+    type_value(qtbot, window.inspector.editors["repeat_count"], "len(strides) - 3")
+    assert doc.nodes["downsamples"].repeat.count == "len(strides) - 3"
+    assert window.model.undo_stack.undoText() == "Set downsamples repeat count to len(strides) - 3"
+    qtbot.waitUntil(lambda: window.scene.nodes["downsamples"].repeat_text.strip() == "×2")
+    window.model.flush()
+    assert any(p.node_id == "upsamples" for p in window.model.all_problems())
+    qtbot.keyClick(window.inspector.editors["repeat_count"], Qt.Key_Tab)  # the field is left
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.scene.nodes["downsamples"].repeat_text.strip() == "×3")
+    window.model.flush()
+    assert window.model.all_problems() == []
+    assert window.inspector.editors["repeat_count"].text() == "len(strides) - 2"
+    assert not error.isVisible()  # nothing to say: the strip is gone, the page takes its room
