@@ -26,6 +26,7 @@ from blockstudio.core.library import (
 )
 from blockstudio.core.params import block_env, resolved
 from blockstudio.core.project import save_document
+from blockstudio.core.repeat import RepeatError, expand, instance_id
 from blockstudio.core.shapes import format_input_shape
 
 
@@ -99,14 +100,18 @@ class BlockNavigator(QObject):
         """The input shape reaching ``node`` and its parameter values, block parameters
         resolved: what the block inside sees there."""
         model = self.w.model
+        env = block_env(model.doc, model.context[1] if model.context is not None else None)
         srcs = model.doc.inputs_of(node.id)
+        if node.repeat is not None:  # a repeated node opens as one of its instances, fed
+            try:  # what feeds that instance: the one before it, a skip of its own level
+                srcs = expand(model.doc, env).doc.inputs_of(instance_id(node, instance))
+            except RepeatError:
+                return None
+            env[node.repeat.index] = instance
         shapes = [model.shapes.get(e.src) for e in srcs]
         if not shapes or any(s is None for s in shapes):
             return None
         shape = tuple(tuple(s) for s in shapes) if len(shapes) > 1 else shapes[0]
-        env = block_env(model.doc, model.context[1] if model.context is not None else None)
-        if node.repeat is not None:  # a repeated node opens as one of its instances
-            env[node.repeat.index] = instance
         return tuple(shape), resolved(node.params, env)
 
     def up(self, levels: int = 1) -> None:

@@ -151,6 +151,7 @@ def test_a_repeated_node_is_one_card_counting_its_instances_and_opens_the_first(
     assert "showing its first instance downsamples_0" in window.statusBar().currentMessage()
     # the first instance's values: filters[1], strides[1]
     assert window.model.context[1]["stride"] == 2 and window.model.context[1]["out_channels"] == 64
+    assert window.model.context[0] == (None, 64, 64, 32)  # what input_block gives it
     # another instance from the inspector: the last one down, downsamples_3 (filters[4])
     window.nav.up()
     qtbot.waitUntil(lambda: window.model.shapes.get("downsamples") == (None, 4, 4, 512))
@@ -161,6 +162,7 @@ def test_a_repeated_node_is_one_card_counting_its_instances_and_opens_the_first(
     qtbot.mouseClick(window.inspector.editors["open_block"], Qt.LeftButton)
     qtbot.waitUntil(lambda: window.model.doc.name == "UnetLevelBlock")
     assert window.model.context[1]["out_channels"] == 512
+    assert window.model.context[0] == (None, 8, 8, 256)  # what downsamples_2 gives it
     assert "showing instance downsamples_3" in window.statusBar().currentMessage()
 
 
