@@ -33,7 +33,7 @@ from blockstudio.core.shapes import (
 from blockstudio.core.validate import block_env
 from blockstudio.ui.doc_model import DocumentModel, run_note
 from blockstudio.ui.inspector_block import BlockPage
-from blockstudio.ui.inspector_repeat import RepeatRows, instances
+from blockstudio.ui.inspector_repeat import RepeatRows, instances, per_instance
 from blockstudio.ui.param_editor import ParamEditor
 
 ERROR_STYLE = "color: #f28b82;"
@@ -298,7 +298,13 @@ class Inspector(BlockPage, RepeatRows, QScrollArea):
                 if not isinstance(value, ParamRef) or value.param in env
                 else None
             )
-            editor = ParamEditor(pspec, value, link_choices(model.doc, pspec, env), shown)
+            editor = ParamEditor(
+                pspec,
+                value,
+                link_choices(model.doc, pspec, env),
+                shown,
+                per_instance=per_instance(owner, pspec.name, value, model),
+            )
             editor.setEnabled(not shared)
             editor.sigCommit.connect(self._set_param)
             editor.sigError.connect(lambda _n, msg: self._say(msg))

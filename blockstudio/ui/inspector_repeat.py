@@ -4,12 +4,15 @@ the block's parameters edited in place, and how it repeats (shown, not edited)."
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit
 
 from blockstudio.core import commands as c
 from blockstudio.core.document import Node
-from blockstudio.core.repeat import RepeatError, repeat_count
+from blockstudio.core.params import resolve
+from blockstudio.core.refs import Expr, ParamRef
+from blockstudio.core.repeat import RepeatError, instance_value, repeat_count
 from blockstudio.core.validate import block_env
 
 COUNT_TIP = (
@@ -85,3 +88,19 @@ def _env(model) -> dict:
     """The block's values: its defaults, or in an opened instance that instance's values."""
     context = model.context
     return block_env(model.doc, context[1] if context else None)
+
+
+def per_instance(node: Node, key: str, value: Any, model) -> tuple[Any, ...] | None:
+    """What each instance of repeated ``node`` takes for ``value`` when it depends on the
+    instance (``strides[i + 1]``, a computed value), else None (the same for all)."""
+    per = isinstance(value, Expr) or (isinstance(value, ParamRef) and isinstance(value.index, str))
+    if node.repeat is None or not per:
+        return None
+    env = _env(model)
+    try:
+        return tuple(
+            resolve(instance_value(node, key, value, {**env, node.repeat.index: i}), env)
+            for i in range(repeat_count(node, env))
+        )
+    except (RepeatError, KeyError, IndexError, TypeError):
+        return None

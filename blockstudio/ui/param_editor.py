@@ -44,11 +44,14 @@ class ParamEditor(QWidget):
         links: list[ParamRef],
         resolved: Any = None,
         parent=None,
+        per_instance: tuple[Any, ...] | None = None,
     ) -> None:
         """``resolved`` is what a linked ``value`` (a :class:`ParamRef`) stands for now: shown
-        read-only while linked, and kept as the value when the link is removed."""
+        read-only while linked, and kept as the value when the link is removed. In a repeated
+        node a value read per instance (``strides[i + 1]``) is ``per_instance``: one each."""
         super().__init__(parent)
         self.spec = spec
+        self.per_instance = per_instance
         self.resolved = resolved if isinstance(value, ParamRef | Expr) else value
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -75,6 +78,15 @@ class ParamEditor(QWidget):
     def _make_editor(self, value: Any) -> QWidget:
         spec = self.spec
         shown = self.resolved
+        if self.per_instance is not None:  # read only: the link says where they come from
+            line = QLineEdit(", ".join(show_value(v) for v in self.per_instance))
+            line.setReadOnly(True)
+            line.setCursorPosition(0)
+            line.setToolTip(
+                "One value per instance, in order:\n"
+                + "\n".join(f"{i}: {show_value(v)}" for i, v in enumerate(self.per_instance))
+            )
+            return line
         if shown is None and spec.required and spec.type not in ("bool", "choice"):
             # no value yet: an empty field that says so, never a made-up number
             line = QLineEdit()

@@ -97,6 +97,9 @@ def test_a_level_follows_one_entry_of_a_list_parameter(make_window, qtbot, catal
     # a repeated level follows the entry of its instance: shown as the expression
     window.scene.select_node("downsamples")
     assert window.inspector.editors["stride"].link.currentText() == "strides[i + 1]"
+    # each instance's value, read-only beside the link: filters[1] to filters[3]
+    assert window.inspector.editors["out_channels"].editor.text() == "64, 128, 256"
+    assert window.inspector.editors["stride"].editor.text() == "2, 2, 2"
     said = [w.text() for w in window.inspector.findChildren(QLabel)]
     assert "3 instances now; index i; chained; outputs kept in skips" in said
     assert window.inspector.editors["repeat_count"].text() == "len(strides) - 2"
