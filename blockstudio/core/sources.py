@@ -110,6 +110,16 @@ SOURCE_SPECS: list[dict[str, Any]] = [
             },
             {"name": "step", "type": "int", "default": 1, "min": 1, "doc": "The distance."},
             {
+                "name": "stop_axis",
+                "type": "int",
+                "default": None,
+                "optional": True,
+                "linkable": False,
+                "doc": "None: stop as given. An axis of the block's input (1, or -1 for the "
+                "last): stop is that axis's length (keras.ops.shape(inputs)[axis]), so the "
+                "block takes any length up to what its embedding holds.",
+            },
+            {
                 "name": "batch_axis",
                 "type": "bool",
                 "default": False,
@@ -148,8 +158,11 @@ def no_functional(kind: str, name: str) -> str:
     )
 
 
-def source_shape(kind: str, params: dict[str, Any]) -> tuple[int, ...] | str:
-    """The shape a source node gives, or what is wrong with its params."""
+def source_shape(
+    kind: str, params: dict[str, Any], input_shape: tuple | None = None
+) -> tuple[int | None, ...] | str:
+    """The shape a source node gives, or what is wrong with its params; a range whose stop is
+    an axis of the block's input (``input_shape``, the first input's) is as long as it."""
     if kind == WEIGHT_KIND:
         shape = params.get("shape")
         dims = (shape,) if isinstance(shape, int) else tuple(shape or ())
@@ -157,12 +170,33 @@ def source_shape(kind: str, params: dict[str, Any]) -> tuple[int, ...] | str:
             return f"shape {shape!r} must be whole numbers of at least 1 ((32,) or (8, 32))."
         return dims
     start, stop, step = params.get("start", 0), params.get("stop"), params.get("step", 1)
+    axis = params.get("stop_axis")
+    if axis is not None:
+        stop = _axis_length(axis, input_shape)
+        if isinstance(stop, str):
+            return stop
+        if stop is None:  # a length known only when called: any length
+            return (1, None) if params.get("batch_axis") else (None,)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)):
         return "start, stop and step must be whole numbers."
     if step < 1 or stop <= start:
         return f"arange({start}, {stop}, {step}) is empty: stop must be above start."
     n = math.ceil((stop - start) / step)
     return (1, n) if params.get("batch_axis") else (n,)
+
+
+def _axis_length(axis: Any, input_shape: tuple | None) -> int | None | str:
+    """The length of the block's input along ``axis`` (None when unknown), or what is wrong."""
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        return f"stop_axis {axis!r} must be a whole number (an axis of the input)."
+    if input_shape is None:
+        return "stop_axis needs the block's input shape."
+    rank = len(input_shape)
+    if not -rank <= axis < rank:
+        return f"stop_axis {axis} is not an axis of the input {tuple(input_shape)}."
+    if axis % rank == 0:
+        return "stop_axis 0 is the batch axis; a position range follows another axis."
+    return input_shape[axis]
 
 
 def source_params(kind: str, params: dict[str, Any]) -> int:

@@ -1,9 +1,10 @@
 """Is an imported block what the user's class is? Checked before an import claims success.
 
-An import may only say it worked when the block it gives validates, exports in every style, and
-rebuilds to the original's weights: the same count, and each weight with the same path relative
-to the block (the original's auto-named layers named after the nodes they became), shape and
-dtype. Every reason it is not is said, so nothing is lost without a word.
+An import may only say it worked when the block it gives validates, exports in every style,
+rebuilds to the original's weights (the same count, and each weight with the same path relative
+to the block, the original's auto-named layers named after the nodes they became, shape, dtype
+and whether it trains) and, given the same weights, computes the original's outputs
+(``behaviour``). Every reason it is not is said, so nothing is lost without a word.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def verify_import(doc: Document, catalog: Catalog, original: Trace) -> list[str]
             reasons.append(f"export in {style} style: {exc}")
     if reasons:
         return reasons
-    want = _weights(original, _renames(original, doc), prefix=True)
+    renames = _renames(original, doc)
+    want = _weights(original, renames, prefix=True)
     for style in styles_for(doc):
         again = run_trace(doc, catalog, RunSpec(style=style, calls=1))
         if again.error is not None:
@@ -49,6 +51,54 @@ def verify_import(doc: Document, catalog: Catalog, original: Trace) -> list[str]
         got = _weights(again, {}, prefix=style != "functional")
         if got != want:
             reasons += _differences(want, got, style)
+    if not reasons:
+        reasons += _behaviour(doc, catalog, original, renames)
+    return reasons
+
+
+def _behaviour(doc: Document, catalog: Catalog, original: Trace, renames: dict) -> list[str]:
+    """With the same weights, on the same input, does the rebuilt block give the original's
+    outputs in every style (and in the class styles on an input of another size the original
+    takes)? Weights match, wiring may not: this is what says so."""
+    from blockstudio.engine.behaviour import differences, outputs_of, set_weights
+    from blockstudio.engine.keras_shapes import keras_message
+    from blockstudio.engine.tracer import rebuilt_block
+
+    said = (original.structure or {}).get("probe")
+    if not said or "problem" in said:  # the original's outputs could not be taken: no claim
+        return []
+    back: dict[str, list[str]] = {}  # a weight as the rebuilt block names it → the original's
+    for w in original.weights:
+        back.setdefault(_path(w.path, renames, prefix=True), []).append(w.path)
+    reasons: list[str] = []
+    for style in styles_for(doc):
+        what = f"rebuilt in {style} style"
+        prefix = style != "functional"
+        left = {k: list(v) for k, v in back.items()}
+
+        def key_of(path: str, left=left, prefix=prefix) -> str | None:
+            paths = left.get(_path(path, {}, prefix=prefix))
+            return paths.pop(0) if paths else None
+
+        try:
+            block = rebuilt_block(doc, catalog, style)
+            unplaced = set_weights(block, key_of)
+            if unplaced:
+                reasons.append(f"{what}: no weight of the original for {', '.join(unplaced)}")
+                continue
+            reasons += differences(said["example"], outputs_of(block, doc.input_shape), what)
+        except Exception as exc:
+            reasons.append(f"{what}: {type(exc).__name__}: {keras_message(exc)}")
+            continue
+        other = said.get("other")
+        if other is None or not prefix:  # a functional model is made for the example's shape
+            continue
+        shape = tuple(other["input"])
+        what = f"{what}, on a {shape} input (the original takes it)"
+        try:
+            reasons += differences(other, outputs_of(block, shape), what)
+        except Exception as exc:
+            reasons.append(f"{what}: {type(exc).__name__}: {keras_message(exc)}")
     return reasons
 
 
@@ -67,16 +117,22 @@ def _renames(original: Trace, doc: Document) -> dict[str, str]:
 def _weights(trace: Trace, renames: dict[str, str], prefix: bool) -> Counter:
     out: Counter = Counter()
     for w in trace.weights:
-        parts = w.path.split("/")
-        first = {r.split("/")[0] for r in renames}
-        if prefix and not (parts[0] in first and len(parts) > 1):
-            parts = parts[1:]  # the block's own name (a functional block's weights have none)
-        if len(parts) > 2 and "/".join(parts[:2]) in renames:  # a Sequential's layer
-            parts = [renames["/".join(parts[:2])], *parts[2:]]
-        elif parts and parts[0] in renames:
-            parts[0] = renames[parts[0]]
-        out[("/".join(parts), tuple(w.shape), str(w.dtype), bool(w.trainable))] += 1
+        path = _path(w.path, renames, prefix)
+        out[(path, tuple(w.shape), str(w.dtype), bool(w.trainable))] += 1
     return out
+
+
+def _path(path: str, renames: dict[str, str], prefix: bool) -> str:
+    """A weight's path below the block, its layers named as the imported block names them."""
+    parts = path.split("/")
+    first = {r.split("/")[0] for r in renames}
+    if prefix and not (parts[0] in first and len(parts) > 1):
+        parts = parts[1:]  # the block's own name (a functional block's weights have none)
+    if len(parts) > 2 and "/".join(parts[:2]) in renames:  # a Sequential's layer
+        parts = [renames["/".join(parts[:2])], *parts[2:]]
+    elif parts and parts[0] in renames:
+        parts[0] = renames[parts[0]]
+    return "/".join(parts)
 
 
 def _differences(want: Counter, got: Counter, style: str) -> list[str]:

@@ -232,7 +232,8 @@ class ShapeInference:
         if spec is None or missing_entry(node.params, env):
             return
         params = effective_params(spec.params, node.params, env)
-        shape = source_shape(node.kind, params)
+        first = next(iter(self._input_of.values()), None)  # a range may follow its length
+        shape = source_shape(node.kind, params, first)
         if isinstance(shape, str):
             result.problems.append(Problem("bad_param", shape, node.id))
             return

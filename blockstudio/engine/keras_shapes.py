@@ -21,6 +21,9 @@ def keras_message(exc: Exception) -> str:
     encountered when calling" preamble and the "Arguments received by" dump of the tensors."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
     text = text.split("Arguments received by")[0]
+    # TensorFlow's own wrapping of an op's error: its function node and op names
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text)
+    text = re.sub(r"\s*\[Op:\w+\](\s*name:\s*\S*)?", "", text)
     text = re.sub(r"^\s*Exception encountered when calling [\w.]+\(\)\.\s*", "", text)
     return " ".join(text.split()) or type(exc).__name__
 

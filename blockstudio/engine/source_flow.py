@@ -15,7 +15,11 @@ from blockstudio.engine.source_pieces import (
 
 OPERATORS = {ast.Add: "Add", ast.Sub: "Subtract", ast.Mult: "Multiply"}
 RANGES = ("ops.arange", "keras.ops.arange")  # positions: a Range node
-EXPANDS = ("ops.expand_dims", "keras.ops.expand_dims")  # (..., 0) on a range: its batch axis
+EXPANDS = ("ops.expand_dims", "keras.ops.expand_dims")
+SHAPES = (
+    "ops.shape",
+    "keras.ops.shape",
+)  # ops.shape(x)[-1]: a length of the input  # (..., 0) on a range: its batch axis
 
 
 class FlowReader:
@@ -52,7 +56,15 @@ class FlowReader:
             if kw.arg not in ("start", "stop", "step"):
                 raise Unreadable(stmt, f"ops.arange's {kw.arg} (a Range node has no such)")
             given[kw.arg] = kw.value
+        stop = given.get("stop")
+        axis = self._input_axis(stop) if stop is not None else None
+        if axis is None and isinstance(stop, ast.Name):
+            axis = self.lengths.get(stop.id)
+        if axis is not None:  # stop=ops.shape(x)[-1]: as long as the input, whatever it is
+            del given["stop"]
         params = {k: self._value(v) for k, v in given.items()}
+        if axis is not None:
+            params["stop_axis"] = axis
         if batch_axis:
             params["batch_axis"] = True
         key, k = name or "positions", 2
@@ -74,6 +86,28 @@ class FlowReader:
         call_id = f"{key}#0"
         self.calls.append({"id": call_id, "layer": key, "inputs": []})
         return call_id
+
+    def _input_axis(self, node: ast.expr) -> int | None:
+        """``k`` for ``ops.shape(x)[k]`` (or ``x.shape[k]``) of the block's input ``x``: a
+        length read from the input; None for anything else."""
+        if not isinstance(node, ast.Subscript):
+            return None
+        try:
+            k = ast.literal_eval(node.slice)  # -1 is a unary minus on 1
+        except ValueError:
+            return None
+        if isinstance(k, bool) or not isinstance(k, int):
+            return None
+        of = node.value
+        if isinstance(of, ast.Call) and ast.unparse(of.func) in SHAPES and len(of.args) == 1:
+            of = of.args[0]
+        elif isinstance(of, ast.Attribute) and of.attr == "shape":
+            of = of.value
+        else:
+            return None
+        if isinstance(of, ast.Name) and self.producer.get(of.id) == "input":
+            return k
+        return None
 
     def _operator(self, stmt: ast.stmt, node: ast.BinOp, conds: list[str]) -> str:
         """``x + res`` (``-``, ``*``): a call of a weightless merge (Add, Subtract, Multiply)

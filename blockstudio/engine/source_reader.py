@@ -118,6 +118,7 @@ class _Reader(FlowReader, LoopReader, ArgumentReader):
         self.collections: dict[str, str] = {}  # a repeated node's list → its call
         self.stacked: list[dict[str, Any]] = []  # outputs returned stacked, in training only
         self.loop_index: str | None = None  # the index of the comprehension being read
+        self.lengths: dict[str, int] = {}  # maxlen = ops.shape(x)[-1]: the input's axis -1
 
     # -- the whole block ------------------------------------------------------------------
     def read(self) -> dict[str, Any]:
@@ -263,6 +264,10 @@ class _Reader(FlowReader, LoopReader, ArgumentReader):
             return
         if name == IN_CHANNELS and ast.unparse(value).endswith(".shape[-1]"):
             return  # functional: in_channels = inputs.shape[-1], read by conditions
+        axis = self._input_axis(value) if calls else None
+        if name is not None and axis is not None:  # call()'s own name, whatever __init__ has
+            self.lengths[name] = axis
+            return
         if name in self.names and isinstance(target, ast.Name):
             raise Unreadable(stmt, "an argument given a new value")
         if not calls or isinstance(target, ast.Attribute):

@@ -101,6 +101,16 @@ def run_trace(doc: Document, catalog: Catalog, spec: RunSpec | None = None) -> T
     return trace
 
 
+def rebuilt_block(doc: Document, catalog: Catalog, style: str) -> Any:
+    """The block of ``doc`` from its generated code in ``style``, with its example's values,
+    built by one call (a fresh session: no run is recorded)."""
+    fresh_session()
+    module = load_generated(generate_code(doc, catalog, style), style)
+    block = construct_block(module, doc, style, example_values(doc))
+    block(random_inputs(np.random.default_rng(0), concrete(doc.input_shape)), training=False)
+    return block
+
+
 def call_shapes(input_shape: InputShape, spec: RunSpec) -> list[Any]:
     """The shapes of the calls a run makes: ``calls`` times the input, then ``call_shape``."""
     shapes = [concrete(input_shape)] * spec.calls

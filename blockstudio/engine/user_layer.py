@@ -256,7 +256,20 @@ def trace_layer(spec: LayerSpec, input_shape: Shape, run: RunSpec | None = None)
                 "problem": f"{at + ': ' if at else ''}{_describe(exc)}",
             }
         trace.structure["source"] = read_source(spec)
+        trace.structure["probe"] = _probe(block, tuple(input_shape), spec)
     return trace
+
+
+def _probe(block: Any, input_shape: Shape, spec: LayerSpec) -> dict[str, Any] | None:
+    """What the class computes with weights keyed by their paths (what an import is held to);
+    None, with the reason, when it cannot be taken (then nothing is claimed on it)."""
+    from blockstudio.engine.behaviour import probe
+
+    try:
+        return probe(block, input_shape, lambda path: path)
+    except Exception as exc:
+        at = user_location(exc, spec.filename)
+        return {"problem": f"{at + ': ' if at else ''}{_describe(exc)}"}
 
 
 def read_source(spec: LayerSpec) -> dict[str, Any]:

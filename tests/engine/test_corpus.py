@@ -148,7 +148,11 @@ def test_positions_are_a_range_node_feeding_the_embedding(tmp_path, catalog):
     (rng,) = [n for n in doc.nodes.values() if n.kind == "Range"]
     from blockstudio.engine.inference import ShapeInference
 
-    assert ShapeInference(catalog).run(doc).shapes[rng.id] == (10,)  # arange(0, 10)
+    # maxlen = ops.shape(x)[-1]: as long as the input, not the run's 10
+    assert rng.params["stop_axis"] == -1
+    assert ShapeInference(catalog).run(doc).shapes[rng.id] == (10,)
+    doc.set_block_field("input_shape", (None, 6))
+    assert ShapeInference(catalog).run(doc).shapes[rng.id] == (6,)
     fed = [doc.nodes[e.dst] for e in doc.edges if e.src == rng.id]
     assert [n.kind for n in fed] == ["Embedding"]
 

@@ -1,6 +1,7 @@
 """Import never claims success for a block that loses anything: a sub-layer argument that no
 node parameter can hold is named with its line, and the command writes nothing."""
 
+import numpy as np
 import pytest
 
 from blockstudio.cli import main
@@ -135,3 +136,71 @@ def test_a_constant_operand_is_named_not_a_one_input_multiply(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "half.py:10: multiply is called with argument 2 = 0.5" in err
     assert "needs at least 2 inputs" not in err
+
+
+TWEAK = """import keras
+
+
+class Tweak(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.proj = keras.layers.Dense(8)
+        self.proj.activation = keras.activations.relu  # changed after it was made
+        self.out = keras.layers.Dense(4)
+
+    def call(self, x):
+        return self.out(self.proj(x))
+"""
+
+
+def test_a_block_with_the_same_weights_that_computes_otherwise_is_refused(tmp_path, capsys):
+    """The import records each sub-layer as constructed; a change made afterwards gives the
+    same weights and other outputs: the outputs say so."""
+    code, out = import_class(tmp_path, TWEAK, "Tweak")
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    assert "rebuilt in build style: computes other values than the original" in err
+    assert "with the same weights" in err
+
+
+LENGTH = """import keras
+from keras import layers, ops
+
+
+class Positions(layers.Layer):
+    def __init__(self, maxlen=10, dim=8, **kwargs):
+        super().__init__(**kwargs)
+        self.pos = layers.Embedding(maxlen, dim)
+
+    def call(self, x):
+        positions = ops.arange(0, {length}, 1)
+        return x + self.pos(positions)
+"""
+
+
+def test_a_length_read_from_the_input_that_became_a_number_is_refused(tmp_path, capsys):
+    """Traced at length 10, the original takes any length up to maxlen. Where its source
+    cannot be followed the run's range is arange(0, 10): fixed at 10, the block would not take
+    another length, and the import says so with the input it fails on."""
+    source = LENGTH.format(length="min(ops.shape(x)[1], 100)")
+    code, out = import_class(tmp_path, source, "Positions", "(None, 10, 8)")
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists(), err
+    assert "on a (2, 5, 8) input (the original takes it)" in err
+    assert "Incompatible shapes" in err and "{{function_node" not in err
+
+
+@pytest.mark.parametrize("length", ["ops.shape(x)[1]", "x.shape[1]", "ops.shape(x)[-2]"])
+def test_a_range_as_long_as_the_input_follows_its_axis(tmp_path, capsys, catalog, length):
+    from blockstudio.core.project import load_document
+    from blockstudio.engine.codegen import generate_code
+    from blockstudio.engine.loader import load_generated
+
+    code, out = import_class(tmp_path, LENGTH.format(length=length), "Positions", "(None, 10, 8)")
+    assert code == 0, capsys.readouterr().err
+    doc = load_document(out, catalog)
+    (positions,) = [n for n in doc.nodes.values() if n.kind == "Range"]
+    assert positions.params["stop_axis"] in (1, -2) and "stop" not in positions.params
+    block = load_generated(generate_code(doc, catalog, "build"), "build").Positions()
+    for n in (10, 7, 3):  # any length up to maxlen, as the original
+        assert tuple(block(np.zeros((2, n, 8), "float32")).shape) == (2, n, 8)

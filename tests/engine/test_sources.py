@@ -161,3 +161,39 @@ def test_positions_feed_an_embedding_and_every_weight_exists_after_build(catalog
 def test_the_functional_style_refuses_a_range_plainly(catalog):
     with pytest.raises(CodegenError, match="positions is a range"):
         generate_code(position_embedding(), catalog, "functional")
+
+
+def _following(doc, axis):
+    pos = doc.nodes["pos"]
+    params = {k: v for k, v in pos.params.items() if k != "stop"}
+    doc.set_param("pos", "stop_axis", axis)
+    doc.remove_param("pos", "stop")
+    assert params.keys() <= doc.nodes["pos"].params.keys()
+    return doc
+
+
+@pytest.mark.parametrize("style", ["build", "init"])
+def test_positions_as_long_as_the_input_take_any_length(catalog, style):
+    doc = _following(position_embedding(), -1)
+    assert validate(doc, catalog) == []
+    assert ShapeInference(catalog).run(doc).shapes["pos"] == (10,)
+    doc.set_block_field("input_shape", (None, None))  # any length: known when called
+    result = ShapeInference(catalog).run(doc)
+    assert result.problems == [] and result.shapes["pos"] == (None,)
+    block = _module(doc, catalog, style).TokenAndPosition()
+    block.build((None, None))
+    assert len(block.weights) == 2  # every weight exists after build(shape)
+    for n in (10, 4):
+        ids = np.arange(2 * n).reshape(2, n) % 16
+        want = np.asarray(block.token_emb(ids)) + np.asarray(block.pos_emb(np.arange(n)))
+        np.testing.assert_allclose(np.asarray(block(ids)), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("axis", "says"),
+    [(0, "stop_axis 0 is the batch axis"), (2, "stop_axis 2 is not an axis of the input")],
+)
+def test_a_range_following_no_axis_of_the_input_says_which(catalog, axis, says):
+    doc = _following(position_embedding(), axis)
+    (problem,) = ShapeInference(catalog).run(doc).problems
+    assert problem.node_id == "pos" and says in problem.message

@@ -88,7 +88,12 @@ class BuildWriter:
             var = shape_var(plan.var[node.id])
             if node.kind in SOURCE_KINDS:
                 if self.needs_out[node.id]:
-                    shape = shape_text(node, RefRenderer(attr=True), plan.param_types())
+                    shape = shape_text(
+                        node,
+                        RefRenderer(attr=True),
+                        plan.param_types(),
+                        shape_var(plan.input_var()),
+                    )
                     out.append(f"{indent}{var} = {shape}")
                 continue
             srcs = [shape_var(plan.var[s]) for s in plan.inputs[node.id]]

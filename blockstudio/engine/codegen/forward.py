@@ -68,7 +68,8 @@ class ForwardWriter:
             srcs = [plan.var[s] for s in plan.inputs[node.id]]
             layer = layer_of(plan.owner(node))
             if node.kind in SOURCE_KINDS:  # a weight is self.gamma, made in build()
-                out += range_lines(node, var, refs, indent) if node.kind == RANGE_KIND else []
+                if node.kind == RANGE_KIND:
+                    out += range_lines(node, var, refs, indent, plan.input_var())
                 i += 1
                 continue
             if node.condition is not None and self.style == "functional":

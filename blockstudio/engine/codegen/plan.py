@@ -69,6 +69,11 @@ class Plan:
             if n.shares is None and not self.is_operator(n) and n.kind not in SOURCE_KINDS
         ]
 
+    def input_var(self) -> str:
+        """The variable of the block's (first) input in call(): what a range's length reads."""
+        first = next(iter(self.doc.input_nodes), None)
+        return self.var[first.id] if first is not None else "inputs"
+
     def param_types(self) -> dict[str, str]:
         return {p.name: p.type for p in self.doc.params}
 

@@ -37,19 +37,31 @@ def weight_lines(
     return call_lines(indent, f"self.{node.name} = self.add_weight", args)
 
 
-def range_lines(node: Node, var: str, refs: RefRenderer, indent: str) -> list[str]:
-    """``positions = keras.ops.arange(0, 10, 1)`` (with a leading axis when asked)."""
+def range_lines(
+    node: Node, var: str, refs: RefRenderer, indent: str, inputs: str = "inputs"
+) -> list[str]:
+    """``positions = keras.ops.arange(0, 10, 1)`` (with a leading axis when asked); a stop
+    that follows an axis of the input (``inputs``) is its length there."""
     p = _params(node)
-    args = [refs.value(p["start"]), refs.value(p["stop"]), refs.value(p["step"])]
+    stop = refs.value(p["stop"])
+    if p["stop_axis"] is not None:
+        stop = f"keras.ops.shape({inputs})[{p['stop_axis']}]"
+    args = [refs.value(p["start"]), stop, refs.value(p["step"])]
     out = call_lines(indent, f"{var} = keras.ops.arange", args)
     if p["batch_axis"] is True:
         out.append(f"{indent}{var} = keras.ops.expand_dims({var}, 0)")
     return out
 
 
-def shape_text(node: Node, refs: RefRenderer, param_types: dict[str, str] | None = None) -> str:
+def shape_text(
+    node: Node,
+    refs: RefRenderer,
+    param_types: dict[str, str] | None = None,
+    input_shape: str = "input_shape",
+) -> str:
     """The source's shape as an expression of the block's values (no batch axis);
-    ``param_types``: the block parameters' types (an int is one axis)."""
+    ``param_types``: the block parameters' types (an int is one axis); ``input_shape``: the
+    name of the input's shape, which a range may follow."""
     p = _params(node)
     if node.kind == WEIGHT_KIND:
         shape = p["shape"]
@@ -61,5 +73,9 @@ def shape_text(node: Node, refs: RefRenderer, param_types: dict[str, str] | None
         return f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
     assert node.kind == RANGE_KIND
     start, stop, step = (refs.value(p[k]) for k in ("start", "stop", "step"))
+    if p["stop_axis"] is not None:  # as long as the input along that axis
+        stop = f"{input_shape}[{p['stop_axis']}]"
+        length = stop if (start, step) == ("0", "1") else f"len(range({start}, {stop}, {step}))"
+        return f"(1, {length})" if p["batch_axis"] is True else f"({length},)"
     length = f"len(range({start}, {stop}, {step}))"
     return f"(1, {length})" if p["batch_axis"] is True else f"({length},)"
