@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton
 
 from blockstudio.core import commands as c
 from blockstudio.core.document import Document
@@ -46,6 +47,7 @@ class BlockNavigator(QObject):
         super().__init__(window)
         self.w = window
         self.levels: list[_Level] = []
+        self.menu: QMenu | None = None
         self.bar = QFrame()
         self.bar.setObjectName("breadcrumb")
         self.bar.setStyleSheet(
@@ -57,12 +59,39 @@ class BlockNavigator(QObject):
         self._row = QHBoxLayout(self.bar)
         self._row.setContentsMargins(8, 3, 8, 3)
         self.bar.hide()
-        window.scene.sigNodeActivated.connect(self.open_node)
+        window.scene.sigNodeActivated.connect(self.activate)
         window.model.sigReset.connect(self._on_reset)
 
     @property
     def depth(self) -> int:
         return len(self.levels)
+
+    def activate(self, node_id: str) -> None:
+        """A double-click on a card: its block opens; of a repeated node with several
+        instances, a menu at the pointer says which (each with what reaches it)."""
+        node = self.w.model.doc.nodes.get(node_id)
+        made = self._instances(node) if node is not None and node.repeat is not None else 1
+        if made <= 1 or not is_block_kind(node.kind):
+            self.open_node(node_id)
+            return
+        menu = QMenu(self.w)
+        menu.setObjectName("instances")
+        menu.setAttribute(Qt.WA_DeleteOnClose)
+        for i in range(made):
+            reaches = self._context(node, i)
+            shape = f" ← {format_input_shape(reaches[0])}" if reaches else ""
+            action = menu.addAction(f"Open {node.name}_{i}{shape}")
+            action.triggered.connect(lambda _=False, i=i: self.open_node(node_id, i))
+        self.menu = menu  # for the tests: the menu on show
+        menu.popup(QCursor.pos())
+
+    def _instances(self, node) -> int:
+        model = self.w.model
+        env = block_env(model.doc, model.context[1] if model.context is not None else None)
+        try:
+            return expand(model.doc, env).counts.get(node.id, 0)
+        except RepeatError:
+            return 0
 
     def open_node(self, node_id: str, instance: int = 0) -> bool:
         """Show the block of node ``node_id`` (of a repeated node, its instance ``instance``);
@@ -88,10 +117,9 @@ class BlockNavigator(QObject):
         model.enter(inner, node.kind, read_only, context, (*model.where, where))
         self._after_move()
         if node.repeat is not None:
-            which = "its first instance" if instance == 0 else "instance"
             self.w.statusBar().showMessage(
-                f"{node.name} is repeated: showing {which} {where}, with its values (the "
-                "inspector's Open button takes another instance).",
+                f"{node.name} is repeated: showing instance {where}, with its values and what "
+                "reaches it (Alt+Up goes back).",
                 8000,
             )
         return True
@@ -121,7 +149,7 @@ class BlockNavigator(QObject):
         levels = min(levels, len(self.levels))
         target = self.levels[-levels]
         del self.levels[-levels:]
-        where = tuple(level.node for level in self.levels)
+        where = self.w.model.where[: len(self.levels)]
         self.w.model.enter(target.doc, target.kind, target.read_only, target.context, where)
         self._after_move()
         self.w.scene.select_node(self._node_id(target.doc, target.node))
@@ -195,7 +223,10 @@ class BlockNavigator(QObject):
         up.setToolTip("Back to the block around this one (Alt+Up)")
         up.clicked.connect(lambda: self.up(1))
         self._row.addWidget(up)
-        names = [self.w.model.root_doc.name, *[level.node for level in self.levels]]
+        opened = self.w.model.where  # an instance of a repeated node by its own name
+        if len(opened) != len(self.levels):
+            opened = tuple(level.node for level in self.levels)
+        names = [self.w.model.root_doc.name, *opened]
         for i, name in enumerate(names[:-1]):
             button = QToolButton(text=name)
             button.setObjectName(f"crumb{i}")

@@ -59,6 +59,17 @@ class BlockPage:
         shape.editingFinished.connect(lambda: self._set_shape(shape))
         self.editors["input_shape"] = shape
         form.addRow("Input shape", shape)
+        context = self.model.context
+        if context is not None:  # an opened block node: what reaches it there is shown
+            where = self.model.where[-1] if self.model.where else "its node"
+            here = QLabel(f"{format_input_shape(context[0])} at {where}")
+            here.setToolTip(
+                "The canvas shows the shapes this block has where it is used; the input "
+                "shape above is the block's own example."
+            )
+            here.setStyleSheet("color: #9aa0a6;")
+            self.editors["input_here"] = here
+            form.addRow("Here", here)
         desc = QPlainTextEdit(doc.description)
         desc.setFixedHeight(70)
         desc.focusOutEvent = lambda e, d=desc: (

@@ -149,9 +149,26 @@ def test_a_repeated_node_is_one_card_counting_its_instances_and_opens_the_first(
     window.view.resetTransform()
     window.view.centerOn(item)
     pos = view_point(window.view, item.sceneBoundingRect().center())
-    qtbot.mouseDClick(window.view.viewport(), Qt.LeftButton, pos=pos)
+    double_click(qtbot, window.view.viewport(), pos)
+    # four instances: a menu at the pointer says which, each with what reaches it
+    qtbot.waitUntil(lambda: window.nav.menu is not None and window.nav.menu.isVisible())
+    menu = window.nav.menu
+    said = [a.text() for a in menu.actions()]
+    assert said[0] == "Open downsamples_0 ← (None, 64, 64, 32)" and len(said) == 4
+    assert said[3] == "Open downsamples_3 ← (None, 8, 8, 256)"
+    qtbot.keyClick(menu, Qt.Key_Escape)  # nothing opens
+    qtbot.waitUntil(lambda: not menu.isVisible())
+    assert window.model.doc.name == "DynUNet"
+    double_click(qtbot, window.view.viewport(), pos)
+    qtbot.waitUntil(lambda: window.nav.menu is not menu and window.nav.menu.isVisible())
+    menu = window.nav.menu
+    qtbot.mouseClick(menu, Qt.LeftButton, pos=menu.actionGeometry(menu.actions()[0]).center())
     qtbot.waitUntil(lambda: window.model.doc.name == "UnetLevelBlock")
-    assert "showing its first instance downsamples_0" in window.statusBar().currentMessage()
+    assert "showing instance downsamples_0" in window.statusBar().currentMessage()
+    crumbs = [label.text() for label in window.nav.bar.findChildren(QLabel)]
+    assert any("<b>downsamples_0</b>" in c for c in crumbs)  # the instance, by its own name
+    qtbot.waitUntil(lambda: "input_here" in window.inspector.editors)  # the page is made later
+    assert window.inspector.editors["input_here"].text() == "(None, 64, 64, 32) at downsamples_0"
     # the first instance's values: filters[1], strides[1]
     assert window.model.context[1]["stride"] == 2 and window.model.context[1]["out_channels"] == 64
     assert window.model.context[0] == (None, 64, 64, 32)  # what input_block gives it
