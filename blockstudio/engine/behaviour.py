@@ -86,7 +86,7 @@ def outputs_of(block: Any, shape: InputShape) -> dict[str, Any]:
     for k, tensor in enumerate(flat):
         values = np.asarray(keras.ops.convert_to_numpy(tensor), dtype="float64").ravel()
         rng = np.random.default_rng(PROBE_SEED + k)
-        at = np.sort(rng.choice(values.size, size=min(SAMPLES, values.size), replace=False))
+        at = np.sort(rng.integers(0, values.size, size=min(SAMPLES, values.size)))
         said.append(
             {
                 "shape": [int(d) for d in keras.ops.shape(tensor)],
