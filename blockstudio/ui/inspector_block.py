@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -62,14 +64,14 @@ class BlockPage:
         context = self.model.context
         if context is not None:  # an opened block node: what reaches it there is shown
             where = self.model.where[-1] if self.model.where else "its node"
-            here = QLabel(f"{format_input_shape(context[0])} at {where}")
-            here.setToolTip(
+            at_node = QLabel(f"{format_input_shape(context[0])} at {where}")
+            at_node.setToolTip(
                 "The canvas shows the shapes this block has where it is used; the input "
                 "shape above is the block's own example."
             )
-            here.setStyleSheet("color: #9aa0a6;")
-            self.editors["input_here"] = here
-            form.addRow("Here", here)
+            at_node.setStyleSheet("color: #9aa0a6;")
+            self.editors["input_here"] = at_node
+            form.addRow("Here", at_node)
         desc = QPlainTextEdit(doc.description)
         desc.setFixedHeight(70)
         desc.focusOutEvent = lambda e, d=desc: (
@@ -79,15 +81,28 @@ class BlockPage:
         self.editors["description"] = desc
         form.addRow("Description", desc)
         layout.addWidget(QLabel("<b>Block parameters</b>"))
-        table = QTableWidget(len(doc.params), 3)
-        table.setHorizontalHeaderLabels(["name", "type", "default"])
+        here = context[1] if context is not None else None  # what the node passes in
+        table = QTableWidget(len(doc.params), 3 if here is None else 4)
+        table.setHorizontalHeaderLabels(["name", "type", "default", "here"][: table.columnCount()])
         table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setStretchLastSection(True)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        if here is not None:  # four columns in the panel's width: the values as wide as they are
+            header.setSectionResizeMode(0, QHeaderView.Stretch)
+            header.setSectionResizeMode(1, QHeaderView.Fixed)
+            header.resizeSection(1, 64)
+            for col in (2, 3):
+                header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
         for row, p in enumerate(doc.params):
             for col, text in ((0, p.name), (2, show_value(p.default))):  # 1: the type menu
                 item = QTableWidgetItem(text)
                 item.setToolTip(p.doc)
                 table.setItem(row, col, item)
+            if here is not None:  # read-only: the node that opened this block sets it
+                item = QTableWidgetItem(show_value(here.get(p.name, p.default)))
+                item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+                item.setToolTip(f"What {where} passes for {p.name}")
+                table.setItem(row, 3, item)
             if p.when_none:
                 table.item(row, 2).setToolTip(f"None computes {p.when_none}")
             if p.required:  # no default in the exported class: the value is the example's

@@ -169,6 +169,10 @@ def test_a_repeated_node_is_one_card_counting_its_instances_and_opens_the_first(
     assert any("<b>downsamples_0</b>" in c for c in crumbs)  # the instance, by its own name
     qtbot.waitUntil(lambda: "input_here" in window.inspector.editors)  # the page is made later
     assert window.inspector.editors["input_here"].text() == "(None, 64, 64, 32) at downsamples_0"
+    table = window.inspector.editors["params"]
+    here = {table.item(r, 0).text(): table.item(r, 3).text() for r in range(table.rowCount())}
+    assert table.horizontalHeaderItem(3).text() == "here"
+    assert (here["out_channels"], here["stride"]) == ("64", "2")  # filters[1], strides[1]
     # the first instance's values: filters[1], strides[1]
     assert window.model.context[1]["stride"] == 2 and window.model.context[1]["out_channels"] == 64
     assert window.model.context[0] == (None, 64, 64, 32)  # what input_block gives it
