@@ -41,6 +41,7 @@ def run_seed(
     keep_going: bool = False,
     workdir: Path | None = None,
     avoid: str = "",
+    template: str = "unet-res-block",
 ) -> dict:
     """One monkey process; its outcome as a dict (see ``outcome`` for the kinds)."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix=f"soak{seed}-"))
@@ -67,6 +68,8 @@ def run_seed(
         cmd.append("--keep-going")
     if avoid:
         cmd += ["--avoid", avoid]
+    if template != "unet-res-block":
+        cmd += ["--template", template]
     cmd += ["--hang-after", str(max(1, timeout - 10))]  # then its stack is in stderr
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     env["QT_QPA_PLATFORM"] = "xcb" if xcb else "offscreen"
@@ -176,6 +179,7 @@ def soak(args) -> int:
             args.timeout,
             keep_going=args.keep_going,
             avoid=args.avoid,
+            template=args.template,
         )
 
     with ThreadPoolExecutor(args.jobs) as pool:
@@ -316,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         help="a seed goes on after a failure (each kind reported once)",
     )
     parser.add_argument("--avoid", default="", help="known failures the monkey steers clear of")
+    parser.add_argument(
+        "--template", default="unet-res-block", help="the example each seed starts on"
+    )
     parser.add_argument("--verbose", action="store_true", help="stderr of failed seeds")
     parser.add_argument("--minimize", type=Path, metavar="LOG", help="shrink a failing log")
     parser.add_argument(

@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep-going", action="store_true", help="go on after failures")
     parser.add_argument(
+        "--template", default="unet-res-block", help="the example it starts on (dynunet: repeats)"
+    )
+    parser.add_argument(
         "--avoid", default="", help="known failures to steer clear of: ctrl-drag, read-only"
     )
     args = parser.parse_args(argv)
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         text = args.replay.read_text(encoding="utf-8")
         replay = json.loads(text) if text.lstrip().startswith("[") else read_log(args.replay)
     app = QApplication.instance() or QApplication([])
-    window = make_main_window(args.engine)
+    window = make_main_window(args.engine, args.template)
     if args.engine:  # then shapes, runs and checkups answer between and inside gestures
         deadline = time.monotonic() + 120
         while window.engine.status != "ready" and time.monotonic() < deadline:

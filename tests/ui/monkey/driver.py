@@ -242,17 +242,19 @@ def run_monkey(window, seed: int, actions: int, workdir: Path, **options) -> Rep
     return Monkey(window, seed, workdir, **options).run(actions)
 
 
-def make_main_window(start_engine: bool = False):
-    """The studio window on the U-Net example, shown and active, as ``make_window`` makes it."""
+def make_main_window(start_engine: bool = False, template: str = "unet-res-block"):
+    """The studio window on an example (the U-Net block's), shown and active, as
+    ``make_window`` makes it."""
     import blockstudio.ui.run_panel  # noqa: F401 - pyqtgraph, here rather than in the warm-up thread
     from blockstudio.core.catalog import load_catalog
     from blockstudio.core.templates import load_template
     from blockstudio.ui.main_window import MainWindow
 
+    from blockstudio.core.library import BlockLibrary
+
     catalog = load_catalog()
-    window = MainWindow(
-        catalog, load_template("unet-res-block", catalog), None, start_engine=start_engine
-    )
+    doc = load_template(template, catalog.with_library(BlockLibrary()))
+    window = MainWindow(catalog, doc, None, start_engine=start_engine)
     window.show()
     QTest.qWaitForWindowExposed(window)
     window.activateWindow()
