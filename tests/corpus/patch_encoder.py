@@ -1,7 +1,7 @@
 """PatchEncoder from keras-io, "Image classification with Vision Transformer" (Khalid Salama).
 
 Source: https://github.com/keras-team/keras-io/blob/master/examples/vision/image_classification_with_vision_transformer.py
-Commit: 07721306fc501d34bafa970491ede96f33f25a77 (that class also has get_config, left out).
+Commit: 07721306fc501d34bafa970491ede96f33f25a77.
 License: Apache-2.0 (keras-io).
 """
 
@@ -24,3 +24,8 @@ class PatchEncoder(layers.Layer):
         projected_patches = self.projection(patch)
         encoded = projected_patches + self.position_embedding(positions)
         return encoded
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_patches": self.num_patches})
+        return config
