@@ -202,8 +202,10 @@ class Inspector(BlockPage, RepeatRows, QScrollArea):
         width = self.width() - 2 * self.frameWidth()
         height = self.error.heightForWidth(width) if text else 0
         self.setViewportMargins(0, 0, 0, height)
+        bar = self.horizontalScrollBar()
+        below = bar.height() if bar.isVisible() else 0  # the strip sits above a scroll bar
         self.error.setGeometry(
-            self.frameWidth(), self.height() - self.frameWidth() - height, width, height
+            self.frameWidth(), self.height() - self.frameWidth() - below - height, width, height
         )
         self.error.setVisible(bool(text))
 
