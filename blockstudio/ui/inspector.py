@@ -34,7 +34,7 @@ from blockstudio.core.validate import block_env
 from blockstudio.ui.doc_model import DocumentModel, run_note
 from blockstudio.ui.inspector_block import BlockPage
 from blockstudio.ui.inspector_repeat import RepeatRows, instances, per_instance
-from blockstudio.ui.param_editor import ParamEditor
+from blockstudio.ui.param_editor import ParamEditor, link_choices
 
 ERROR_STYLE = "color: #f28b82;"
 
@@ -391,15 +391,3 @@ def _tab_in_order(page: QWidget) -> None:
     ]
     for first, second in zip(fields, fields[1:], strict=False):
         QWidget.setTabOrder(first, second)
-
-
-def link_choices(doc, pspec, env: dict) -> list[ParamRef]:
-    """What a node parameter can follow: every block parameter, and for a number (or an int
-    per axis) each entry of a list parameter (``strides[2]``: one level of a U-Net), as long
-    as the list is in the block's values ``env`` (its default, or what it computes when None)."""
-    out = [ParamRef(p.name) for p in doc.params]
-    if pspec.type in ("int", "any", "float", "ints"):
-        for p in doc.params:
-            if p.type == "ints" and isinstance(env[p.name], tuple | list):
-                out += [ParamRef(p.name, i) for i in range(len(env[p.name]))]
-    return out

@@ -167,3 +167,15 @@ class ParamEditor(QWidget):
         else:
             self.editor.setEnabled(False)
             self.sigCommit.emit(self.spec.name, self.link.currentData())
+
+
+def link_choices(doc, pspec, env: dict) -> list[ParamRef]:
+    """What a node parameter can follow: every block parameter, and for a number (or an int
+    per axis) each entry of a list parameter (``strides[2]``: one level of a U-Net), as long
+    as the list is in the block's values ``env`` (its default, or what it computes when None)."""
+    out = [ParamRef(p.name) for p in doc.params]
+    if pspec.type in ("int", "any", "float", "ints"):
+        for p in doc.params:
+            if p.type == "ints" and isinstance(env[p.name], tuple | list):
+                out += [ParamRef(p.name, i) for i in range(len(env[p.name]))]
+    return out
