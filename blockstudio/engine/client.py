@@ -378,8 +378,10 @@ class EngineClient:
         if req is None or msg["id"] not in (req.id, None):
             return  # a late answer to a cancelled request
         self._inflight = None
-        self._reply(req, ok=msg["ok"], result=msg.get("result"), error=msg.get("error") or "")
+        # ready before the reply is handed on: whoever the reply wakes sees the engine free,
+        # and a request it sends at once is not then marked ready while it runs
         self._set_status("ready")
+        self._reply(req, ok=msg["ok"], result=msg.get("result"), error=msg.get("error") or "")
 
     def _crashed(self, why: str) -> None:
         req, self._inflight = self._inflight, None
